@@ -1,0 +1,29 @@
+import * as core from '@actions/core';
+import { healthSummary, readHealthInputs, runHealthChecks, Sessions, type RunContext } from '@thinktank/shared';
+
+export async function main({ signal }: RunContext): Promise<void> {
+  const settings = readHealthInputs();
+  if (settings.connection.dryRun) core.info('dry-run: action-health only reads; it runs as usual');
+  const sessions = new Sessions(settings.connection, { signal });
+  try {
+    core.startGroup(`Health of ${settings.connection.environment}`);
+    let report;
+    try {
+      report = await runHealthChecks(await sessions.connectAll(), settings, signal);
+    } finally {
+      core.endGroup();
+    }
+    core.setOutput('healthy', String(report.healthy));
+    core.setOutput('report', JSON.stringify(report));
+    await core.summary.addRaw(healthSummary(report, settings.connection.environment)).write();
+    for (const check of report.checks) {
+      const line = `${check.host}: ${check.check}: ${check.value}`;
+      if (check.verdict === 'fail') core.error(line);
+      else if (check.verdict === 'warn') core.warning(line);
+      else core.info(`${check.verdict}: ${line}`);
+    }
+    if (!report.healthy) throw new Error(`unhealthy: ${report.failing.join('; ')}`);
+  } finally {
+    sessions.closeAll();
+  }
+}

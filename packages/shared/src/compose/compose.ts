@@ -1,0 +1,153 @@
+/**
+ * Docker Compose on the server: which command works there (v2 plugin or the v1/v2 standalone
+ * binary), and the state of each service's containers, read in a way both versions answer.
+ */
+import { commandLine, type RemoteCommand } from '../shell';
+import type { SshSession } from '../ssh/session';
+import type { ConnectionSettings } from '../inputs/connection';
+
+export interface Compose {
+  /** The command words, e.g. ['docker', 'compose'] or ['docker-compose']. */
+  readonly command: readonly string[];
+  /** Major version, from `version --short`. */
+  readonly major: number;
+}
+
+const CANDIDATES: readonly (readonly string[])[] = [['docker', 'compose'], ['docker-compose']];
+
+async function versionOf(session: SshSession, words: readonly string[]): Promise<number | undefined> {
+  const result = await session.exec(commandLine({ argv: [...words, 'version', '--short'] }), {
+    echo: 'none',
+    timeoutSeconds: 60,
+  });
+  if (result.outcome.kind !== 'exited' || result.outcome.code !== 0) return undefined;
+  const match = /^v?(\d+)\./.exec(result.stdout.trim());
+  return match ? Number(match[1]) : undefined;
+}
+
+/** `auto`: `docker compose` where it works, else `docker-compose`; or the command given. */
+export async function detectCompose(session: SshSession, setting: ConnectionSettings['composeCommand']): Promise<Compose> {
+  const candidates = setting === 'auto' ? CANDIDATES : [setting];
+  for (const words of candidates) {
+    const major = await versionOf(session, words);
+    if (major !== undefined) return { command: words, major };
+  }
+  throw new Error(
+    setting === 'auto'
+      ? `neither "docker compose" nor "docker-compose" works on ${session.label} for this user ` +
+          '(is Docker installed, and is the user in the docker group?)'
+      : `the compose command "${setting.join(' ')}" does not answer "version --short" on ${session.label}`,
+  );
+}
+
+/** A compose invocation in app-dir with the project's compose file. */
+export function composeCommand(
+  compose: Compose,
+  settings: Pick<ConnectionSettings, 'appDir' | 'composeFile'>,
+  args: readonly string[],
+  env?: Readonly<Record<string, string>>,
+): RemoteCommand {
+  return { argv: [...compose.command, '-f', settings.composeFile, ...args], cwd: settings.appDir, env };
+}
+
+export interface ContainerState {
+  readonly id: string;
+  readonly service: string;
+  /** created, running, restarting, exited, paused, dead */
+  readonly status: string;
+  /** healthy, unhealthy, starting, or none (no healthcheck) */
+  readonly health: string;
+  readonly restartCount: number;
+}
+
+/** Field separator for `docker inspect` output: a character no name or state holds. */
+const SEP = '\t';
+const INSPECT_FORMAT = [
+  '{{.Id}}',
+  '{{index .Config.Labels "com.docker.compose.service"}}',
+  '{{index .Config.Labels "com.docker.compose.oneoff"}}',
+  '{{.State.Status}}',
+  // .State.Health is absent without a healthcheck; indexing it would fail (docker/docs#5368).
+  '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}',
+  '{{.RestartCount}}',
+].join(SEP);
+
+export function parseInspect(text: string): ContainerState[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => line.split(SEP))
+    .filter((fields) => fields.length === 6 && fields[2] !== 'True')
+    .map(([id, service, , status, health, restarts]) => ({
+      id,
+      service,
+      status,
+      health,
+      restartCount: Number(restarts) || 0,
+    }));
+}
+
+export interface ServicesState {
+  /** Every service the compose file defines. */
+  readonly services: readonly string[];
+  /** The project's containers (one-off `run` containers left out). */
+  readonly containers: readonly ContainerState[];
+}
+
+export async function readServicesState(
+  session: SshSession,
+  compose: Compose,
+  settings: Pick<ConnectionSettings, 'appDir' | 'composeFile'>,
+): Promise<ServicesState> {
+  const servicesText = await session.run(
+    commandLine(composeCommand(compose, settings, ['config', '--services'])),
+    'listing the compose services',
+    { echo: 'stderr', timeoutSeconds: 120 },
+  );
+  // v2 lists only running containers unless asked for all; v1's -a would add one-off containers.
+  const psArgs = compose.major >= 2 ? ['ps', '-a', '-q'] : ['ps', '-q'];
+  const ids = (
+    await session.run(commandLine(composeCommand(compose, settings, psArgs)), 'listing the containers', {
+      echo: 'stderr',
+      timeoutSeconds: 120,
+    })
+  )
+    .split('\n')
+    .map((id) => id.trim())
+    .filter((id) => /^[0-9a-f]{12,64}$/.test(id));
+  const containers =
+    ids.length === 0
+      ? []
+      : parseInspect(
+          await session.run(commandLine({ argv: ['docker', 'inspect', '--format', INSPECT_FORMAT, ...ids] }), 'inspecting the containers', {
+            echo: 'stderr',
+            timeoutSeconds: 120,
+          }),
+        );
+  return {
+    services: servicesText
+      .split('\n')
+      .map((name) => name.trim())
+      .filter((name) => name !== ''),
+    containers,
+  };
+}
+
+export interface ServiceVerdict {
+  readonly service: string;
+  readonly ok: boolean;
+  /** e.g. "running, healthy", "exited", "no container" */
+  readonly state: string;
+}
+
+/** Every service running, and healthy where it has a healthcheck. */
+export function judgeServices(state: ServicesState): ServiceVerdict[] {
+  return state.services.map((service) => {
+    const containers = state.containers.filter((container) => container.service === service);
+    if (containers.length === 0) return { service, ok: false, state: 'no container' };
+    const bad = containers.find((c) => c.status !== 'running' || (c.health !== 'none' && c.health !== 'healthy'));
+    const shownOne = bad ?? containers[0];
+    const text = shownOne.status === 'running' && shownOne.health !== 'none' ? `running, ${shownOne.health}` : shownOne.status;
+    return { service, ok: bad === undefined, state: containers.length > 1 ? `${text} (${containers.length} containers)` : text };
+  });
+}

@@ -1,0 +1,230 @@
+/** action-health's checks, run on each server over its one SSH session, retried as a set. */
+import * as core from '@actions/core';
+import { detectCompose, judgeServices, readServicesState, type Compose } from '../compose/compose';
+import { CancelledError } from '../errors';
+import type { HealthSettings } from '../inputs/health';
+import { toSshCommand } from '../shell';
+import type { SshSession } from '../ssh/session';
+import { histogramQuantile, parseMetrics, serverErrorRate } from './prometheus';
+
+export type Verdict = 'pass' | 'warn' | 'fail' | 'skip';
+
+export interface CheckResult {
+  readonly host: string;
+  readonly check: string;
+  readonly value: string;
+  readonly threshold: string;
+  readonly verdict: Verdict;
+}
+
+export interface HealthReport {
+  readonly healthy: boolean;
+  readonly attempts: number;
+  readonly checks: readonly CheckResult[];
+  /** Names of the failing checks, `host: check`. */
+  readonly failing: readonly string[];
+}
+
+/** Warning levels from runbook §7; a critical threshold set below one lowers it. */
+const WARN_P95_SECONDS = 2;
+const WARN_ERROR_RATE = 0.01;
+const WARN_DISK_PERCENT = 70;
+const PROBE_TIMEOUT_SECONDS = 10;
+
+/**
+ * Fetches a URL on the server: curl where present, else wget. Prints the body, then a last line with
+ * the HTTP status (000 when there was no answer). The URL arrives as $1, never pasted in.
+ */
+const PROBE_SCRIPT = `
+if command -v curl >/dev/null 2>&1; then
+  curl -sS -m "$2" -w '\\n%{http_code}' "$1"
+elif command -v wget >/dev/null 2>&1; then
+  if wget -q -O - -T "$2" "$1"; then printf '\\n200'; else rc=$?; printf '\\n000'; exit $rc; fi
+else
+  echo 'neither curl nor wget is installed on the server' >&2; exit 127
+fi`;
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly body: string;
+  /** Why there was no answer (connection refused, no curl...). */
+  readonly error?: string;
+}
+
+export async function probeOnServer(session: SshSession, url: string, maxBytes = 64 * 1024): Promise<HttpAnswer> {
+  const result = await session.exec(toSshCommand(PROBE_SCRIPT, [url, String(PROBE_TIMEOUT_SECONDS)]), {
+    echo: 'none',
+    timeoutSeconds: PROBE_TIMEOUT_SECONDS + 20,
+    maxBytes,
+  });
+  if (result.outcome.kind === 'cancelled') throw new CancelledError('signal');
+  const cut = result.stdout.lastIndexOf('\n');
+  const status = Number(result.stdout.slice(cut + 1).trim()) || 0;
+  const body = cut >= 0 ? result.stdout.slice(0, cut) : '';
+  if (status === 0) {
+    const why = result.stderrTail.join(' ').trim() || `probe ${result.outcome.kind === 'exited' ? `exited with code ${result.outcome.code}` : result.outcome.kind}`;
+    return { status, body, error: why };
+  }
+  return { status, body };
+}
+
+export async function probeFromRunner(url: string): Promise<HttpAnswer> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_SECONDS * 1000), redirect: 'manual' });
+    return { status: response.status, body: (await response.text()).slice(0, 64 * 1024) };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return { status: 0, body: '', error: cause?.code ?? cause?.message ?? (error as Error).message };
+  }
+}
+
+/** Judges a /health answer: 2xx and JSON `status` equal to the expected word. */
+export function judgeHealthAnswer(answer: HttpAnswer, expect: string): { value: string; ok: boolean } {
+  if (answer.status === 0) return { value: `no answer (${answer.error ?? 'unknown'})`, ok: false };
+  let status: unknown;
+  try {
+    status = (JSON.parse(answer.body) as { status?: unknown }).status;
+  } catch {
+    return { value: `HTTP ${answer.status}, body is not JSON`, ok: false };
+  }
+  const ok = answer.status >= 200 && answer.status < 300 && status === expect;
+  return { value: `HTTP ${answer.status}, status ${JSON.stringify(status)}`, ok };
+}
+
+function grade(value: number, warnAt: number, failAt: number): Verdict {
+  if (value > failAt) return 'fail';
+  if (value > Math.min(warnAt, failAt)) return 'warn';
+  return 'pass';
+}
+
+async function diskPercent(session: SshSession, path: string): Promise<{ percent: number; mount: string }> {
+  // df on app-dir when it exists, else on /: the disk that fills is the one the app writes to.
+  const output = await session.run(toSshCommand('df -P "$1" 2>/dev/null || df -P /', [path]), 'reading disk use', {
+    echo: 'stderr',
+    timeoutSeconds: 60,
+  });
+  const fields = output.trim().split('\n').pop()?.trim().split(/\s+/) ?? [];
+  const percent = Number(/^(\d+)%$/.exec(fields[4] ?? '')?.[1]);
+  if (Number.isNaN(percent)) throw new Error(`could not read disk use from df on ${session.label}`);
+  return { percent, mount: fields[5] ?? '?' };
+}
+
+/** One round of every check on one server. */
+export async function checkServer(session: SshSession, settings: HealthSettings, compose: () => Promise<Compose>): Promise<CheckResult[]> {
+  const host = session.label;
+  const results: CheckResult[] = [];
+  const add = (check: string, value: string, threshold: string, verdict: Verdict) =>
+    results.push({ host, check, value, threshold, verdict });
+
+  const health = judgeHealthAnswer(await probeOnServer(session, settings.serverUrl), settings.expectStatus);
+  add(`server-url ${settings.serverUrl}`, health.value, `status ${settings.expectStatus}`, health.ok ? 'pass' : 'fail');
+
+  if (settings.checkServices) {
+    try {
+      const verdicts = judgeServices(await readServicesState(session, await compose(), settings.connection));
+      const bad = verdicts.filter((verdict) => !verdict.ok);
+      const value =
+        verdicts.length === 0
+          ? 'no services defined'
+          : bad.length === 0
+            ? `${verdicts.length} running/healthy`
+            : bad.map((verdict) => `${verdict.service}: ${verdict.state}`).join('; ');
+      add('services', value, 'running, healthy where checked', bad.length === 0 && verdicts.length > 0 ? 'pass' : 'fail');
+    } catch (error) {
+      if (error instanceof CancelledError) throw error;
+      add('services', (error as Error).message, 'running, healthy where checked', 'fail');
+    }
+  } else {
+    add('services', 'not checked (check-services: false)', '', 'skip');
+  }
+
+  if (settings.metricsUrl !== undefined) {
+    const answer = await probeOnServer(session, settings.metricsUrl, 8 * 1024 * 1024);
+    if (answer.status < 200 || answer.status >= 300) {
+      const value = answer.status === 0 ? `no answer (${answer.error})` : `HTTP ${answer.status}`;
+      add('metrics', value, '2xx', 'fail');
+    } else {
+      const samples = parseMetrics(answer.body);
+      const p95 = histogramQuantile(0.95, samples, 'http_request_duration_seconds');
+      add(
+        'p95 latency',
+        p95 === undefined ? 'no observations' : `${p95.toFixed(3)}s`,
+        `warn > ${Math.min(WARN_P95_SECONDS, settings.maxP95Seconds)}s, fail > ${settings.maxP95Seconds}s`,
+        p95 === undefined ? 'skip' : grade(p95, WARN_P95_SECONDS, settings.maxP95Seconds),
+      );
+      const errors = serverErrorRate(samples, 'http_requests_total');
+      add(
+        '5xx share',
+        errors === undefined ? 'no requests counted' : `${(errors.rate * 100).toFixed(2)}% of ${errors.total}`,
+        `warn > ${Math.min(WARN_ERROR_RATE, settings.maxErrorRate) * 100}%, fail > ${settings.maxErrorRate * 100}%`,
+        errors === undefined ? 'skip' : grade(errors.rate, WARN_ERROR_RATE, settings.maxErrorRate),
+      );
+    }
+  }
+
+  try {
+    const disk = await diskPercent(session, settings.connection.appDir);
+    add(
+      `disk (${disk.mount})`,
+      `${disk.percent}%`,
+      `warn > ${Math.min(WARN_DISK_PERCENT, settings.maxDiskPercent)}%, fail > ${settings.maxDiskPercent}%`,
+      grade(disk.percent, WARN_DISK_PERCENT, settings.maxDiskPercent),
+    );
+  } catch (error) {
+    if (error instanceof CancelledError) throw error;
+    add('disk', (error as Error).message, `fail > ${settings.maxDiskPercent}%`, 'fail');
+  }
+  return results;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(new CancelledError(String(signal.reason)));
+      },
+      { once: true },
+    );
+  });
+}
+
+/**
+ * Runs every check on every server (and the runner-side URL), repeating the whole set until all pass
+ * or `retries` more rounds have failed.
+ */
+export async function runHealthChecks(sessions: readonly SshSession[], settings: HealthSettings, signal: AbortSignal): Promise<HealthReport> {
+  const composeBySession = new Map<SshSession, Promise<Compose>>();
+  const composeFor = (session: SshSession) => () => {
+    let found = composeBySession.get(session);
+    if (found === undefined) {
+      found = detectCompose(session, settings.connection.composeCommand);
+      composeBySession.set(session, found);
+    }
+    return found;
+  };
+  const rounds = settings.retries + 1;
+  let checks: CheckResult[] = [];
+  for (let round = 1; ; round++) {
+    checks = [];
+    for (const session of sessions) checks.push(...(await checkServer(session, settings, composeFor(session))));
+    if (settings.url !== undefined) {
+      const answer = judgeHealthAnswer(await probeFromRunner(settings.url), settings.expectStatus);
+      checks.push({
+        host: 'runner',
+        check: `url ${settings.url}`,
+        value: answer.value,
+        threshold: `status ${settings.expectStatus}`,
+        verdict: answer.ok ? 'pass' : 'fail',
+      });
+    }
+    const failing = checks.filter((check) => check.verdict === 'fail').map((check) => `${check.host}: ${check.check} (${check.value})`);
+    if (failing.length === 0 || round >= rounds) {
+      return { healthy: failing.length === 0, attempts: round, checks, failing };
+    }
+    core.info(`round ${round} of ${rounds} failed: ${failing.join('; ')}; next round in ${settings.intervalSeconds}s`);
+    await sleep(settings.intervalSeconds * 1000, signal);
+  }
+}

@@ -1,0 +1,17 @@
+export { runAction, type RunContext } from './action';
+export { ConfigurationError, CancelledError, errorMessage } from './errors';
+export * from './shell';
+export * from './inputs/validators';
+export { readInputs, maskSecret } from './inputs/read';
+export * from './inputs/connection';
+export * from './inputs/health';
+export * from './ssh/known-hosts';
+export { checkPrivateKey } from './ssh/keys';
+export * from './ssh/session';
+export * from './ssh/output';
+export { Sessions } from './ssh/fleet';
+export * from './compose/compose';
+export * from './health/prometheus';
+export * from './health/checks';
+export * from './summary/markdown';
+export { healthSummary } from './summary/health';

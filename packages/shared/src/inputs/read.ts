@@ -1,0 +1,59 @@
+/**
+ * The only code that calls core.getInput. Secrets are masked before anything is validated, so no
+ * error message can print them; every bad input becomes one line naming it.
+ */
+import * as core from '@actions/core';
+import { z } from 'zod';
+import { ConfigurationError } from '../errors';
+import { InputProblem } from './validators';
+
+/** Wraps a validator as a zod piece: its InputProblem becomes a zod issue on that input. */
+export function field<T>(parse: (raw: string) => T) {
+  return z.string().transform((raw, context): T => {
+    try {
+      return parse(raw);
+    } catch (error) {
+      if (!(error instanceof InputProblem)) throw error;
+      context.addIssue({ code: 'custom', message: error.message });
+      return z.NEVER;
+    }
+  });
+}
+
+/** An input that may be left empty: undefined then, else validated. */
+export function optionalField<T>(parse: (raw: string) => T) {
+  return field((raw): T | undefined => (raw === '' ? undefined : parse(raw)));
+}
+
+/** Masks a secret and each of its lines: the runner masks whole lines, and a key spans many. */
+export function maskSecret(value: string): void {
+  if (value === '') return;
+  core.setSecret(value);
+  for (const line of value.split(/\r?\n/)) {
+    const trimmed = line.trim();
+    if (trimmed.length >= 8) core.setSecret(trimmed);
+  }
+}
+
+/**
+ * Reads every input named in `defaults` (an empty input takes its default, as the runner would),
+ * masks `secrets`, then validates with `schema`.
+ */
+export function readInputs<Schema extends z.ZodType>(
+  schema: Schema,
+  defaults: Readonly<Record<string, string>>,
+  secrets: readonly string[],
+): z.output<Schema> {
+  const raw: Record<string, string> = {};
+  for (const name of Object.keys(defaults)) {
+    raw[name] = core.getInput(name) || defaults[name];
+  }
+  for (const name of secrets) maskSecret(raw[name] ?? '');
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const input = issue.path.length > 0 ? String(issue.path[0]) : 'inputs';
+    return `Input '${input}': ${issue.message}`;
+  });
+  throw new ConfigurationError(problems);
+}

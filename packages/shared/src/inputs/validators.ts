@@ -1,0 +1,275 @@
+/**
+ * Validators for single input values. Each returns the parsed value or throws InputProblem with what
+ * is wrong and an example of a good value. They reject; they never repair a value.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+
+export class InputProblem extends Error {
+  constructor(problem: string, example?: string) {
+    super(example === undefined ? problem : `${problem}. Example: ${example}`);
+  }
+}
+
+/** A value as it may appear in a message: escaped, shortened, never a raw control character. */
+export function shown(value: string): string {
+  const cut = value.length > 80 ? `${value.slice(0, 80)}…` : value;
+  return JSON.stringify(cut);
+}
+
+/** Lists accept commas or newlines; blank entries are dropped. */
+export function splitList(raw: string): string[] {
+  return raw
+    .split(/[,\n]/)
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+const HOSTNAME_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+export function hostName(value: string): string {
+  if (isIPv4(value) || isIPv6(value)) return value;
+  const labels = value.split('.');
+  if (value.length > 253 || !labels.every((label) => HOSTNAME_LABEL.test(label))) {
+    throw new InputProblem(`${shown(value)} is not a host name or IP address`, 'deploy.example.com');
+  }
+  return value;
+}
+
+export function port(value: string): number {
+  if (!/^[0-9]{1,5}$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
+    throw new InputProblem(`${shown(value)} is not a TCP port (1-65535)`, '22');
+  }
+  return Number(value);
+}
+
+export interface HostAddress {
+  readonly host: string;
+  /** Undefined when the entry names none: the `port` input applies. */
+  readonly port: number | undefined;
+}
+
+/** One host entry: `name`, `name:port`, `[v6addr]:port`, `[v6addr]` or a bare IPv6 address. */
+export function hostAddress(value: string): HostAddress {
+  const example = 'deploy.example.com, deploy.example.com:2222 or [2001:db8::10]:22';
+  const bracketed = /^\[([^\]]+)\](?::([^:]*))?$/.exec(value);
+  if (bracketed) {
+    if (!isIPv6(bracketed[1])) throw new InputProblem(`${shown(value)}: not an IPv6 address in brackets`, example);
+    return { host: bracketed[1], port: bracketed[2] === undefined ? undefined : port(bracketed[2]) };
+  }
+  if (isIPv6(value)) return { host: value, port: undefined };
+  const colon = value.split(':');
+  if (colon.length > 2) throw new InputProblem(`${shown(value)}: write an IPv6 address as [addr]:port`, example);
+  try {
+    return { host: hostName(colon[0]), port: colon.length === 2 ? port(colon[1]) : undefined };
+  } catch (error) {
+    throw new InputProblem(`${shown(value)} is not a host entry`, example);
+  }
+}
+
+export function hostList(value: string): HostAddress[] {
+  const entries = splitList(value);
+  if (entries.length === 0) throw new InputProblem('no host given', 'deploy.example.com');
+  return entries.map(hostAddress);
+}
+
+export function username(value: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/.test(value)) {
+    throw new InputProblem(`${shown(value)} is not a user name (letters, digits, _ . -; 32 at most)`, 'deploy');
+  }
+  return value;
+}
+
+/** Whole seconds within [min, max]. */
+export function seconds(min: number, max: number) {
+  return (value: string): number => {
+    if (!/^[0-9]{1,7}$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new InputProblem(`${shown(value)} is not a whole number of seconds from ${min} to ${max}`, '30');
+    }
+    return Number(value);
+  };
+}
+
+/** A whole count within [min, max]. */
+export function count(min: number, max: number) {
+  return (value: string): number => {
+    if (!/^[0-9]{1,7}$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new InputProblem(`${shown(value)} is not a whole number from ${min} to ${max}`, String(min + 1));
+    }
+    return Number(value);
+  };
+}
+
+/** A decimal number within [min, max]. */
+export function decimal(min: number, max: number, example: string) {
+  return (value: string): number => {
+    if (!/^[0-9]{1,9}(?:\.[0-9]{1,9})?$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new InputProblem(`${shown(value)} is not a number from ${min} to ${max}`, example);
+    }
+    return Number(value);
+  };
+}
+
+/** YAML 1.2 core booleans, as @actions/core reads them. */
+export function boolean(value: string): boolean {
+  if (['true', 'True', 'TRUE'].includes(value)) return true;
+  if (['false', 'False', 'FALSE'].includes(value)) return false;
+  throw new InputProblem(`${shown(value)} is not true or false`, 'true');
+}
+
+export function environmentName(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(value) || value.includes('..')) {
+    throw new InputProblem(
+      `${shown(value)} is not an environment name (letters, digits, . _ -; starting with a letter or digit)`,
+      'production',
+    );
+  }
+  return value;
+}
+
+const PATH_CHARS = /^[A-Za-z0-9._/-]+$/;
+
+function pathProblem(value: string): string | undefined {
+  if (!PATH_CHARS.test(value)) return 'may hold only letters, digits and . _ - /';
+  const segments = value.split('/');
+  if (segments.includes('..')) return 'may not contain ..';
+  if (value.includes('//')) return 'may not contain //';
+  if (segments.some((segment) => segment.startsWith('-'))) return 'no part may start with -';
+  return undefined;
+}
+
+/** An absolute directory on the server, such as `app-dir` or `state-dir`. */
+export function absolutePath(value: string): string {
+  const problem = !value.startsWith('/') ? 'must be absolute' : pathProblem(value);
+  if (problem !== undefined || (value.length > 1 && value.endsWith('/'))) {
+    throw new InputProblem(`${shown(value)} is not a usable absolute path: ${problem ?? 'no trailing /'}`, '/opt/thinktank');
+  }
+  return value;
+}
+
+/** A path relative to `app-dir`, such as `compose-file`. */
+export function relativePath(value: string): string {
+  const problem = value.startsWith('/') ? 'must be relative to app-dir' : pathProblem(value);
+  if (problem !== undefined || value.endsWith('/')) {
+    throw new InputProblem(
+      `${shown(value)} is not a usable relative path: ${problem ?? 'no trailing /'}`,
+      'docker/docker-compose-prod.yaml',
+    );
+  }
+  return value;
+}
+
+const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+export function serviceName(value: string): string {
+  if (!SERVICE.test(value)) {
+    throw new InputProblem(`${shown(value)} is not a compose service name`, 'gateway');
+  }
+  return value;
+}
+
+export function serviceList(value: string): string[] {
+  const names = splitList(value).map(serviceName);
+  if (names.length === 0) throw new InputProblem('no service given', 'gateway,langgraph,worker,nginx');
+  return names;
+}
+
+/**
+ * A git ref: git check-ref-format's rules plus a stricter allowlist, since a valid ref can still hold
+ * `$ ; | &` and quotes. Never starts with `-`, so it can never be read as an option.
+ */
+export function gitRef(value: string): string {
+  const example = 'main, v1.4.2 or 3f2c9a1';
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/.test(value)) {
+    throw new InputProblem(
+      `${shown(value)} is not an accepted git ref (letters, digits, . _ - /; starting with a letter or digit)`,
+      example,
+    );
+  }
+  const components = value.split('/');
+  const bad =
+    value.includes('..') ||
+    value.includes('//') ||
+    value.endsWith('/') ||
+    value.endsWith('.') ||
+    components.some((part) => part.startsWith('.') || part.endsWith('.lock'));
+  if (bad) throw new InputProblem(`${shown(value)} breaks git's ref rules (.., //, .lock, a trailing / or .)`, example);
+  return value;
+}
+
+/** A Docker image tag, by the reference grammar: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`. */
+export function imageTag(value: string): string {
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(value)) {
+    throw new InputProblem(
+      `${shown(value)} is not a Docker image tag (letters, digits, _ . -; 128 at most; not starting with . or -)`,
+      'v1.4.2',
+    );
+  }
+  return value;
+}
+
+/** An http(s) URL without credentials, whitespace or characters a URL never needs. */
+export function httpUrl(value: string): string {
+  const example = 'http://localhost/health';
+  if (!/^[A-Za-z0-9._~:/?#[\]@!$&'()*+,;=%-]+$/.test(value)) {
+    throw new InputProblem(`${shown(value)} is not a URL (characters a URL never holds)`, example);
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputProblem(`${shown(value)} is not a URL`, example);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InputProblem(`${shown(value)}: only http and https URLs are probed`, example);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new InputProblem(`${shown(value)}: credentials in a URL would be logged; leave them out`, example);
+  }
+  return value;
+}
+
+/** An expected health status word. */
+export function statusWord(value: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(value)) {
+    throw new InputProblem(`${shown(value)} is not a status word`, 'healthy');
+  }
+  return value;
+}
+
+/** `auto`, or the words of a compose command such as `docker compose` or `/usr/bin/docker-compose`. */
+export function composeCommandWords(value: string): 'auto' | string[] {
+  if (value === 'auto') return 'auto';
+  const words = value.split(/\s+/).filter((word) => word !== '');
+  if (words.length === 0 || words.length > 4 || !words.every((word) => /^[A-Za-z0-9_./=-]+$/.test(word)) || words[0].startsWith('-')) {
+    throw new InputProblem(`${shown(value)} is not a compose command`, 'auto, docker compose or docker-compose');
+  }
+  return words;
+}
+
+export interface JumpHost {
+  readonly username: string | undefined;
+  readonly host: string;
+  readonly port: number | undefined;
+}
+
+/** A bastion: `[user@]host[:port]`. */
+export function jumpHost(value: string): JumpHost {
+  const at = value.lastIndexOf('@');
+  const user = at >= 0 ? username(value.slice(0, at)) : undefined;
+  const address = hostAddress(value.slice(at + 1));
+  return { username: user, host: address.host, port: address.port };
+}
+
+/** SHA256 fingerprints as OpenSSH prints them: `SHA256:` and 43 base64 characters. */
+export function fingerprintList(value: string): string[] {
+  return splitList(value).map((entry) => {
+    const match = /^SHA256:([A-Za-z0-9+/]{43})=?$/.exec(entry);
+    if (!match) {
+      throw new InputProblem(
+        `${shown(entry)} is not a SHA256 host key fingerprint (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)`,
+        'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s',
+      );
+    }
+    return `SHA256:${match[1]}`;
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * The one place that turns argument lists into shell text. Everything sent to a server is built as
+ * argument arrays from validated values and rendered here, never pasted into a template string.
+ */
+
+/** Quote one argument for a POSIX shell: single quotes, with each `'` written as `'\''`. */
+export function quote(argument: string): string {
+  if (argument.includes('\0')) {
+    // A NUL cannot travel in an argv; refusing is better than silently cutting the value.
+    throw new Error('a shell argument cannot contain a NUL byte');
+  }
+  return `'${argument.replaceAll("'", `'\\''`)}'`;
+}
+
+/** One command: its argv, rendered with every word quoted. */
+export function quoteArgv(argv: readonly string[]): string {
+  if (argv.length === 0) throw new Error('empty command');
+  return argv.map(quote).join(' ');
+}
+
+/** A remote step: argv run in `cwd` (when given) with extra environment variables. */
+export interface RemoteCommand {
+  readonly argv: readonly string[];
+  readonly cwd?: string;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Renders a command as POSIX sh text. The final program is `exec`ed so that a signal sent to the
+ * session (a timeout, a cancelled run) reaches it rather than an intermediate shell.
+ */
+export function renderScript(command: RemoteCommand): string {
+  const parts: string[] = [];
+  if (command.cwd !== undefined) parts.push(`cd ${quote(command.cwd)} &&`);
+  for (const [name, value] of Object.entries(command.env ?? {})) {
+    if (!ENV_NAME.test(name)) throw new Error(`invalid environment variable name: ${name}`);
+    parts.push(`export ${name}=${quote(value)} &&`);
+  }
+  parts.push('exec', quoteArgv(command.argv));
+  return parts.join(' ');
+}
+
+/**
+ * What is sent over SSH. sshd hands the string to the user's login shell, which may be bash, csh or
+ * fish; wrapping the script in `sh -c` (one more quoting layer) makes it POSIX sh everywhere.
+ * `args` become `$1...` of a fixed script, so a script constant never needs values pasted in.
+ */
+export function toSshCommand(script: string, args: readonly string[] = []): string {
+  return ['sh', '-c', script, 'sh', ...args].map(quote).join(' ');
+}
+
+/** Convenience: a RemoteCommand as the text sent over SSH. */
+export function commandLine(command: RemoteCommand): string {
+  return toSshCommand(renderScript(command));
+}

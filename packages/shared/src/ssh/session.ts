@@ -1,0 +1,387 @@
+/**
+ * The one SSH session type: a pinned, authenticated ssh2 connection to one host, reused for every
+ * command of the run. Retries only what failed before authentication; never a failed login, never
+ * a command.
+ */
+import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { Duplex } from 'node:stream';
+import type { ConnectionSettings, Endpoint } from '../inputs/connection';
+import { CancelledError } from '../errors';
+import { fingerprintOf, hostKeyAlgorithms, verifyHostKey } from './known-hosts';
+import { BoundedBuffer, CommandFence, LineSplitter, TailLines, stdoutSink, type LogSink } from './output';
+
+export type ExecOutcome =
+  | { readonly kind: 'exited'; readonly code: number }
+  | { readonly kind: 'signal'; readonly signal: string }
+  | { readonly kind: 'timeout'; readonly seconds: number }
+  | { readonly kind: 'cancelled' }
+  | { readonly kind: 'unknown'; readonly reason: string };
+
+export interface ExecResult {
+  readonly outcome: ExecOutcome;
+  /** The first `maxBytes` of stdout (see stdoutTruncated). */
+  readonly stdout: string;
+  readonly stdoutTruncated: boolean;
+  readonly stdoutBytes: number;
+  readonly stderrBytes: number;
+  /** The last lines of stderr, for error messages. */
+  readonly stderrTail: readonly string[];
+  readonly durationMs: number;
+}
+
+export interface ExecOptions {
+  /** Defaults to the `command-timeout` input. */
+  readonly timeoutSeconds?: number;
+  /** Which streams go to the log: both (default), only stderr, or none (probes whose body is parsed). */
+  readonly echo?: 'all' | 'stderr' | 'none';
+  /** Written to the command's stdin, which is then closed. */
+  readonly stdin?: string;
+  /** Bound on the stdout kept in memory; the rest is counted and dropped. */
+  readonly maxBytes?: number;
+}
+
+export function describeOutcome(outcome: ExecOutcome): string {
+  switch (outcome.kind) {
+    case 'exited':
+      return `exited with code ${outcome.code}`;
+    case 'signal':
+      return `was killed by ${outcome.signal}`;
+    case 'timeout':
+      return `timed out after ${outcome.seconds}s (sent TERM, then closed the channel)`;
+    case 'cancelled':
+      return 'was stopped because the run was cancelled';
+    case 'unknown':
+      return `outcome unknown: ${outcome.reason}; it may have finished or may still be running`;
+  }
+}
+
+export class RemoteCommandError extends Error {
+  constructor(
+    readonly host: string,
+    readonly what: string,
+    readonly result: ExecResult,
+  ) {
+    const tail = result.stderrTail.length > 0 ? `\n  stderr: ${result.stderrTail.slice(-5).join('\n  stderr: ')}` : '';
+    super(`${what} on ${host} ${describeOutcome(result.outcome)}${tail}`);
+    this.name = 'RemoteCommandError';
+  }
+}
+
+/** A failure to connect; `retryable` only when nothing was authenticated yet and no pin was broken. */
+export class ConnectError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = 'ConnectError';
+  }
+}
+
+export interface SessionHooks {
+  /** Where remote output and connection notes go. */
+  readonly sink?: LogSink;
+  /** Prefix for remote lines (the host, when several). */
+  readonly prefix?: string;
+  /** Aborted when the run is cancelled. */
+  readonly signal?: AbortSignal;
+  /** Seconds between TERM and closing the channel on a timeout or cancel. */
+  readonly killGraceSeconds?: number;
+  /** Called for notes such as retries and warnings. */
+  readonly warn?: (message: string) => void;
+}
+
+const KEEPALIVE_MS = 10_000;
+const KEEPALIVE_COUNT = 3;
+const BACKOFF_BASE_MS = 1_000;
+const BACKOFF_CAP_MS = 15_000;
+const DEFAULT_MAX_BYTES = 1024 * 1024;
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new CancelledError(String(signal.reason ?? 'signal')));
+    const timer = setTimeout(done, ms);
+    function done() {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }
+    function onAbort() {
+      clearTimeout(timer);
+      reject(new CancelledError(String(signal?.reason ?? 'signal')));
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+interface ActiveCommand {
+  readonly stream: ClientChannel;
+  stop(kind: 'timeout' | 'cancelled'): void;
+}
+
+export class SshSession {
+  private readonly active = new Set<ActiveCommand>();
+  private lostReason: string | undefined;
+
+  private constructor(
+    readonly endpoint: Endpoint,
+    private readonly client: Client,
+    private readonly bastion: Client | undefined,
+    private readonly settings: ConnectionSettings,
+    private readonly hooks: SessionHooks,
+  ) {
+    const onLost = (reason: string) => {
+      this.lostReason ??= reason;
+    };
+    client.on('error', (error: Error) => onLost(`connection error: ${error.message}`));
+    client.on('close', () => onLost('connection lost'));
+    hooks.signal?.addEventListener('abort', () => this.cancel(), { once: true });
+  }
+
+  /** Connects with retries and backoff (full jitter) for failures before authentication only. */
+  static async open(settings: ConnectionSettings, endpoint: Endpoint, hooks: SessionHooks = {}): Promise<SshSession> {
+    const warn = hooks.warn ?? (() => undefined);
+    if (settings.insecureIgnoreHostKey && endpoint.pins.keys.length === 0 && endpoint.pins.fingerprints.length === 0) {
+      warn(
+        `insecure-ignore-host-key is true: the host key of ${endpoint.label} is NOT verified; anyone able to ` +
+          'intercept the connection can impersonate the server and read what is sent. Pin it with known-hosts.',
+      );
+    }
+    for (let attempt = 0; ; attempt++) {
+      let bastion: Client | undefined;
+      try {
+        let sock: Duplex | undefined;
+        if (settings.jumpHost !== undefined) {
+          bastion = await connectOnce(settings, settings.jumpHost, settings.jumpHost.username, undefined, hooks);
+          sock = await forward(bastion, settings.jumpHost, endpoint);
+        }
+        const client = await connectOnce(settings, endpoint, settings.username, sock, hooks);
+        return new SshSession(endpoint, client, bastion, settings, hooks);
+      } catch (error) {
+        bastion?.end();
+        if (!(error instanceof ConnectError) || !error.retryable || attempt >= settings.connectRetries) {
+          if (error instanceof ConnectError && error.retryable) {
+            throw new ConnectError(`${error.message} (gave up after ${attempt + 1} attempts)`, false);
+          }
+          throw error;
+        }
+        const delay = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
+        warn(`${error.message}; retrying in ${(delay / 1000).toFixed(1)}s (attempt ${attempt + 2} of ${settings.connectRetries + 1})`);
+        await sleep(delay, hooks.signal);
+      }
+    }
+  }
+
+  get label(): string {
+    return this.endpoint.label;
+  }
+
+  /**
+   * Runs one command text (already quoted by shell.ts) on the server. Never rejects for the remote
+   * outcome: the result says whether it exited, was killed, timed out or was lost.
+   */
+  exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const started = Date.now();
+    const timeoutSeconds = options.timeoutSeconds ?? this.settings.commandTimeoutSeconds;
+    const echo = options.echo ?? 'all';
+    const sink = this.hooks.sink ?? stdoutSink;
+    const fence = new CommandFence(sink);
+    const prefix = this.hooks.prefix === undefined ? '' : `${this.hooks.prefix} | `;
+    const stdout = new BoundedBuffer(options.maxBytes ?? DEFAULT_MAX_BYTES);
+    const stderr = new BoundedBuffer(0);
+    const stderrTail = new TailLines(20);
+    const finish = (outcome: ExecOutcome): ExecResult => {
+      fence.close();
+      return {
+        outcome,
+        stdout: stdout.text(),
+        stdoutTruncated: stdout.truncated,
+        stdoutBytes: stdout.total,
+        stderrBytes: stderr.total,
+        stderrTail: stderrTail.get(),
+        durationMs: Date.now() - started,
+      };
+    };
+    if (this.hooks.signal?.aborted) return Promise.resolve(finish({ kind: 'cancelled' }));
+    if (this.lostReason !== undefined) return Promise.resolve(finish({ kind: 'unknown', reason: this.lostReason }));
+
+    return new Promise((resolve) => {
+      this.client.exec(command, (error, stream) => {
+        if (error) {
+          resolve(finish({ kind: 'unknown', reason: `the server refused a new channel: ${error.message}` }));
+          return;
+        }
+        let stoppedAs: 'timeout' | 'cancelled' | undefined;
+        let forceTimer: NodeJS.Timeout | undefined;
+        const graceMs = (this.hooks.killGraceSeconds ?? 5) * 1000;
+        const command: ActiveCommand = {
+          stream,
+          stop: (kind) => {
+            if (stoppedAs !== undefined) return;
+            stoppedAs = kind;
+            try {
+              stream.signal('TERM');
+            } catch {
+              // The channel may already be closing; closing below covers it.
+            }
+            forceTimer = setTimeout(() => {
+              stream.close();
+              // A server that never answers the close: give up waiting on it.
+              forceTimer = setTimeout(() => done(undefined, undefined), graceMs);
+            }, graceMs);
+          },
+        };
+        this.active.add(command);
+        const timeoutTimer = setTimeout(() => command.stop('timeout'), timeoutSeconds * 1000);
+
+        const outLines = new LineSplitter((line) => echo === 'all' && fence.line(`${prefix}${line}`));
+        const errLines = new LineSplitter((line) => {
+          stderrTail.push(line);
+          if (echo !== 'none') fence.line(`${prefix}${line}`);
+        });
+        // Both streams must be read, or 'close' never fires (mscdex/ssh2#980).
+        stream.on('data', (chunk: Buffer) => {
+          stdout.push(chunk);
+          outLines.push(chunk);
+        });
+        stream.stderr.on('data', (chunk: Buffer) => {
+          stderr.push(chunk);
+          errLines.push(chunk);
+        });
+
+        let settled = false;
+        const done = (code: number | null | undefined, signal: string | undefined) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timeoutTimer);
+          clearTimeout(forceTimer);
+          this.active.delete(command);
+          outLines.end();
+          errLines.end();
+          if (stoppedAs === 'timeout') resolve(finish({ kind: 'timeout', seconds: timeoutSeconds }));
+          else if (stoppedAs === 'cancelled') resolve(finish({ kind: 'cancelled' }));
+          else if (typeof code === 'number') resolve(finish({ kind: 'exited', code }));
+          else if (signal) resolve(finish({ kind: 'signal', signal }));
+          else resolve(finish({ kind: 'unknown', reason: this.lostReason ?? 'the channel closed without an exit status' }));
+        };
+        // Decide on 'close', not 'exit': output may still arrive after 'exit' (mscdex/ssh2#60).
+        stream.on('close', (code: number | null | undefined, signal?: string) => done(code, signal));
+        stream.on('error', () => undefined);
+        stream.end(options.stdin);
+      });
+    });
+  }
+
+  /** Runs a command and returns its stdout; anything but exit code 0 throws RemoteCommandError. */
+  async run(command: string, what: string, options: ExecOptions = {}): Promise<string> {
+    const result = await this.exec(command, options);
+    if (result.outcome.kind === 'cancelled') throw new CancelledError(String(this.hooks.signal?.reason ?? 'signal'));
+    if (result.outcome.kind !== 'exited' || result.outcome.code !== 0) {
+      throw new RemoteCommandError(this.label, what, result);
+    }
+    return result.stdout;
+  }
+
+  /** Stops every running command (TERM, then close). */
+  cancel(): void {
+    for (const command of this.active) command.stop('cancelled');
+  }
+
+  /** Ends the connection; running commands are stopped first. */
+  close(): void {
+    this.cancel();
+    this.client.end();
+    this.bastion?.end();
+  }
+}
+
+function connectOnce(
+  settings: ConnectionSettings,
+  endpoint: Endpoint,
+  username: string,
+  sock: Duplex | undefined,
+  hooks: SessionHooks,
+): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let hostKeyProblem: string | undefined;
+    const verify = (key: Buffer): boolean => {
+      const verdict = verifyHostKey(endpoint.pins, key);
+      if (verdict === 'accepted') return true;
+      if (settings.insecureIgnoreHostKey && verdict !== 'revoked') return true;
+      hostKeyProblem =
+        verdict === 'revoked'
+          ? `the host key of ${endpoint.label} (${fingerprintOf(key)}) is marked @revoked in known-hosts`
+          : `the host key of ${endpoint.label} (${fingerprintOf(key)}) matches no pinned key: nothing was sent; ` +
+            'if the server was rebuilt, take its new key out of band and update known-hosts';
+      return false;
+    };
+    const algorithms = settings.insecureIgnoreHostKey ? undefined : hostKeyAlgorithms(endpoint.pins);
+    const config: ConnectConfig = {
+      host: sock === undefined ? endpoint.host : undefined,
+      port: sock === undefined ? endpoint.port : undefined,
+      sock,
+      username,
+      readyTimeout: settings.connectTimeoutSeconds * 1000,
+      keepaliveInterval: KEEPALIVE_MS,
+      keepaliveCountMax: KEEPALIVE_COUNT,
+      hostVerifier: verify,
+      ...(algorithms !== undefined && algorithms.length > 0 ? { algorithms: { serverHostKey: algorithms as never } } : {}),
+      ...(settings.privateKey !== undefined
+        ? { privateKey: settings.privateKey, passphrase: settings.passphrase }
+        : { password: settings.password }),
+    };
+    const onAbort = () => {
+      client.end();
+      reject(new CancelledError(String(hooks.signal?.reason ?? 'signal')));
+    };
+    hooks.signal?.addEventListener('abort', onAbort, { once: true });
+    const settle = () => hooks.signal?.removeEventListener('abort', onAbort);
+    // The 'error' listener goes on before connect(): an unhandled 'error' would kill the process.
+    client.once('error', (error: Error & { level?: string }) => {
+      settle();
+      client.end();
+      if (hostKeyProblem !== undefined) {
+        reject(new ConnectError(hostKeyProblem, false));
+      } else if (error.level === 'client-authentication') {
+        reject(
+          new ConnectError(
+            `authentication as ${username} on ${endpoint.label} failed (${error.message}); not retried. ` +
+              'Check that the public key is in the user\'s authorized_keys',
+            false,
+          ),
+        );
+      } else {
+        reject(new ConnectError(`could not connect to ${endpoint.label}: ${error.message}`, true));
+      }
+    });
+    client.once('ready', () => {
+      settle();
+      resolve(client);
+    });
+    try {
+      client.connect(config);
+    } catch (error) {
+      settle();
+      reject(new ConnectError(`could not connect to ${endpoint.label}: ${(error as Error).message}`, false));
+    }
+  });
+}
+
+function forward(bastion: Client, jump: Endpoint, target: Endpoint): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    bastion.forwardOut('127.0.0.1', 0, target.host, target.port, (error, stream) => {
+      if (error) {
+        const prohibited = /prohibited/i.test(error.message);
+        reject(
+          new ConnectError(
+            `jump host ${jump.label} could not open a connection to ${target.label}: ${error.message}` +
+              (prohibited ? ' (is AllowTcpForwarding off on the jump host?)' : ''),
+            !prohibited,
+          ),
+        );
+        return;
+      }
+      resolve(stream);
+    });
+  });
+}

@@ -1,0 +1,26 @@
+/** Job summary text: every user or server value is escaped, since the summary renders HTML. */
+
+export function escapeHtml(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;')
+    .replaceAll('[', '&#91;')
+    .replaceAll(']', '&#93;')
+    .replaceAll('|', '&#124;');
+}
+
+/** A GitHub-flavoured Markdown table with escaped cells. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.map((cell) => escapeHtml(cell).replace(/\n/g, '<br>')).join(' | ')} |`;
+  return [line(header), `| ${header.map(() => '---').join(' | ')} |`, ...rows.map(line)].join('\n');
+}
+
+/** The job summary file holds at most 1 MiB per step; stay well below it. */
+export const SUMMARY_LIMIT = 512 * 1024;
+
+export function bounded(text: string, limit = SUMMARY_LIMIT): string {
+  return text.length <= limit ? text : `${text.slice(0, limit)}\n\n…(cut: the summary is limited to ${limit} characters)\n`;
+}

@@ -1,0 +1,65 @@
+import { execFileSync } from 'node:child_process';
+import fc from 'fast-check';
+import { commandLine, quote, quoteArgv, renderScript, toSshCommand } from '../../packages/shared/src/shell';
+
+/** Runs text the way sshd does: the login shell gets it as one `-c` string. */
+function viaLoginShell(text: string): string {
+  return execFileSync('/bin/bash', ['--norc', '--noprofile', '-c', text], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
+}
+
+const NUL_FREE = fc.string({ unit: 'binary', maxLength: 60 }).filter((s) => !s.includes('\0'));
+
+describe('quote', () => {
+  it.each([
+    ['plain', `'plain'`],
+    ['', `''`],
+    ["it's", `'it'\\''s'`],
+    ['$(id)', `'$(id)'`],
+  ])('quotes %j as %s', (value, expected) => {
+    expect(quote(value)).toBe(expected);
+  });
+
+  it('refuses a NUL byte instead of cutting the value', () => {
+    expect(() => quote('a\0b')).toThrow(/NUL/);
+  });
+
+  it('round-trips any string through sh unchanged (property, 300 cases in one shell)', () => {
+    const samples = fc.sample(NUL_FREE, { numRuns: 300, seed: 42 }).concat(["'", '"', '\n', '`id`', "zzz\";echo${IFS}\"hello\";#", '--upload-pack=x', '\u2028', '\\']);
+    // One printf per sample, separated by a record mark that no sample holds.
+    const script = samples.map((sample) => `printf '%s\\036' ${quote(sample)}`).join('; ');
+    const out = execFileSync('/bin/sh', ['-c', script], { encoding: 'latin1' });
+    const expected = samples.map((sample) => Buffer.from(sample, 'utf8').toString('latin1') + '\x1e').join('');
+    expect(out).toBe(expected);
+  });
+
+  it('round-trips through both layers: login shell, then sh -c (property)', () => {
+    fc.assert(
+      fc.property(fc.array(NUL_FREE, { minLength: 1, maxLength: 4 }), (args) => {
+        const text = toSshCommand('for a in "$@"; do printf "%s\\036" "$a"; done', args);
+        expect(viaLoginShell(text)).toBe(args.map((arg) => `${arg}\x1e`).join(''));
+      }),
+      { numRuns: 40, seed: 7 },
+    );
+  });
+});
+
+describe('renderScript', () => {
+  it('changes directory, exports variables and execs the quoted argv', () => {
+    expect(renderScript({ argv: ['docker', 'compose', 'ps'], cwd: '/opt/app', env: { IMAGE_TAG: "v1'x" } })).toBe(
+      `cd '/opt/app' && export IMAGE_TAG='v1'\\''x' && exec 'docker' 'compose' 'ps'`,
+    );
+  });
+
+  it('refuses a bad environment variable name', () => {
+    expect(() => renderScript({ argv: ['true'], env: { 'A;B': 'x' } })).toThrow(/variable name/);
+  });
+
+  it('refuses an empty argv', () => {
+    expect(() => quoteArgv([])).toThrow(/empty/);
+  });
+
+  it('runs what it renders with the arguments unchanged', () => {
+    const out = viaLoginShell(commandLine({ argv: ['printf', '%s|', '$(touch /tmp/pwned)', 'a b', "'"], cwd: '/' }));
+    expect(out).toBe("$(touch /tmp/pwned)|a b|'|");
+  });
+});
