@@ -47,6 +47,8 @@ export interface Sshd {
   readonly address: string;
   readonly port: number;
   readonly dir: string;
+  /** The listening sshd; its children are the per-connection processes. */
+  readonly pid: number;
   /** The server's public host keys, "type base64". */
   readonly hostKeys: Readonly<Record<KeyType, string>>;
   /** A known_hosts line for this server (`[addr]:port type key`). */
@@ -137,6 +139,7 @@ export async function startSshd(options: SshdOptions): Promise<Sshd> {
       address,
       port,
       dir,
+      pid: child.pid ?? 0,
       hostKeys,
       knownHostsLine: (type = types[0]) => `[${address}]:${port} ${hostKeys[type]}`,
       log: () => readLog(logPath),

@@ -218,11 +218,7 @@ export class SshSession {
           stop: (kind) => {
             if (stoppedAs !== undefined) return;
             stoppedAs = kind;
-            try {
-              stream.signal('TERM');
-            } catch {
-              // The channel may already be closing; closing below covers it.
-            }
+            sendSignal(stream, 'TERM');
             forceTimer = setTimeout(() => {
               stream.close();
               // A server that never answers the close: give up waiting on it.
@@ -294,6 +290,24 @@ export class SshSession {
   }
 }
 
+/**
+ * Sends a signal request on a session channel. ssh2's Channel.signal() sends nothing once stdin was
+ * ended (it needs the channel writable), and every command here ends stdin so nothing waits on it;
+ * the protocol call is the same request without that check (ssh2 is pinned to 1.17.0 for it).
+ */
+function sendSignal(stream: ClientChannel, name: string): void {
+  const channel = stream as unknown as {
+    outgoing: { id: number; state: string };
+    _client: { _protocol: { signal(id: number, signal: string): void } };
+  };
+  if (channel.outgoing.state !== 'open' && channel.outgoing.state !== 'eof') return;
+  try {
+    channel._client._protocol.signal(channel.outgoing.id, name);
+  } catch {
+    // The connection is going away; closing the channel covers it.
+  }
+}
+
 function connectOnce(
   settings: ConnectionSettings,
   endpoint: Endpoint,
@@ -337,7 +351,12 @@ function connectOnce(
     hooks.signal?.addEventListener('abort', onAbort, { once: true });
     const settle = () => hooks.signal?.removeEventListener('abort', onAbort);
     // The 'error' listener goes on before connect(): an unhandled 'error' would kill the process.
-    client.once('error', (error: Error & { level?: string }) => {
+    let settled = false;
+    // Further errors after the first (ssh2 may emit several while tearing down) are ignored here;
+    // the session installs its own listener once connected.
+    client.on('error', (error: Error & { level?: string }) => {
+      if (settled) return;
+      settled = true;
       settle();
       client.end();
       if (hostKeyProblem !== undefined) {
@@ -355,6 +374,7 @@ function connectOnce(
       }
     });
     client.once('ready', () => {
+      settled = true;
       settle();
       resolve(client);
     });
@@ -371,13 +391,16 @@ function forward(bastion: Client, jump: Endpoint, target: Endpoint): Promise<Dup
   return new Promise((resolve, reject) => {
     bastion.forwardOut('127.0.0.1', 0, target.host, target.port, (error, stream) => {
       if (error) {
-        const prohibited = /prohibited/i.test(error.message);
+        // RFC 4254 reason codes: 1 administratively prohibited, 2 connect failed.
+        const reason = (error as Error & { reason?: number }).reason;
+        const why =
+          reason === 1
+            ? 'it refuses to forward (is AllowTcpForwarding off on the jump host?)'
+            : reason === 2
+              ? 'the target did not accept the connection'
+              : error.message;
         reject(
-          new ConnectError(
-            `jump host ${jump.label} could not open a connection to ${target.label}: ${error.message}` +
-              (prohibited ? ' (is AllowTcpForwarding off on the jump host?)' : ''),
-            !prohibited,
-          ),
+          new ConnectError(`jump host ${jump.label} could not open a connection to ${target.label}: ${why}`, reason !== 1),
         );
         return;
       }
