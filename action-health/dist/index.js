@@ -55889,9 +55889,14 @@ async function runAction(main) {
     }
     catch (error) {
         if (error instanceof ConfigurationError) {
-            for (const problem of error.problems)
-                lib_core.error(problem);
-            lib_core.setFailed(error.problems.length === 1 ? error.problems[0] : `${error.problems.length} inputs are invalid`);
+            // One ::error line per problem; setFailed prints the last one, or a count when there are several.
+            if (error.problems.length === 1)
+                lib_core.setFailed(error.problems[0]);
+            else {
+                for (const problem of error.problems)
+                    lib_core.error(problem);
+                lib_core.setFailed(`${error.problems.length} problems with the inputs; nothing was run`);
+            }
         }
         else if (error instanceof CancelledError || controller.signal.aborted) {
             lib_core.setFailed(new CancelledError(String(controller.signal.reason ?? 'signal')).message);
@@ -66350,12 +66355,7 @@ class SshSession {
                         if (stoppedAs !== undefined)
                             return;
                         stoppedAs = kind;
-                        try {
-                            stream.signal('TERM');
-                        }
-                        catch {
-                            // The channel may already be closing; closing below covers it.
-                        }
+                        sendSignal(stream, 'TERM');
                         forceTimer = setTimeout(() => {
                             stream.close();
                             // A server that never answers the close: give up waiting on it.
@@ -66430,6 +66430,22 @@ class SshSession {
         this.bastion?.end();
     }
 }
+/**
+ * Sends a signal request on a session channel. ssh2's Channel.signal() sends nothing once stdin was
+ * ended (it needs the channel writable), and every command here ends stdin so nothing waits on it;
+ * the protocol call is the same request without that check (ssh2 is pinned to 1.17.0 for it).
+ */
+function sendSignal(stream, name) {
+    const channel = stream;
+    if (channel.outgoing.state !== 'open' && channel.outgoing.state !== 'eof')
+        return;
+    try {
+        channel._client._protocol.signal(channel.outgoing.id, name);
+    }
+    catch {
+        // The connection is going away; closing the channel covers it.
+    }
+}
 function connectOnce(settings, endpoint, username, sock, hooks) {
     return new Promise((resolve, reject) => {
         const client = new lib.Client();
@@ -66469,7 +66485,13 @@ function connectOnce(settings, endpoint, username, sock, hooks) {
         hooks.signal?.addEventListener('abort', onAbort, { once: true });
         const settle = () => hooks.signal?.removeEventListener('abort', onAbort);
         // The 'error' listener goes on before connect(): an unhandled 'error' would kill the process.
-        client.once('error', (error) => {
+        let settled = false;
+        // Further errors after the first (ssh2 may emit several while tearing down) are ignored here;
+        // the session installs its own listener once connected.
+        client.on('error', (error) => {
+            if (settled)
+                return;
+            settled = true;
             settle();
             client.end();
             if (hostKeyProblem !== undefined) {
@@ -66484,6 +66506,7 @@ function connectOnce(settings, endpoint, username, sock, hooks) {
             }
         });
         client.once('ready', () => {
+            settled = true;
             settle();
             resolve(client);
         });
@@ -66500,9 +66523,14 @@ function forward(bastion, jump, target) {
     return new Promise((resolve, reject) => {
         bastion.forwardOut('127.0.0.1', 0, target.host, target.port, (error, stream) => {
             if (error) {
-                const prohibited = /prohibited/i.test(error.message);
-                reject(new ConnectError(`jump host ${jump.label} could not open a connection to ${target.label}: ${error.message}` +
-                    (prohibited ? ' (is AllowTcpForwarding off on the jump host?)' : ''), !prohibited));
+                // RFC 4254 reason codes: 1 administratively prohibited, 2 connect failed.
+                const reason = error.reason;
+                const why = reason === 1
+                    ? 'it refuses to forward (is AllowTcpForwarding off on the jump host?)'
+                    : reason === 2
+                        ? 'the target did not accept the connection'
+                        : error.message;
+                reject(new ConnectError(`jump host ${jump.label} could not open a connection to ${target.label}: ${why}`, reason !== 1));
                 return;
             }
             resolve(stream);
@@ -66626,30 +66654,32 @@ async function detectCompose(session, setting) {
 function composeCommand(compose, settings, args, env) {
     return { argv: [...compose.command, '-f', settings.composeFile, ...args], cwd: settings.appDir, env };
 }
-/** Field separator for `docker inspect` output: a character no name or state holds. */
-const SEP = '\t';
-const INSPECT_FORMAT = [
-    '{{.Id}}',
-    '{{index .Config.Labels "com.docker.compose.service"}}',
-    '{{index .Config.Labels "com.docker.compose.oneoff"}}',
-    '{{.State.Status}}',
-    // .State.Health is absent without a healthcheck; indexing it would fail (docker/docs#5368).
-    '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}',
-    '{{.RestartCount}}',
-].join(SEP);
+/**
+ * `docker inspect` prints labels and state as JSON, parsed here: a template that reads
+ * `.State.Health` fails on containers without a healthcheck in some CLI versions, even behind
+ * `{{if}}` ("map has no entry for key Health"; docker/docs#5368). JSON never holds a raw tab.
+ */
+const INSPECT_FORMAT = '{{.Id}}\t{{json .Config.Labels}}\t{{json .State}}\t{{.RestartCount}}';
 function parseInspect(text) {
-    return text
-        .split('\n')
-        .filter((line) => line.trim() !== '')
-        .map((line) => line.split(SEP))
-        .filter((fields) => fields.length === 6 && fields[2] !== 'True')
-        .map(([id, service, , status, health, restarts]) => ({
-        id,
-        service,
-        status,
-        health,
-        restartCount: Number(restarts) || 0,
-    }));
+    const containers = [];
+    for (const line of text.split('\n')) {
+        const fields = line.split('\t');
+        if (fields.length !== 4)
+            continue;
+        const labels = (JSON.parse(fields[1]) ?? {});
+        const state = (JSON.parse(fields[2]) ?? {});
+        // One-off `compose run` containers are not part of the running stack.
+        if (labels['com.docker.compose.oneoff'] === 'True')
+            continue;
+        containers.push({
+            id: fields[0],
+            service: labels['com.docker.compose.service'] ?? '',
+            status: state.Status ?? 'unknown',
+            health: state.Health?.Status ?? 'none',
+            restartCount: Number(fields[3]) || 0,
+        });
+    }
+    return containers;
 }
 async function readServicesState(session, compose, settings) {
     const servicesText = await session.run(commandLine(composeCommand(compose, settings, ['config', '--services'])), 'listing the compose services', { echo: 'stderr', timeoutSeconds: 120 });

@@ -5,6 +5,7 @@ import { ConfigurationError } from '../../packages/shared/src/errors';
 import { HEALTH_DEFAULTS, readHealthInputs } from '../../packages/shared/src/inputs/health';
 import { makeUserKey, scratchDir } from '../harness/sshd';
 import { ROOT } from '../harness/runner';
+import { healthSettingsFrom } from '../harness/settings';
 
 const dir = scratchDir('tt-inputs-');
 const key = makeUserKey(dir, 'id_ed25519', 'ed25519');
@@ -15,11 +16,7 @@ execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', join(dir, '
 const pkcs8 = readFileSync(join(dir, 'pkcs8'), 'utf8');
 
 function withInputs(inputs: Record<string, string>): () => ReturnType<typeof readHealthInputs> {
-  return () => {
-    for (const name of Object.keys(process.env)) if (name.startsWith('INPUT_')) delete process.env[name];
-    for (const [name, value] of Object.entries(inputs)) process.env[`INPUT_${name.toUpperCase()}`] = value;
-    return readHealthInputs();
-  };
+  return () => healthSettingsFrom(inputs);
 }
 
 const GOOD = {

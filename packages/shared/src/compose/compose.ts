@@ -60,31 +60,36 @@ export interface ContainerState {
   readonly restartCount: number;
 }
 
-/** Field separator for `docker inspect` output: a character no name or state holds. */
-const SEP = '\t';
-const INSPECT_FORMAT = [
-  '{{.Id}}',
-  '{{index .Config.Labels "com.docker.compose.service"}}',
-  '{{index .Config.Labels "com.docker.compose.oneoff"}}',
-  '{{.State.Status}}',
-  // .State.Health is absent without a healthcheck; indexing it would fail (docker/docs#5368).
-  '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}',
-  '{{.RestartCount}}',
-].join(SEP);
+/**
+ * `docker inspect` prints labels and state as JSON, parsed here: a template that reads
+ * `.State.Health` fails on containers without a healthcheck in some CLI versions, even behind
+ * `{{if}}` ("map has no entry for key Health"; docker/docs#5368). JSON never holds a raw tab.
+ */
+const INSPECT_FORMAT = '{{.Id}}\t{{json .Config.Labels}}\t{{json .State}}\t{{.RestartCount}}';
+
+interface InspectState {
+  Status?: string;
+  Health?: { Status?: string } | null;
+}
 
 export function parseInspect(text: string): ContainerState[] {
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => line.split(SEP))
-    .filter((fields) => fields.length === 6 && fields[2] !== 'True')
-    .map(([id, service, , status, health, restarts]) => ({
-      id,
-      service,
-      status,
-      health,
-      restartCount: Number(restarts) || 0,
-    }));
+  const containers: ContainerState[] = [];
+  for (const line of text.split('\n')) {
+    const fields = line.split('\t');
+    if (fields.length !== 4) continue;
+    const labels = (JSON.parse(fields[1]) ?? {}) as Record<string, string>;
+    const state = (JSON.parse(fields[2]) ?? {}) as InspectState;
+    // One-off `compose run` containers are not part of the running stack.
+    if (labels['com.docker.compose.oneoff'] === 'True') continue;
+    containers.push({
+      id: fields[0],
+      service: labels['com.docker.compose.service'] ?? '',
+      status: state.Status ?? 'unknown',
+      health: state.Health?.Status ?? 'none',
+      restartCount: Number(fields[3]) || 0,
+    });
+  }
+  return containers;
 }
 
 export interface ServicesState {

@@ -1,0 +1,106 @@
+import { BoundedBuffer, CommandFence, LineSplitter, TailLines } from '../../packages/shared/src/ssh/output';
+import { judgeServices, parseInspect } from '../../packages/shared/src/compose/compose';
+import { describeOutcome } from '../../packages/shared/src/ssh/session';
+import { escapeHtml, table, bounded } from '../../packages/shared/src/summary/markdown';
+import { judgeHealthAnswer } from '../../packages/shared/src/health/checks';
+
+describe('remote output', () => {
+  it('joins a line (and a secret in it) split across chunks, and a UTF-8 character split across chunks', () => {
+    const lines: string[] = [];
+    const splitter = new LineSplitter((line) => lines.push(line));
+    const euro = Buffer.from('€');
+    splitter.push(Buffer.from('token=s3cr'));
+    splitter.push(Buffer.from('et-value\r\nprice '));
+    splitter.push(euro.subarray(0, 1));
+    splitter.push(Buffer.concat([euro.subarray(1), Buffer.from('\nlast')]));
+    splitter.end();
+    expect(lines).toEqual(['token=s3cret-value', 'price €', 'last']);
+  });
+
+  it('fences lines with a fresh token and reopens after close', () => {
+    const written: string[] = [];
+    const fence = new CommandFence({ write: (text) => void written.push(text) });
+    fence.close();
+    expect(written).toEqual([]);
+    fence.line('::error::x');
+    fence.close();
+    fence.line('again');
+    fence.close();
+    const tokens = written.filter((line) => line.startsWith('::stop-commands::')).map((line) => line.trim().split('::')[2]);
+    expect(tokens).toHaveLength(2);
+    expect(tokens[0]).not.toBe(tokens[1]);
+    expect(written[2]).toBe(`::${tokens[0]}::\n`);
+  });
+
+  it('keeps a bounded head and counts the rest; keeps a tail of lines', () => {
+    const buffer = new BoundedBuffer(5);
+    buffer.push(Buffer.from('abc'));
+    buffer.push(Buffer.from('defgh'));
+    expect([buffer.text(), buffer.total, buffer.truncated]).toEqual(['abcde', 8, true]);
+    const tail = new TailLines(2);
+    ['a', 'b', 'c'].forEach((line) => tail.push(line));
+    expect(tail.get()).toEqual(['b', 'c']);
+  });
+
+  it('describes every outcome apart', () => {
+    expect(describeOutcome({ kind: 'exited', code: 2 })).toBe('exited with code 2');
+    expect(describeOutcome({ kind: 'signal', signal: 'SIGKILL' })).toBe('was killed by SIGKILL');
+    expect(describeOutcome({ kind: 'timeout', seconds: 5 })).toMatch(/timed out after 5s/);
+    expect(describeOutcome({ kind: 'unknown', reason: 'connection lost' })).toMatch(/^outcome unknown: connection lost/);
+  });
+});
+
+describe('compose state', () => {
+  const line = (id: string, service: string, state: object, oneoff = 'False') =>
+    `${id}\t${JSON.stringify({ 'com.docker.compose.service': service, 'com.docker.compose.oneoff': oneoff })}\t${JSON.stringify(state)}\t0`;
+
+  it('reads inspect JSON, with and without a healthcheck, leaving one-off containers out', () => {
+    const text = [
+      line('a1', 'gateway', { Status: 'running', Health: { Status: 'healthy' } }),
+      line('b2', 'worker', { Status: 'exited' }),
+      line('c3', 'gateway', { Status: 'exited' }, 'True'),
+    ].join('\n');
+    expect(parseInspect(text)).toEqual([
+      { id: 'a1', service: 'gateway', status: 'running', health: 'healthy', restartCount: 0 },
+      { id: 'b2', service: 'worker', status: 'exited', health: 'none', restartCount: 0 },
+    ]);
+  });
+
+  it('judges services: running, healthy where checked, and missing ones', () => {
+    const verdicts = judgeServices({
+      services: ['gateway', 'worker', 'nginx', 'langgraph'],
+      containers: [
+        { id: '1', service: 'gateway', status: 'running', health: 'unhealthy', restartCount: 0 },
+        { id: '2', service: 'worker', status: 'running', health: 'none', restartCount: 0 },
+        { id: '3', service: 'langgraph', status: 'running', health: 'starting', restartCount: 0 },
+      ],
+    });
+    expect(verdicts).toEqual([
+      { service: 'gateway', ok: false, state: 'running, unhealthy' },
+      { service: 'worker', ok: true, state: 'running' },
+      { service: 'nginx', ok: false, state: 'no container' },
+      { service: 'langgraph', ok: false, state: 'running, starting' },
+    ]);
+  });
+});
+
+describe('health answers', () => {
+  it.each([
+    [{ status: 200, body: '{"status":"healthy"}' }, true, 'HTTP 200, status "healthy"'],
+    [{ status: 503, body: '{"status":"healthy"}' }, false, 'HTTP 503, status "healthy"'],
+    [{ status: 200, body: '<html>' }, false, 'HTTP 200, body is not JSON'],
+    [{ status: 0, body: '', error: 'Connection refused' }, false, 'no answer (Connection refused)'],
+  ])('judges %j', (answer, ok, value) => {
+    expect(judgeHealthAnswer(answer, 'healthy')).toEqual({ ok, value });
+  });
+});
+
+describe('summary text', () => {
+  it('escapes HTML and Markdown link syntax from refs and server text', () => {
+    expect(escapeHtml('<img src=x>[click](https://evil)')).toBe('&lt;img src=x&gt;&#91;click&#93;(https://evil)');
+    expect(table(['a'], [['x|y\nz']])).toBe('| a |\n| --- |\n| x&#124;y<br>z |');
+  });
+  it('cuts a summary over the limit and says so', () => {
+    expect(bounded('x'.repeat(20), 10)).toMatch(/^x{10}\n\n…\(cut/);
+  });
+});
