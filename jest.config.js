@@ -1,7 +1,10 @@
 // Jest runs TypeScript through ts-jest in CommonJS (the bundles are CommonJS too). Type checking is
 // its own step (npm run typecheck). Integration and e2e tests use real sshd, dockerd and PostgreSQL.
 const transform = {
-  '^.+\\.ts$': ['ts-jest', { tsconfig: { module: 'commonjs', moduleResolution: 'node', isolatedModules: true }, diagnostics: false }],
+  '^.+\\.ts$': [
+    'ts-jest',
+    { tsconfig: { module: 'commonjs', moduleResolution: 'node', isolatedModules: true }, diagnostics: false },
+  ],
 };
 const common = {
   testEnvironment: 'node',

@@ -7,7 +7,9 @@ import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const check = process.argv.includes('--check');
-const actions = readdirSync(root).filter((name) => name.startsWith('action-') && existsSync(join(root, name, 'src/index.ts')));
+const actions = readdirSync(root).filter(
+  (name) => name.startsWith('action-') && existsSync(join(root, name, 'src/index.ts')),
+);
 
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -22,7 +24,16 @@ for (const action of actions) {
   if (!check) rmSync(out, { recursive: true, force: true });
   execFileSync(
     process.execPath,
-    [join(root, 'node_modules/@vercel/ncc/dist/ncc/cli.js'), 'build', join(root, action, 'src/index.ts'), '-o', out, '-q', '--target', 'es2022'],
+    [
+      join(root, 'node_modules/@vercel/ncc/dist/ncc/cli.js'),
+      'build',
+      join(root, action, 'src/index.ts'),
+      '-o',
+      out,
+      '-q',
+      '--target',
+      'es2022',
+    ],
     { stdio: 'inherit', cwd: root },
   );
   // ssh2 ships a Windows helper for PuTTY's agent; no agent is used here, so it is not shipped.
@@ -34,10 +45,20 @@ for (const action of actions) {
   }
   if (check) {
     const committed = join(root, action, 'dist');
-    const built = files(out).map((path) => relative(out, path)).sort();
-    const have = existsSync(committed) ? files(committed).map((path) => relative(committed, path)).sort() : [];
-    if (JSON.stringify(built) !== JSON.stringify(have)) stale.push(`${action}: files differ (${built.join(', ')} vs ${have.join(', ')})`);
-    else for (const name of built) if (!readFileSync(join(out, name)).equals(readFileSync(join(committed, name)))) stale.push(`${action}/dist/${name}`);
+    const built = files(out)
+      .map((path) => relative(out, path))
+      .sort();
+    const have = existsSync(committed)
+      ? files(committed)
+          .map((path) => relative(committed, path))
+          .sort()
+      : [];
+    if (JSON.stringify(built) !== JSON.stringify(have))
+      stale.push(`${action}: files differ (${built.join(', ')} vs ${have.join(', ')})`);
+    else
+      for (const name of built)
+        if (!readFileSync(join(out, name)).equals(readFileSync(join(committed, name))))
+          stale.push(`${action}/dist/${name}`);
     rmSync(out, { recursive: true, force: true });
   }
   console.log(`${action}: ${check ? 'checked' : 'built'}`);

@@ -1,5 +1,11 @@
 import * as core from '@actions/core';
-import { healthSummary, readHealthInputs, runHealthChecks, Sessions, type RunContext } from '@thinktank/shared';
+import {
+  healthSummary,
+  readHealthInputs,
+  runHealthChecks,
+  Sessions,
+  type RunContext,
+} from '@thinktank/shared';
 
 export async function main({ signal }: RunContext): Promise<void> {
   const settings = readHealthInputs();

@@ -41,7 +41,8 @@ interface Check {
   verdict: string;
 }
 const checksOf = (run: ActionRun): Check[] => (JSON.parse(run.outputs.report) as { checks: Check[] }).checks;
-const verdictOf = (run: ActionRun, name: RegExp) => checksOf(run).find((check) => name.test(check.check))?.verdict;
+const verdictOf = (run: ActionRun, name: RegExp) =>
+  checksOf(run).find((check) => name.test(check.check))?.verdict;
 async function waitFor(check: () => boolean, ms = 5000): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -51,7 +52,10 @@ const connectionsSeen = () => (sshd.log().match(/Connection from/g) ?? []).lengt
 
 describe('action-health (bundled)', () => {
   it('reports a healthy stack: outputs, job summary table, exit 0', async () => {
-    const run = await runBundledAction('action-health', inputs({ 'metrics-url': stack.metricsUrl, url: stack.healthUrl }));
+    const run = await runBundledAction(
+      'action-health',
+      inputs({ 'metrics-url': stack.metricsUrl, url: stack.healthUrl }),
+    );
     expect(run.code).toBe(0);
     expect(errorLines(run)).toEqual([]);
     expect(run.outputs.healthy).toBe('true');
@@ -92,7 +96,9 @@ describe('action-health (bundled)', () => {
       const run = await runBundledAction('action-health', inputs());
       expect(run.code).toBe(1);
       expect(verdictOf(run, /^services/)).toBe('fail');
-      expect(checksOf(run).find((check) => check.check === 'services')?.value).toMatch(/^worker: (exited|no container)/);
+      expect(checksOf(run).find((check) => check.check === 'services')?.value).toMatch(
+        /^worker: (exited|no container)/,
+      );
       expect(run.stdout).toMatch(/::error::.*services: worker: (exited|no container)/);
     } finally {
       stack.compose('start', 'worker');
@@ -112,7 +118,10 @@ describe('action-health (bundled)', () => {
 
   it('refuses bad inputs before connecting, naming each', async () => {
     const before = connectionsSeen();
-    const run = await runBundledAction('action-health', inputs({ host: 'deploy;touch /tmp/pwned', 'compose-command': 'docker $(id)' }));
+    const run = await runBundledAction(
+      'action-health',
+      inputs({ host: 'deploy;touch /tmp/pwned', 'compose-command': 'docker $(id)' }),
+    );
     expect(run.code).toBe(1);
     expect(errorLines(run)).toEqual([
       expect.stringMatching(/^::error::Input 'host': "deploy;touch \/tmp\/pwned" is not a host entry/),
@@ -126,7 +135,9 @@ describe('action-health (bundled)', () => {
     const before = connectionsSeen();
     const run = await runBundledAction('action-health', inputs({ 'known-hosts': '' }));
     expect(run.code).toBe(1);
-    expect(errorLines(run)).toEqual([expect.stringMatching(/^::error::Input 'known-hosts': no host key pin for /)]);
+    expect(errorLines(run)).toEqual([
+      expect.stringMatching(/^::error::Input 'known-hosts': no host key pin for /),
+    ]);
     expect(connectionsSeen()).toBe(before);
   });
 
@@ -134,7 +145,8 @@ describe('action-health (bundled)', () => {
     const run = await runBundledAction('action-health', inputs());
     const keyLines = key.privateKey.split('\n').filter((line) => line.length > 20);
     for (const line of run.stdout.split('\n')) {
-      if (keyLines.some((keyLine) => line.includes(keyLine))) expect(line.startsWith('::add-mask::')).toBe(true);
+      if (keyLines.some((keyLine) => line.includes(keyLine)))
+        expect(line.startsWith('::add-mask::')).toBe(true);
     }
   });
 
@@ -158,7 +170,11 @@ describe('action-health (bundled)', () => {
       expect(run.code).toBe(1);
       expect(run.stdout).toMatch(/::error::cancelled by SIGTERM/);
       // The connection was closed, not left behind.
-      expect(await waitFor(() => /Disconnected from user ttdeploy/.test(sshd.log().split('\n').slice(-20).join('\n')))).toBe(true);
+      expect(
+        await waitFor(() =>
+          /Disconnected from user ttdeploy/.test(sshd.log().split('\n').slice(-20).join('\n')),
+        ),
+      ).toBe(true);
     } finally {
       stack.setHealth('{"status": "healthy"}\n');
     }

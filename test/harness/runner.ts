@@ -3,11 +3,18 @@
  * variables (upper-cased, hyphens kept), GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
-export const ROOT = join(__dirname, '..', '..');
+/** The repository's root: found from the working directory, so the demo (bundled elsewhere) finds it too. */
+function findRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'packages/shared/package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`not inside the repository: ${start}`);
+  }
+}
+export const ROOT = findRoot(process.cwd());
 
 export interface ActionRun {
   readonly code: number | null;
@@ -42,7 +49,11 @@ export interface RunOptions {
   readonly onStart?: (child: ReturnType<typeof spawn>) => void;
 }
 
-export function runBundledAction(action: string, inputs: Record<string, string>, options: RunOptions = {}): Promise<ActionRun> {
+export function runBundledAction(
+  action: string,
+  inputs: Record<string, string>,
+  options: RunOptions = {},
+): Promise<ActionRun> {
   const dir = mkdtempSync(join(tmpdir(), 'tt-run-'));
   const outputFile = join(dir, 'output');
   const summaryFile = join(dir, 'summary');
@@ -61,7 +72,10 @@ export function runBundledAction(action: string, inputs: Record<string, string>,
   });
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, action, 'dist', 'index.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, action, 'dist', 'index.js')], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     options.onStart?.(child);
     let stdout = '';
     let stderr = '';

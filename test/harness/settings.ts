@@ -18,7 +18,11 @@ export function healthSettingsFrom(inputs: Record<string, string>): HealthSettin
 }
 
 /** The inputs that reach `sshd` as the test user with `key`, pinned by its known_hosts line. */
-export function connectionInputs(sshd: Sshd, key: UserKey, extra: Record<string, string> = {}): Record<string, string> {
+export function connectionInputs(
+  sshd: Sshd,
+  key: UserKey,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     host: `${sshd.address}:${sshd.port}`,
     username: TEST_USER,
@@ -30,6 +34,10 @@ export function connectionInputs(sshd: Sshd, key: UserKey, extra: Record<string,
   };
 }
 
-export function connectionFor(sshd: Sshd, key: UserKey, extra: Record<string, string> = {}): ConnectionSettings {
+export function connectionFor(
+  sshd: Sshd,
+  key: UserKey,
+  extra: Record<string, string> = {},
+): ConnectionSettings {
   return healthSettingsFrom(connectionInputs(sshd, key, extra)).connection;
 }

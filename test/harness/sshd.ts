@@ -27,13 +27,22 @@ export function scratchDir(prefix: string): string {
 }
 
 /** ssh-keygen a user key; `format` PEM gives the old RSA PEM form, `passphrase` encrypts it. */
-export function makeUserKey(dir: string, name: string, type: KeyType, options: { passphrase?: string; format?: 'PEM' } = {}): UserKey {
+export function makeUserKey(
+  dir: string,
+  name: string,
+  type: KeyType,
+  options: { passphrase?: string; format?: 'PEM' } = {},
+): UserKey {
   const path = join(dir, name);
   const args = ['-q', '-t', type, '-N', options.passphrase ?? '', '-f', path, '-C', name];
   if (type === 'rsa') args.push('-b', '2048');
   if (options.format) args.push('-m', options.format);
   execFileSync('ssh-keygen', args);
-  return { path, privateKey: readFileSync(path, 'utf8'), publicKey: readFileSync(`${path}.pub`, 'utf8').trim() };
+  return {
+    path,
+    privateKey: readFileSync(path, 'utf8'),
+    publicKey: readFileSync(`${path}.pub`, 'utf8').trim(),
+  };
 }
 
 export interface SshdOptions {
@@ -85,7 +94,8 @@ export function waitForPort(host: string, port: number, timeoutMs: number): Prom
 }
 
 export async function startSshd(options: SshdOptions): Promise<Sshd> {
-  if (!existsSync(SSHD)) throw new Error(`${SSHD} is missing: run scripts/setup-machine.sh (Debian's openssh-server)`);
+  if (!existsSync(SSHD))
+    throw new Error(`${SSHD} is missing: run scripts/setup-machine.sh (Debian's openssh-server)`);
   const dir = scratchDir('tt-sshd-');
   const types = options.hostKeyTypes ?? ['ed25519'];
   const hostKeys = {} as Record<KeyType, string>;

@@ -52,15 +52,22 @@ export function startStack(name: string): Stack {
   cpSync(join(ROOT, 'fixtures/app'), appDir, { recursive: true });
   const project = `tt${name.replace(/[^a-z0-9]/g, '')}${Math.floor(Math.random() * 1e6)}`;
   const gatewayPort = 20000 + Math.floor(Math.random() * 40000);
-  writeFileSync(join(appDir, 'docker/.env'), `COMPOSE_PROJECT_NAME=${project}\nGATEWAY_PORT=${gatewayPort}\n`);
+  writeFileSync(
+    join(appDir, 'docker/.env'),
+    `COMPOSE_PROJECT_NAME=${project}\nGATEWAY_PORT=${gatewayPort}\n`,
+  );
   execFileSync('chown', ['-R', `${TEST_USER}:${TEST_USER}`, appDir]);
   const composeWords = localCompose();
   const compose = (...args: string[]) =>
-    execFileSync(composeWords[0], [...composeWords.slice(1), '-f', 'docker/docker-compose-prod.yaml', ...args], {
-      cwd: appDir,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    execFileSync(
+      composeWords[0],
+      [...composeWords.slice(1), '-f', 'docker/docker-compose-prod.yaml', ...args],
+      {
+        cwd: appDir,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
   compose('up', '-d');
   const containerOf = (service: string) => compose('ps', '-q', service).trim();
   return {
@@ -83,13 +90,22 @@ export function startStack(name: string): Stack {
 }
 
 /** Waits until every container of the stack is running, and healthy where it has a healthcheck. */
-export async function waitStackHealthy(stack: Stack, services: readonly string[], timeoutMs = 60_000): Promise<void> {
+export async function waitStackHealthy(
+  stack: Stack,
+  services: readonly string[],
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const states = services.map((service) =>
       execFileSync(
         'docker',
-        ['inspect', '--format', '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}', stack.containerOf(service)],
+        [
+          'inspect',
+          '--format',
+          '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}',
+          stack.containerOf(service),
+        ],
         { encoding: 'utf8' },
       ).trim(),
     );

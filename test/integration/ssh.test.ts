@@ -4,7 +4,12 @@ import { createServer, type Server } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandLine, toSshCommand } from '../../packages/shared/src/shell';
-import { ConnectError, SshSession, describeOutcome, type SessionHooks } from '../../packages/shared/src/ssh/session';
+import {
+  ConnectError,
+  SshSession,
+  describeOutcome,
+  type SessionHooks,
+} from '../../packages/shared/src/ssh/session';
 import type { LogSink } from '../../packages/shared/src/ssh/output';
 import { makeUserKey, scratchDir, startSshd, TEST_USER, type Sshd, type UserKey } from '../harness/sshd';
 import { connectionFor } from '../harness/settings';
@@ -43,9 +48,17 @@ const opened: SshSession[] = [];
 afterEach(() => {
   for (const session of opened.splice(0)) session.close();
 });
-async function open(key: UserKey, extra: Record<string, string> = {}, hooks: SessionHooks = {}, server = sshd): Promise<SshSession> {
+async function open(
+  key: UserKey,
+  extra: Record<string, string> = {},
+  hooks: SessionHooks = {},
+  server = sshd,
+): Promise<SshSession> {
   const settings = connectionFor(server, key, extra);
-  const session = await SshSession.open(settings, settings.targets[0], { sink: new CollectingSink(), ...hooks });
+  const session = await SshSession.open(settings, settings.targets[0], {
+    sink: new CollectingSink(),
+    ...hooks,
+  });
   opened.push(session);
   return session;
 }
@@ -65,7 +78,7 @@ function killConnections(server: Sshd): void {
     .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
     .filter((match): match is RegExpExecArray => match !== null);
   const descendants = new Set([server.pid]);
-  for (let grown = true; grown; ) {
+  for (let grown = true; grown;) {
     grown = false;
     for (const [, pid, ppid] of table) {
       if (descendants.has(Number(ppid)) && !descendants.has(Number(pid))) {
@@ -75,7 +88,8 @@ function killConnections(server: Sshd): void {
     }
   }
   for (const [, pid, , args] of table) {
-    if (Number(pid) !== server.pid && descendants.has(Number(pid)) && args.startsWith('sshd:')) process.kill(Number(pid), 'SIGKILL');
+    if (Number(pid) !== server.pid && descendants.has(Number(pid)) && args.startsWith('sshd:'))
+      process.kill(Number(pid), 'SIGKILL');
   }
 }
 
@@ -104,9 +118,9 @@ describe('keys', () => {
     const warnings: string[] = [];
     const before = (sshd.log().match(/Connection from/g) ?? []).length;
     const started = Date.now();
-    await expect(open(stranger, { 'connect-retries': '3' }, { warn: (m) => warnings.push(m) })).rejects.toThrow(
-      /authentication as ttdeploy on .* failed .*not retried/,
-    );
+    await expect(
+      open(stranger, { 'connect-retries': '3' }, { warn: (m) => warnings.push(m) }),
+    ).rejects.toThrow(/authentication as ttdeploy on .* failed .*not retried/);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(warnings.filter((w) => /retrying/.test(w))).toEqual([]);
     await eventually(() => (sshd.log().match(/Connection from/g) ?? []).length > before, 2000);
@@ -136,9 +150,9 @@ describe('host key pins', () => {
       const pinnedElsewhere = `[${sshd.address}]:${sshd.port} ${other.hostKeys.ed25519}`;
       const logBefore = sshd.log().length;
       const newLog = () => sshd.log().slice(logBefore);
-      await expect(open(keys.ed25519, { 'known-hosts': pinnedElsewhere, 'connect-retries': '2' })).rejects.toThrow(
-        /matches no pinned key: nothing was sent/,
-      );
+      await expect(
+        open(keys.ed25519, { 'known-hosts': pinnedElsewhere, 'connect-retries': '2' }),
+      ).rejects.toThrow(/matches no pinned key: nothing was sent/);
       // One attempt only (a broken pin is never retried), and it ended before any login was tried.
       // "Received disconnect ... :3:" is SSH_DISCONNECT_HOST_KEY_NOT_VERIFIABLE, sent by ssh2.
       expect(await eventually(() => /Disconnected from .*\[preauth\]/.test(newLog()), 3000)).toBe(true);
@@ -171,14 +185,20 @@ describe('host key pins', () => {
   });
 
   it('accepts a SHA256 fingerprint pin', async () => {
-    const fingerprint = execFileSync('ssh-keygen', ['-lf', '-'], { input: sshd.hostKeys.ed25519 }).toString().split(' ')[1];
+    const fingerprint = execFileSync('ssh-keygen', ['-lf', '-'], { input: sshd.hostKeys.ed25519 })
+      .toString()
+      .split(' ')[1];
     const session = await open(keys.ed25519, { 'known-hosts': '', 'host-fingerprint': fingerprint });
     expect(await session.run(commandLine({ argv: ['true'] }), 'true')).toBe('');
   });
 
   it('connects without a pin only with insecure-ignore-host-key, warning loudly', async () => {
     const warnings: string[] = [];
-    await open(keys.ed25519, { 'known-hosts': '', 'insecure-ignore-host-key': 'true' }, { warn: (m) => warnings.push(m) });
+    await open(
+      keys.ed25519,
+      { 'known-hosts': '', 'insecure-ignore-host-key': 'true' },
+      { warn: (m) => warnings.push(m) },
+    );
     expect(warnings.join('\n')).toMatch(/NOT verified/);
   });
 });
@@ -192,9 +212,9 @@ describe('connecting', () => {
       'known-hosts': `[${sshd.address}]:${sshd.port + 1} ${sshd.hostKeys.ed25519}`,
       'connect-retries': '2',
     });
-    await expect(SshSession.open(settings, settings.targets[0], { warn: (m) => warnings.push(m) })).rejects.toThrow(
-      /ECONNREFUSED.*gave up after 3 attempts/,
-    );
+    await expect(
+      SshSession.open(settings, settings.targets[0], { warn: (m) => warnings.push(m) }),
+    ).rejects.toThrow(/ECONNREFUSED.*gave up after 3 attempts/);
     expect(warnings.filter((w) => /retrying/.test(w))).toHaveLength(2);
     expect(Date.now() - started).toBeLessThan(8000);
   });
@@ -231,7 +251,10 @@ describe('running commands', () => {
   it('reports exit codes, 127 and signals apart', async () => {
     const session = await open(keys.ed25519);
     expect((await session.exec(toSshCommand('exit 3'))).outcome).toEqual({ kind: 'exited', code: 3 });
-    expect((await session.exec(commandLine({ argv: ['no-such-command-here'] }))).outcome).toEqual({ kind: 'exited', code: 127 });
+    expect((await session.exec(commandLine({ argv: ['no-such-command-here'] }))).outcome).toEqual({
+      kind: 'exited',
+      code: 127,
+    });
     const killed = await session.exec(toSshCommand('kill -KILL $$'));
     expect(killed.outcome).toEqual({ kind: 'signal', signal: 'SIGKILL' });
     expect(describeOutcome(killed.outcome)).toBe('was killed by SIGKILL');
@@ -240,7 +263,7 @@ describe('running commands', () => {
   it('keeps the last stderr lines for error messages', async () => {
     const session = await open(keys.ed25519);
     await expect(session.run(toSshCommand('echo one >&2; echo two >&2; exit 4'), 'the step')).rejects.toThrow(
-      /the step on .* exited with code 4\n  stderr: one\n  stderr: two/,
+      /the step on .* exited with code 4\n {2}stderr: one\n {2}stderr: two/,
     );
   });
 
@@ -283,9 +306,14 @@ describe('running commands', () => {
     const half = 25 * 1024 * 1024;
     const script = `(head -c ${half} /dev/zero | tr '\\0' o | fold -w 99) & (head -c ${half} /dev/zero | tr '\\0' e | fold -w 99 >&2) & wait`;
     // What the same pipeline gives locally: the byte count and the number of lines (a last partial one too).
-    const local = execSync(`head -c ${half} /dev/zero | tr '\\0' o | fold -w 99`, { maxBuffer: 64 * 1024 * 1024 });
+    const local = execSync(`head -c ${half} /dev/zero | tr '\\0' o | fold -w 99`, {
+      maxBuffer: 64 * 1024 * 1024,
+    });
     const expected = local.length;
-    const expectedLines = local.toString('latin1').split('\n').filter((line) => line !== '').length;
+    const expectedLines = local
+      .toString('latin1')
+      .split('\n')
+      .filter((line) => line !== '').length;
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
     const result = await session.exec(toSshCommand(script), { maxBytes: 1024 * 1024 });
@@ -303,7 +331,10 @@ describe('running commands', () => {
   it('fences remote output so workflow commands in it are not obeyed', async () => {
     const sink = new CollectingSink();
     const session = await open(keys.ed25519, {}, { sink });
-    await session.run(toSshCommand('echo "::error::fake"; echo "::add-mask::x" >&2; echo "::stop-commands::t"'), 'echo');
+    await session.run(
+      toSshCommand('echo "::error::fake"; echo "::add-mask::x" >&2; echo "::stop-commands::t"'),
+      'echo',
+    );
     expect(sink.lines).toHaveLength(5);
     const token = /^::stop-commands::([0-9a-f-]{36})$/.exec(sink.lines[0])?.[1];
     expect(token).toBeDefined();
@@ -325,18 +356,27 @@ describe('jump host', () => {
     const known = `${sshd.knownHostsLine('ed25519')}\n${bastion.knownHostsLine()}`;
     const bastionLogins = () => (bastion.log().match(/Accepted publickey/g) ?? []).length;
     const before = bastionLogins();
-    const session = await open(keys.ed25519, { 'jump-host': `${TEST_USER}@${bastion.address}:${bastion.port}`, 'known-hosts': known });
+    const session = await open(keys.ed25519, {
+      'jump-host': `${TEST_USER}@${bastion.address}:${bastion.port}`,
+      'known-hosts': known,
+    });
     expect((await session.run(commandLine({ argv: ['id', '-un'] }), 'id')).trim()).toBe(TEST_USER);
     expect(bastionLogins() - before).toBe(1);
     // The target saw the connection come from the bastion's forwarding, not from this process.
-    const clientPort = Number((await session.run(toSshCommand('echo "$SSH_CONNECTION"'), 'echo')).split(' ')[1]);
+    const clientPort = Number(
+      (await session.run(toSshCommand('echo "$SSH_CONNECTION"'), 'echo')).split(' ')[1],
+    );
     expect(await eventually(() => bastion.log().includes(`port ${clientPort}`) || clientPort > 0)).toBe(true);
   });
 
   it('refuses a bastion whose key matches no pin', async () => {
     const known = `${sshd.knownHostsLine('ed25519')}\n[${bastion.address}]:${bastion.port} ${sshd.hostKeys.ed25519}`;
-    await expect(open(keys.ed25519, { 'jump-host': `${bastion.address}:${bastion.port}`, 'known-hosts': known })).rejects.toThrow(
-      new RegExp(`host key of ${bastion.address.replace(/\./g, '\\.')}:${bastion.port} .*matches no pinned key`),
+    await expect(
+      open(keys.ed25519, { 'jump-host': `${bastion.address}:${bastion.port}`, 'known-hosts': known }),
+    ).rejects.toThrow(
+      new RegExp(
+        `host key of ${bastion.address.replace(/\./g, '\\.')}:${bastion.port} .*matches no pinned key`,
+      ),
     );
   });
 
@@ -344,12 +384,12 @@ describe('jump host', () => {
     const closed = await startSshd({ authorizedKeys: [keys.ed25519.publicKey], allowTcpForwarding: false });
     try {
       const known = `${sshd.knownHostsLine('ed25519')}\n${closed.knownHostsLine()}`;
-      await expect(open(keys.ed25519, { 'jump-host': `${closed.address}:${closed.port}`, 'known-hosts': known })).rejects.toThrow(
-        ConnectError,
-      );
-      await expect(open(keys.ed25519, { 'jump-host': `${closed.address}:${closed.port}`, 'known-hosts': known })).rejects.toThrow(
-        /could not open a connection to .*AllowTcpForwarding/,
-      );
+      await expect(
+        open(keys.ed25519, { 'jump-host': `${closed.address}:${closed.port}`, 'known-hosts': known }),
+      ).rejects.toThrow(ConnectError);
+      await expect(
+        open(keys.ed25519, { 'jump-host': `${closed.address}:${closed.port}`, 'known-hosts': known }),
+      ).rejects.toThrow(/could not open a connection to .*AllowTcpForwarding/);
     } finally {
       await closed.stop();
     }

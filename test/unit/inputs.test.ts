@@ -40,7 +40,9 @@ describe('action-health inputs', () => {
   it('turns good inputs into frozen settings with the contract defaults', () => {
     const settings = withInputs(GOOD)();
     expect(Object.isFrozen(settings)).toBe(true);
-    expect(settings.connection.targets).toEqual([expect.objectContaining({ host: 'deploy.example.com', port: 22, label: 'deploy.example.com' })]);
+    expect(settings.connection.targets).toEqual([
+      expect.objectContaining({ host: 'deploy.example.com', port: 22, label: 'deploy.example.com' }),
+    ]);
     expect(settings.connection.stateDir).toBe('/opt/thinktank/.deploy');
     expect(settings.connection.composeCommand).toBe('auto');
     expect(settings.retries).toBe(10);
@@ -57,7 +59,14 @@ describe('action-health inputs', () => {
   });
 
   it('names every bad input, with an example, and never the secret values', () => {
-    const found = problems({ ...GOOD, host: 'a;b', port: 'x', retries: '-1', 'server-url': 'file:///etc/passwd', environment: '../etc' });
+    const found = problems({
+      ...GOOD,
+      host: 'a;b',
+      port: 'x',
+      retries: '-1',
+      'server-url': 'file:///etc/passwd',
+      environment: '../etc',
+    });
     expect(found).toEqual([
       expect.stringMatching(/^Input 'host': "a;b" is not a host entry\. Example: /),
       expect.stringMatching(/^Input 'port': "x" is not a TCP port/),
@@ -75,39 +84,71 @@ describe('action-health inputs', () => {
   });
 
   it('fails closed without a host key pin', () => {
-    expect(problems({ ...GOOD, 'known-hosts': '' })).toEqual([expect.stringMatching(/^Input 'known-hosts': no host key pin for deploy.example.com/)]);
+    expect(problems({ ...GOOD, 'known-hosts': '' })).toEqual([
+      expect.stringMatching(/^Input 'known-hosts': no host key pin for deploy.example.com/),
+    ]);
     expect(problems({ ...GOOD, 'known-hosts': `other.example.com ${hostLine}` })).toEqual([
       expect.stringMatching(/no pinned host key for deploy.example.com/),
     ]);
     expect(problems({ ...GOOD, 'known-hosts': '', 'insecure-ignore-host-key': 'true' })).toEqual([]);
-    expect(problems({ ...GOOD, 'known-hosts': '', 'host-fingerprint': 'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s' })).toEqual([]);
+    expect(
+      problems({
+        ...GOOD,
+        'known-hosts': '',
+        'host-fingerprint': 'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s',
+      }),
+    ).toEqual([]);
   });
 
   it('pins [host]:port entries to the port used', () => {
-    expect(problems({ ...GOOD, host: 'deploy.example.com:2222' })).toEqual([expect.stringMatching(/deploy.example.com:2222/)]);
-    expect(problems({ ...GOOD, host: 'deploy.example.com:2222', 'known-hosts': `[deploy.example.com]:2222 ${hostLine}` })).toEqual([]);
+    expect(problems({ ...GOOD, host: 'deploy.example.com:2222' })).toEqual([
+      expect.stringMatching(/deploy.example.com:2222/),
+    ]);
+    expect(
+      problems({
+        ...GOOD,
+        host: 'deploy.example.com:2222',
+        'known-hosts': `[deploy.example.com]:2222 ${hostLine}`,
+      }),
+    ).toEqual([]);
   });
 
   it('explains key problems: encrypted without passphrase, wrong passphrase, PKCS#8, literal \\n', () => {
-    expect(problems({ ...GOOD, 'private-key': encrypted.privateKey })).toEqual([expect.stringMatching(/^Input 'passphrase': the key is encrypted/)]);
+    expect(problems({ ...GOOD, 'private-key': encrypted.privateKey })).toEqual([
+      expect.stringMatching(/^Input 'passphrase': the key is encrypted/),
+    ]);
     expect(problems({ ...GOOD, 'private-key': encrypted.privateKey, passphrase: 'wrong' })).toEqual([
       expect.stringMatching(/^Input 'passphrase': the passphrase does not decrypt the key/),
     ]);
-    expect(problems({ ...GOOD, 'private-key': encrypted.privateKey, passphrase: 'correct horse' })).toEqual([]);
-    expect(problems({ ...GOOD, 'private-key': pkcs8 })).toEqual([expect.stringMatching(/^Input 'private-key': PKCS#8 keys .*ssh-keygen -p -f KEYFILE/)]);
+    expect(problems({ ...GOOD, 'private-key': encrypted.privateKey, passphrase: 'correct horse' })).toEqual(
+      [],
+    );
+    expect(problems({ ...GOOD, 'private-key': pkcs8 })).toEqual([
+      expect.stringMatching(/^Input 'private-key': PKCS#8 keys .*ssh-keygen -p -f KEYFILE/),
+    ]);
     expect(problems({ ...GOOD, 'private-key': key.privateKey.trim().replaceAll('\n', '\\n') })).toEqual([
       expect.stringMatching(/literal \\n sequences/),
     ]);
     expect(problems({ ...GOOD, 'private-key': pem.privateKey })).toEqual([]);
-    expect(problems({ ...GOOD, 'private-key': key.publicKey })).toEqual([expect.stringMatching(/^Input 'private-key': /)]);
-    expect(problems({ ...GOOD, 'private-key': '', password: '' })).toEqual([expect.stringMatching(/^Input 'private-key': give private-key/)]);
-    for (const found of problems({ ...GOOD, 'private-key': encrypted.privateKey, passphrase: 'Tr0ub4dor-x9' })) {
+    expect(problems({ ...GOOD, 'private-key': key.publicKey })).toEqual([
+      expect.stringMatching(/^Input 'private-key': /),
+    ]);
+    expect(problems({ ...GOOD, 'private-key': '', password: '' })).toEqual([
+      expect.stringMatching(/^Input 'private-key': give private-key/),
+    ]);
+    for (const found of problems({
+      ...GOOD,
+      'private-key': encrypted.privateKey,
+      passphrase: 'Tr0ub4dor-x9',
+    })) {
       expect(found).not.toContain('Tr0ub4dor-x9');
       expect(found).not.toContain(encrypted.privateKey.split('\n')[1]);
     }
   });
 
   it('refuses a fleet entry it cannot parse among good ones', () => {
-    expect(problems({ ...GOOD, host: 'deploy.example.com,bad host' })).toEqual([expect.stringMatching(/^Input 'host': "bad host"/)]);
+    expect(problems({ ...GOOD, host: 'deploy.example.com,bad host' })).toEqual([
+      expect.stringMatching(/^Input 'host': "bad host"/),
+    ]);
   });
 });

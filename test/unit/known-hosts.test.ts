@@ -62,7 +62,9 @@ describe('known_hosts parsing and matching', () => {
   });
 
   it('refuses revoked keys for any host, and keys nobody pinned', () => {
-    const known = parseKnownHosts(`h.example.com ${ed.line}\n@revoked * ${rsa.line}\n@cert-authority *.example.com ${other.line}`);
+    const known = parseKnownHosts(
+      `h.example.com ${ed.line}\n@revoked * ${rsa.line}\n@cert-authority *.example.com ${other.line}`,
+    );
     const pins = pinsFor(known, [], 'h.example.com', 22);
     expect(verifyHostKey(pins, ed.blob)).toBe('accepted');
     expect(verifyHostKey(pins, rsa.blob)).toBe('revoked');
@@ -79,7 +81,11 @@ describe('known_hosts parsing and matching', () => {
 
   it('restricts host key algorithms to the pinned types', () => {
     const known = parseKnownHosts(`h ${rsa.line}`);
-    expect(hostKeyAlgorithms(pinsFor(known, [], 'h', 22))).toEqual(['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
+    expect(hostKeyAlgorithms(pinsFor(known, [], 'h', 22))).toEqual([
+      'rsa-sha2-512',
+      'rsa-sha2-256',
+      'ssh-rsa',
+    ]);
     expect(hostKeyAlgorithms(pinsFor(known, ['SHA256:x'], 'h', 22))).toBeUndefined();
   });
 

@@ -26,7 +26,9 @@ describe('remote output', () => {
     fence.close();
     fence.line('again');
     fence.close();
-    const tokens = written.filter((line) => line.startsWith('::stop-commands::')).map((line) => line.trim().split('::')[2]);
+    const tokens = written
+      .filter((line) => line.startsWith('::stop-commands::'))
+      .map((line) => line.trim().split('::')[2]);
     expect(tokens).toHaveLength(2);
     expect(tokens[0]).not.toBe(tokens[1]);
     expect(written[2]).toBe(`::${tokens[0]}::\n`);
@@ -46,7 +48,9 @@ describe('remote output', () => {
     expect(describeOutcome({ kind: 'exited', code: 2 })).toBe('exited with code 2');
     expect(describeOutcome({ kind: 'signal', signal: 'SIGKILL' })).toBe('was killed by SIGKILL');
     expect(describeOutcome({ kind: 'timeout', seconds: 5 })).toMatch(/timed out after 5s/);
-    expect(describeOutcome({ kind: 'unknown', reason: 'connection lost' })).toMatch(/^outcome unknown: connection lost/);
+    expect(describeOutcome({ kind: 'unknown', reason: 'connection lost' })).toMatch(
+      /^outcome unknown: connection lost/,
+    );
   });
 });
 
@@ -97,7 +101,9 @@ describe('health answers', () => {
 
 describe('summary text', () => {
   it('escapes HTML and Markdown link syntax from refs and server text', () => {
-    expect(escapeHtml('<img src=x>[click](https://evil)')).toBe('&lt;img src=x&gt;&#91;click&#93;(https://evil)');
+    expect(escapeHtml('<img src=x>[click](https://evil)')).toBe(
+      '&lt;img src=x&gt;&#91;click&#93;(https://evil)',
+    );
     expect(table(['a'], [['x|y\nz']])).toBe('| a |\n| --- |\n| x&#124;y<br>z |');
   });
   it('cuts a summary over the limit and says so', () => {

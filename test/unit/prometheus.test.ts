@@ -1,4 +1,8 @@
-import { histogramQuantile, parseMetrics, serverErrorRate } from '../../packages/shared/src/health/prometheus';
+import {
+  histogramQuantile,
+  parseMetrics,
+  serverErrorRate,
+} from '../../packages/shared/src/health/prometheus';
 
 const TEXT = `
 # HELP http_request_duration_seconds Request latency

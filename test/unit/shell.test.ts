@@ -4,7 +4,10 @@ import { commandLine, quote, quoteArgv, renderScript, toSshCommand } from '../..
 
 /** Runs text the way sshd does: the login shell gets it as one `-c` string. */
 function viaLoginShell(text: string): string {
-  return execFileSync('/bin/bash', ['--norc', '--noprofile', '-c', text], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
+  return execFileSync('/bin/bash', ['--norc', '--noprofile', '-c', text], {
+    encoding: 'utf8',
+    env: { PATH: '/usr/bin:/bin' },
+  });
 }
 
 const NUL_FREE = fc.string({ unit: 'binary', maxLength: 60 }).filter((s) => !s.includes('\0'));
@@ -24,11 +27,15 @@ describe('quote', () => {
   });
 
   it('round-trips any string through sh unchanged (property, 300 cases in one shell)', () => {
-    const samples = fc.sample(NUL_FREE, { numRuns: 300, seed: 42 }).concat(["'", '"', '\n', '`id`', "zzz\";echo${IFS}\"hello\";#", '--upload-pack=x', '\u2028', '\\']);
+    const samples = fc
+      .sample(NUL_FREE, { numRuns: 300, seed: 42 })
+      .concat(["'", '"', '\n', '`id`', 'zzz";echo${IFS}"hello";#', '--upload-pack=x', '\u2028', '\\']);
     // One printf per sample, separated by a record mark that no sample holds.
     const script = samples.map((sample) => `printf '%s\\036' ${quote(sample)}`).join('; ');
     const out = execFileSync('/bin/sh', ['-c', script], { encoding: 'latin1' });
-    const expected = samples.map((sample) => Buffer.from(sample, 'utf8').toString('latin1') + '\x1e').join('');
+    const expected = samples
+      .map((sample) => Buffer.from(sample, 'utf8').toString('latin1') + '\x1e')
+      .join('');
     expect(out).toBe(expected);
   });
 
@@ -45,9 +52,9 @@ describe('quote', () => {
 
 describe('renderScript', () => {
   it('changes directory, exports variables and execs the quoted argv', () => {
-    expect(renderScript({ argv: ['docker', 'compose', 'ps'], cwd: '/opt/app', env: { IMAGE_TAG: "v1'x" } })).toBe(
-      `cd '/opt/app' && export IMAGE_TAG='v1'\\''x' && exec 'docker' 'compose' 'ps'`,
-    );
+    expect(
+      renderScript({ argv: ['docker', 'compose', 'ps'], cwd: '/opt/app', env: { IMAGE_TAG: "v1'x" } }),
+    ).toBe(`cd '/opt/app' && export IMAGE_TAG='v1'\\''x' && exec 'docker' 'compose' 'ps'`);
   });
 
   it('refuses a bad environment variable name', () => {
@@ -59,7 +66,9 @@ describe('renderScript', () => {
   });
 
   it('runs what it renders with the arguments unchanged', () => {
-    const out = viaLoginShell(commandLine({ argv: ['printf', '%s|', '$(touch /tmp/pwned)', 'a b', "'"], cwd: '/' }));
+    const out = viaLoginShell(
+      commandLine({ argv: ['printf', '%s|', '$(touch /tmp/pwned)', 'a b', "'"], cwd: '/' }),
+    );
     expect(out).toBe("$(touch /tmp/pwned)|a b|'|");
   });
 });

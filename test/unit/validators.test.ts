@@ -12,15 +12,27 @@ describe('host entries', () => {
     expect(v.hostAddress(value)).toEqual(expected);
   });
 
-  it.each(['bad;host', 'host:0', 'host:65536', 'host:22:33', '-oProxyCommand=x', 'a b', '[nothex]:22', '$(id)', 'host:', 'exa_mple.com'])(
-    'refuses %j',
-    (value) => {
-      expect(() => v.hostAddress(value)).toThrow(v.InputProblem);
-    },
-  );
+  it.each([
+    'bad;host',
+    'host:0',
+    'host:65536',
+    'host:22:33',
+    '-oProxyCommand=x',
+    'a b',
+    '[nothex]:22',
+    '$(id)',
+    'host:',
+    'exa_mple.com',
+  ])('refuses %j', (value) => {
+    expect(() => v.hostAddress(value)).toThrow(v.InputProblem);
+  });
 
   it('splits lists on commas and newlines', () => {
-    expect(v.hostList('a.example.com, b.example.com:2\n[::1]:3').map((h) => h.host)).toEqual(['a.example.com', 'b.example.com', '::1']);
+    expect(v.hostList('a.example.com, b.example.com:2\n[::1]:3').map((h) => h.host)).toEqual([
+      'a.example.com',
+      'b.example.com',
+      '::1',
+    ]);
     expect(() => v.hostList(' , ')).toThrow(/no host/);
   });
 });
@@ -30,20 +42,62 @@ describe('image tags (Docker reference grammar)', () => {
     expect(v.imageTag(tag)).toBe(tag);
   });
   it.each([
-    'v1;id', '$(touch /tmp/p)', '`id`', 'v1|sh', 'v1&&x', 'v1>f', 'a b', "'", '"',
-    'v1\n', 'v\r1', 'v\u00001', 'v\u20281', 'v\t1', '-rf', '--help', '.x', 'A'.repeat(129), '', 'v１.2', 'vо1',
+    'v1;id',
+    '$(touch /tmp/p)',
+    '`id`',
+    'v1|sh',
+    'v1&&x',
+    'v1>f',
+    'a b',
+    "'",
+    '"',
+    'v1\n',
+    'v\r1',
+    'v\u00001',
+    'v\u20281',
+    'v\t1',
+    '-rf',
+    '--help',
+    '.x',
+    'A'.repeat(129),
+    '',
+    'v１.2',
+    'vо1',
   ])('refuses %j', (tag) => {
     expect(() => v.imageTag(tag)).toThrow(/not a Docker image tag/);
   });
 });
 
 describe('git refs', () => {
-  it.each(['main', 'v1.4.2', 'feature/x-1', '3f2c9a1', 'a'.repeat(40), 'release/2026.11'])('accepts %j', (ref) => {
-    expect(v.gitRef(ref)).toBe(ref);
-  });
+  it.each(['main', 'v1.4.2', 'feature/x-1', '3f2c9a1', 'a'.repeat(40), 'release/2026.11'])(
+    'accepts %j',
+    (ref) => {
+      expect(v.gitRef(ref)).toBe(ref);
+    },
+  );
   it.each([
-    'zzz";echo${IFS}"hello";#', '--upload-pack=touch /tmp/x', '-b', 'main..evil', 'a@{1}', '@', 'x.lock', 'foo/', '/foo',
-    'a//b', 'a\\b', '~1', '^', ':', '?', '*', '[', 'HEAD~1', 'a/.hidden', 'end.', 'main\n', '',
+    'zzz";echo${IFS}"hello";#',
+    '--upload-pack=touch /tmp/x',
+    '-b',
+    'main..evil',
+    'a@{1}',
+    '@',
+    'x.lock',
+    'foo/',
+    '/foo',
+    'a//b',
+    'a\\b',
+    '~1',
+    '^',
+    ':',
+    '?',
+    '*',
+    '[',
+    'HEAD~1',
+    'a/.hidden',
+    'end.',
+    'main\n',
+    '',
   ])('refuses %j', (ref) => {
     expect(() => v.gitRef(ref)).toThrow(v.InputProblem);
   });
@@ -77,7 +131,16 @@ describe('other values', () => {
 
   it('paths', () => {
     expect(v.absolutePath('/opt/thinktank')).toBe('/opt/thinktank');
-    for (const bad of ['opt/x', '/opt/../etc', '/opt/x;id', '/opt//x', '/opt/-x', '/opt/x/', '/opt/$(id)', '/opt/a b']) {
+    for (const bad of [
+      'opt/x',
+      '/opt/../etc',
+      '/opt/x;id',
+      '/opt//x',
+      '/opt/-x',
+      '/opt/x/',
+      '/opt/$(id)',
+      '/opt/a b',
+    ]) {
       expect(() => v.absolutePath(bad)).toThrow(v.InputProblem);
     }
     expect(v.relativePath('docker/docker-compose-prod.yaml')).toBe('docker/docker-compose-prod.yaml');
@@ -87,20 +150,34 @@ describe('other values', () => {
   });
 
   it('services', () => {
-    expect(v.serviceList('gateway,langgraph\nworker, nginx')).toEqual(['gateway', 'langgraph', 'worker', 'nginx']);
+    expect(v.serviceList('gateway,langgraph\nworker, nginx')).toEqual([
+      'gateway',
+      'langgraph',
+      'worker',
+      'nginx',
+    ]);
     expect(() => v.serviceList('gateway;rm -rf /')).toThrow(/service name/);
     expect(() => v.serviceList('-d')).toThrow(/service name/);
   });
 
   it('usernames', () => {
     expect(v.username('deploy')).toBe('deploy');
-    for (const bad of ['-oProxy', 'a b', 'root;id', '', 'x'.repeat(33)]) expect(() => v.username(bad)).toThrow(v.InputProblem);
+    for (const bad of ['-oProxy', 'a b', 'root;id', '', 'x'.repeat(33)])
+      expect(() => v.username(bad)).toThrow(v.InputProblem);
   });
 
   it('urls: http(s), no credentials, no characters a URL never holds', () => {
     expect(v.httpUrl('http://localhost/health')).toBe('http://localhost/health');
     expect(v.httpUrl('https://app.example.com:8443/metrics?x=1')).toBeTruthy();
-    for (const bad of ['file:///etc/passwd', 'http://u:p@host/', 'http://host/ x', 'http://host/`id`', 'http://host/"', 'localhost/health', 'http://host/\n']) {
+    for (const bad of [
+      'file:///etc/passwd',
+      'http://u:p@host/',
+      'http://host/ x',
+      'http://host/`id`',
+      'http://host/"',
+      'localhost/health',
+      'http://host/\n',
+    ]) {
       expect(() => v.httpUrl(bad)).toThrow(v.InputProblem);
     }
   });
@@ -109,11 +186,16 @@ describe('other values', () => {
     expect(v.composeCommandWords('auto')).toBe('auto');
     expect(v.composeCommandWords('docker compose')).toEqual(['docker', 'compose']);
     expect(v.composeCommandWords('/usr/bin/docker-compose')).toEqual(['/usr/bin/docker-compose']);
-    for (const bad of ['docker;id', '-x', 'docker $(id)', '']) expect(() => v.composeCommandWords(bad)).toThrow(v.InputProblem);
+    for (const bad of ['docker;id', '-x', 'docker $(id)', ''])
+      expect(() => v.composeCommandWords(bad)).toThrow(v.InputProblem);
   });
 
   it('jump host', () => {
-    expect(v.jumpHost('ops@bastion.example.com:2200')).toEqual({ username: 'ops', host: 'bastion.example.com', port: 2200 });
+    expect(v.jumpHost('ops@bastion.example.com:2200')).toEqual({
+      username: 'ops',
+      host: 'bastion.example.com',
+      port: 2200,
+    });
     expect(v.jumpHost('bastion')).toEqual({ username: undefined, host: 'bastion', port: undefined });
     expect(() => v.jumpHost('a;b@host')).toThrow(v.InputProblem);
   });

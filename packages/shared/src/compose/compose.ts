@@ -26,7 +26,10 @@ async function versionOf(session: SshSession, words: readonly string[]): Promise
 }
 
 /** `auto`: `docker compose` where it works, else `docker-compose`; or the command given. */
-export async function detectCompose(session: SshSession, setting: ConnectionSettings['composeCommand']): Promise<Compose> {
+export async function detectCompose(
+  session: SshSession,
+  setting: ConnectionSettings['composeCommand'],
+): Promise<Compose> {
   const candidates = setting === 'auto' ? CANDIDATES : [setting];
   for (const words of candidates) {
     const major = await versionOf(session, words);
@@ -124,10 +127,14 @@ export async function readServicesState(
     ids.length === 0
       ? []
       : parseInspect(
-          await session.run(commandLine({ argv: ['docker', 'inspect', '--format', INSPECT_FORMAT, ...ids] }), 'inspecting the containers', {
-            echo: 'stderr',
-            timeoutSeconds: 120,
-          }),
+          await session.run(
+            commandLine({ argv: ['docker', 'inspect', '--format', INSPECT_FORMAT, ...ids] }),
+            'inspecting the containers',
+            {
+              echo: 'stderr',
+              timeoutSeconds: 120,
+            },
+          ),
         );
   return {
     services: servicesText
@@ -150,9 +157,18 @@ export function judgeServices(state: ServicesState): ServiceVerdict[] {
   return state.services.map((service) => {
     const containers = state.containers.filter((container) => container.service === service);
     if (containers.length === 0) return { service, ok: false, state: 'no container' };
-    const bad = containers.find((c) => c.status !== 'running' || (c.health !== 'none' && c.health !== 'healthy'));
+    const bad = containers.find(
+      (c) => c.status !== 'running' || (c.health !== 'none' && c.health !== 'healthy'),
+    );
     const shownOne = bad ?? containers[0];
-    const text = shownOne.status === 'running' && shownOne.health !== 'none' ? `running, ${shownOne.health}` : shownOne.status;
-    return { service, ok: bad === undefined, state: containers.length > 1 ? `${text} (${containers.length} containers)` : text };
+    const text =
+      shownOne.status === 'running' && shownOne.health !== 'none'
+        ? `running, ${shownOne.health}`
+        : shownOne.status;
+    return {
+      service,
+      ok: bad === undefined,
+      state: containers.length > 1 ? `${text} (${containers.length} containers)` : text,
+    };
   });
 }

@@ -51,7 +51,11 @@ export interface HttpAnswer {
   readonly error?: string;
 }
 
-export async function probeOnServer(session: SshSession, url: string, maxBytes = 64 * 1024): Promise<HttpAnswer> {
+export async function probeOnServer(
+  session: SshSession,
+  url: string,
+  maxBytes = 64 * 1024,
+): Promise<HttpAnswer> {
   const result = await session.exec(toSshCommand(PROBE_SCRIPT, [url, String(PROBE_TIMEOUT_SECONDS)]), {
     echo: 'none',
     timeoutSeconds: PROBE_TIMEOUT_SECONDS + 20,
@@ -62,7 +66,9 @@ export async function probeOnServer(session: SshSession, url: string, maxBytes =
   const status = Number(result.stdout.slice(cut + 1).trim()) || 0;
   const body = cut >= 0 ? result.stdout.slice(0, cut) : '';
   if (status === 0) {
-    const why = result.stderrTail.join(' ').trim() || `probe ${result.outcome.kind === 'exited' ? `exited with code ${result.outcome.code}` : result.outcome.kind}`;
+    const why =
+      result.stderrTail.join(' ').trim() ||
+      `probe ${result.outcome.kind === 'exited' ? `exited with code ${result.outcome.code}` : result.outcome.kind}`;
     return { status, body, error: why };
   }
   return { status, body };
@@ -70,7 +76,10 @@ export async function probeOnServer(session: SshSession, url: string, maxBytes =
 
 export async function probeFromRunner(url: string): Promise<HttpAnswer> {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_SECONDS * 1000), redirect: 'manual' });
+    const response = await fetch(url, {
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_SECONDS * 1000),
+      redirect: 'manual',
+    });
     return { status: response.status, body: (await response.text()).slice(0, 64 * 1024) };
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
@@ -99,10 +108,14 @@ function grade(value: number, warnAt: number, failAt: number): Verdict {
 
 async function diskPercent(session: SshSession, path: string): Promise<{ percent: number; mount: string }> {
   // df on app-dir when it exists, else on /: the disk that fills is the one the app writes to.
-  const output = await session.run(toSshCommand('df -P "$1" 2>/dev/null || df -P /', [path]), 'reading disk use', {
-    echo: 'stderr',
-    timeoutSeconds: 60,
-  });
+  const output = await session.run(
+    toSshCommand('df -P "$1" 2>/dev/null || df -P /', [path]),
+    'reading disk use',
+    {
+      echo: 'stderr',
+      timeoutSeconds: 60,
+    },
+  );
   const fields = output.trim().split('\n').pop()?.trim().split(/\s+/) ?? [];
   const percent = Number(/^(\d+)%$/.exec(fields[4] ?? '')?.[1]);
   if (Number.isNaN(percent)) throw new Error(`could not read disk use from df on ${session.label}`);
@@ -110,14 +123,23 @@ async function diskPercent(session: SshSession, path: string): Promise<{ percent
 }
 
 /** One round of every check on one server. */
-export async function checkServer(session: SshSession, settings: HealthSettings, compose: () => Promise<Compose>): Promise<CheckResult[]> {
+export async function checkServer(
+  session: SshSession,
+  settings: HealthSettings,
+  compose: () => Promise<Compose>,
+): Promise<CheckResult[]> {
   const host = session.label;
   const results: CheckResult[] = [];
   const add = (check: string, value: string, threshold: string, verdict: Verdict) =>
     results.push({ host, check, value, threshold, verdict });
 
   const health = judgeHealthAnswer(await probeOnServer(session, settings.serverUrl), settings.expectStatus);
-  add(`server-url ${settings.serverUrl}`, health.value, `status ${settings.expectStatus}`, health.ok ? 'pass' : 'fail');
+  add(
+    `server-url ${settings.serverUrl}`,
+    health.value,
+    `status ${settings.expectStatus}`,
+    health.ok ? 'pass' : 'fail',
+  );
 
   if (settings.checkServices) {
     try {
@@ -129,7 +151,12 @@ export async function checkServer(session: SshSession, settings: HealthSettings,
           : bad.length === 0
             ? `${verdicts.length} running/healthy`
             : bad.map((verdict) => `${verdict.service}: ${verdict.state}`).join('; ');
-      add('services', value, 'running, healthy where checked', bad.length === 0 && verdicts.length > 0 ? 'pass' : 'fail');
+      add(
+        'services',
+        value,
+        'running, healthy where checked',
+        bad.length === 0 && verdicts.length > 0 ? 'pass' : 'fail',
+      );
     } catch (error) {
       if (error instanceof CancelledError) throw error;
       add('services', (error as Error).message, 'running, healthy where checked', 'fail');
@@ -155,7 +182,9 @@ export async function checkServer(session: SshSession, settings: HealthSettings,
       const errors = serverErrorRate(samples, 'http_requests_total');
       add(
         '5xx share',
-        errors === undefined ? 'no requests counted' : `${(errors.rate * 100).toFixed(2)}% of ${errors.total}`,
+        errors === undefined
+          ? 'no requests counted'
+          : `${(errors.rate * 100).toFixed(2)}% of ${errors.total}`,
         `warn > ${Math.min(WARN_ERROR_RATE, settings.maxErrorRate) * 100}%, fail > ${settings.maxErrorRate * 100}%`,
         errors === undefined ? 'skip' : grade(errors.rate, WARN_ERROR_RATE, settings.maxErrorRate),
       );
@@ -195,7 +224,11 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * Runs every check on every server (and the runner-side URL), repeating the whole set until all pass
  * or `retries` more rounds have failed.
  */
-export async function runHealthChecks(sessions: readonly SshSession[], settings: HealthSettings, signal: AbortSignal): Promise<HealthReport> {
+export async function runHealthChecks(
+  sessions: readonly SshSession[],
+  settings: HealthSettings,
+  signal: AbortSignal,
+): Promise<HealthReport> {
   const composeBySession = new Map<SshSession, Promise<Compose>>();
   const composeFor = (session: SshSession) => () => {
     let found = composeBySession.get(session);
@@ -206,10 +239,10 @@ export async function runHealthChecks(sessions: readonly SshSession[], settings:
     return found;
   };
   const rounds = settings.retries + 1;
-  let checks: CheckResult[] = [];
   for (let round = 1; ; round++) {
-    checks = [];
-    for (const session of sessions) checks.push(...(await checkServer(session, settings, composeFor(session))));
+    const checks: CheckResult[] = [];
+    for (const session of sessions)
+      checks.push(...(await checkServer(session, settings, composeFor(session))));
     if (settings.url !== undefined) {
       const answer = judgeHealthAnswer(await probeFromRunner(settings.url), settings.expectStatus);
       checks.push({
@@ -220,11 +253,15 @@ export async function runHealthChecks(sessions: readonly SshSession[], settings:
         verdict: answer.ok ? 'pass' : 'fail',
       });
     }
-    const failing = checks.filter((check) => check.verdict === 'fail').map((check) => `${check.host}: ${check.check} (${check.value})`);
+    const failing = checks
+      .filter((check) => check.verdict === 'fail')
+      .map((check) => `${check.host}: ${check.check} (${check.value})`);
     if (failing.length === 0 || round >= rounds) {
       return { healthy: failing.length === 0, attempts: round, checks, failing };
     }
-    core.info(`round ${round} of ${rounds} failed: ${failing.join('; ')}; next round in ${settings.intervalSeconds}s`);
+    core.info(
+      `round ${round} of ${rounds} failed: ${failing.join('; ')}; next round in ${settings.intervalSeconds}s`,
+    );
     await sleep(settings.intervalSeconds * 1000, signal);
   }
 }

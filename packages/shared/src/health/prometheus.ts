@@ -61,7 +61,9 @@ export function histogramQuantile(q: number, samples: readonly Sample[], name: s
       // In the +Inf bucket the best estimate is the highest finite bound.
       if (bound === Infinity) return previousBound;
       if (cumulative === previousCount) return bound;
-      return previousBound + (bound - previousBound) * ((rank - previousCount) / (cumulative - previousCount));
+      return (
+        previousBound + (bound - previousBound) * ((rank - previousCount) / (cumulative - previousCount))
+      );
     }
     previousBound = bound;
     previousCount = cumulative;
@@ -72,7 +74,10 @@ export function histogramQuantile(q: number, samples: readonly Sample[], name: s
 const STATUS_LABELS = ['status', 'code', 'status_code'];
 
 /** The share of requests answered 5xx, from a counter labelled by status; undefined with none. */
-export function serverErrorRate(samples: readonly Sample[], name: string): { rate: number; total: number } | undefined {
+export function serverErrorRate(
+  samples: readonly Sample[],
+  name: string,
+): { rate: number; total: number } | undefined {
   let total = 0;
   let errors = 0;
   for (const sample of samples) {

@@ -1,6 +1,12 @@
 /** action-health's inputs (contract: "action-health"), on top of the connection inputs. */
 import { z } from 'zod';
-import { CONNECTION_DEFAULTS, CONNECTION_SECRETS, connectionShape, toConnectionSettings, type ConnectionSettings } from './connection';
+import {
+  CONNECTION_DEFAULTS,
+  CONNECTION_SECRETS,
+  connectionShape,
+  toConnectionSettings,
+  type ConnectionSettings,
+} from './connection';
 import { field, optionalField, readInputs } from './read';
 import * as v from './validators';
 
@@ -46,21 +52,19 @@ export const healthSchema = z
     'max-error-rate': field(v.decimal(0, 1, '0.05')),
     'max-disk-percent': field(v.decimal(0, 100, '90')),
   })
-  .transform(
-    (raw, context): HealthSettings => ({
-      connection: toConnectionSettings(raw, context),
-      url: raw.url,
-      serverUrl: raw['server-url'],
-      expectStatus: raw['expect-status'],
-      retries: raw.retries,
-      intervalSeconds: raw.interval,
-      checkServices: raw['check-services'],
-      metricsUrl: raw['metrics-url'],
-      maxP95Seconds: raw['max-p95-seconds'],
-      maxErrorRate: raw['max-error-rate'],
-      maxDiskPercent: raw['max-disk-percent'],
-    }),
-  );
+  .transform((raw, context): HealthSettings => ({
+    connection: toConnectionSettings(raw, context),
+    url: raw.url,
+    serverUrl: raw['server-url'],
+    expectStatus: raw['expect-status'],
+    retries: raw.retries,
+    intervalSeconds: raw.interval,
+    checkServices: raw['check-services'],
+    metricsUrl: raw['metrics-url'],
+    maxP95Seconds: raw['max-p95-seconds'],
+    maxErrorRate: raw['max-error-rate'],
+    maxDiskPercent: raw['max-disk-percent'],
+  }));
 
 export function readHealthInputs(): HealthSettings {
   return Object.freeze(readInputs(healthSchema, HEALTH_DEFAULTS, CONNECTION_SECRETS));

@@ -53,15 +53,17 @@ export function hostAddress(value: string): HostAddress {
   const example = 'deploy.example.com, deploy.example.com:2222 or [2001:db8::10]:22';
   const bracketed = /^\[([^\]]+)\](?::([^:]*))?$/.exec(value);
   if (bracketed) {
-    if (!isIPv6(bracketed[1])) throw new InputProblem(`${shown(value)}: not an IPv6 address in brackets`, example);
+    if (!isIPv6(bracketed[1]))
+      throw new InputProblem(`${shown(value)}: not an IPv6 address in brackets`, example);
     return { host: bracketed[1], port: bracketed[2] === undefined ? undefined : port(bracketed[2]) };
   }
   if (isIPv6(value)) return { host: value, port: undefined };
   const colon = value.split(':');
-  if (colon.length > 2) throw new InputProblem(`${shown(value)}: write an IPv6 address as [addr]:port`, example);
+  if (colon.length > 2)
+    throw new InputProblem(`${shown(value)}: write an IPv6 address as [addr]:port`, example);
   try {
     return { host: hostName(colon[0]), port: colon.length === 2 ? port(colon[1]) : undefined };
-  } catch (error) {
+  } catch {
     throw new InputProblem(`${shown(value)} is not a host entry`, example);
   }
 }
@@ -74,7 +76,10 @@ export function hostList(value: string): HostAddress[] {
 
 export function username(value: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/.test(value)) {
-    throw new InputProblem(`${shown(value)} is not a user name (letters, digits, _ . -; 32 at most)`, 'deploy');
+    throw new InputProblem(
+      `${shown(value)} is not a user name (letters, digits, _ . -; 32 at most)`,
+      'deploy',
+    );
   }
   return value;
 }
@@ -141,7 +146,10 @@ function pathProblem(value: string): string | undefined {
 export function absolutePath(value: string): string {
   const problem = !value.startsWith('/') ? 'must be absolute' : pathProblem(value);
   if (problem !== undefined || (value.length > 1 && value.endsWith('/'))) {
-    throw new InputProblem(`${shown(value)} is not a usable absolute path: ${problem ?? 'no trailing /'}`, '/opt/thinktank');
+    throw new InputProblem(
+      `${shown(value)} is not a usable absolute path: ${problem ?? 'no trailing /'}`,
+      '/opt/thinktank',
+    );
   }
   return value;
 }
@@ -192,7 +200,11 @@ export function gitRef(value: string): string {
     value.endsWith('/') ||
     value.endsWith('.') ||
     components.some((part) => part.startsWith('.') || part.endsWith('.lock'));
-  if (bad) throw new InputProblem(`${shown(value)} breaks git's ref rules (.., //, .lock, a trailing / or .)`, example);
+  if (bad)
+    throw new InputProblem(
+      `${shown(value)} breaks git's ref rules (.., //, .lock, a trailing / or .)`,
+      example,
+    );
   return value;
 }
 
@@ -240,8 +252,16 @@ export function statusWord(value: string): string {
 export function composeCommandWords(value: string): 'auto' | string[] {
   if (value === 'auto') return 'auto';
   const words = value.split(/\s+/).filter((word) => word !== '');
-  if (words.length === 0 || words.length > 4 || !words.every((word) => /^[A-Za-z0-9_./=-]+$/.test(word)) || words[0].startsWith('-')) {
-    throw new InputProblem(`${shown(value)} is not a compose command`, 'auto, docker compose or docker-compose');
+  if (
+    words.length === 0 ||
+    words.length > 4 ||
+    !words.every((word) => /^[A-Za-z0-9_./=-]+$/.test(word)) ||
+    words[0].startsWith('-')
+  ) {
+    throw new InputProblem(
+      `${shown(value)} is not a compose command`,
+      'auto, docker compose or docker-compose',
+    );
   }
   return words;
 }

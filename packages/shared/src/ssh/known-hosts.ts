@@ -105,7 +105,12 @@ export interface HostPins {
   readonly revoked: readonly KnownHostEntry[];
 }
 
-export function pinsFor(knownHosts: KnownHosts, fingerprints: readonly string[], host: string, port: number): HostPins {
+export function pinsFor(
+  knownHosts: KnownHosts,
+  fingerprints: readonly string[],
+  host: string,
+  port: number,
+): HostPins {
   return {
     keys: knownHosts.entries.filter(
       (entry) => entry.marker === undefined && hostFieldMatches(entry.hosts, host, port),
@@ -144,6 +149,7 @@ const SIGNATURE_ALGORITHMS: Readonly<Record<string, readonly string[]>> = {
 export function hostKeyAlgorithms(pins: HostPins): string[] | undefined {
   if (pins.fingerprints.length > 0) return undefined;
   const algorithms = new Set<string>();
-  for (const entry of pins.keys) for (const name of SIGNATURE_ALGORITHMS[entry.keyType] ?? []) algorithms.add(name);
+  for (const entry of pins.keys)
+    for (const name of SIGNATURE_ALGORITHMS[entry.keyType] ?? []) algorithms.add(name);
   return [...algorithms];
 }

@@ -6,7 +6,13 @@ const MARK = { pass: '✅ pass', warn: '⚠️ warn', fail: '❌ fail', skip: '�
 
 export function healthSummary(report: HealthReport, environment: string): string {
   const verdict = report.healthy ? 'healthy' : 'NOT healthy';
-  const rows = report.checks.map((check) => [check.host, check.check, check.value, check.threshold, MARK[check.verdict]]);
+  const rows = report.checks.map((check) => [
+    check.host,
+    check.check,
+    check.value,
+    check.threshold,
+    MARK[check.verdict],
+  ]);
   const failing = report.failing.map((name) => `- ${escapeHtml(name)}`).join('\n');
   return bounded(
     `## Health: ${escapeHtml(environment)} is ${verdict}\n\n` +

@@ -1,12 +1,13 @@
-/** Job summary text: every user or server value is escaped, since the summary renders HTML. */
+/**
+ * Job summary text: every user or server value is escaped, since the summary renders HTML and
+ * Markdown (no tags, no links, no table breaks). Quotes are left: no value goes into an attribute.
+ */
 
 export function escapeHtml(text: string): string {
   return text
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')
     .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;')
     .replaceAll('[', '&#91;')
     .replaceAll(']', '&#93;')
     .replaceAll('|', '&#124;');
@@ -14,7 +15,8 @@ export function escapeHtml(text: string): string {
 
 /** A GitHub-flavoured Markdown table with escaped cells. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]) => `| ${cells.map((cell) => escapeHtml(cell).replace(/\n/g, '<br>')).join(' | ')} |`;
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((cell) => escapeHtml(cell).replace(/\n/g, '<br>')).join(' | ')} |`;
   return [line(header), `| ${header.map(() => '---').join(' | ')} |`, ...rows.map(line)].join('\n');
 }
 
@@ -22,5 +24,7 @@ export function table(header: readonly string[], rows: readonly (readonly string
 export const SUMMARY_LIMIT = 512 * 1024;
 
 export function bounded(text: string, limit = SUMMARY_LIMIT): string {
-  return text.length <= limit ? text : `${text.slice(0, limit)}\n\n…(cut: the summary is limited to ${limit} characters)\n`;
+  return text.length <= limit
+    ? text
+    : `${text.slice(0, limit)}\n\n…(cut: the summary is limited to ${limit} characters)\n`;
 }
