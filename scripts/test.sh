@@ -8,7 +8,7 @@ results=$(mktemp)
 npx jest --maxWorkers=2 --json --outputFile="$results" "$@"
 code=$?
 node -e '
-  const r = require(process.argv[1]);
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   const failed = r.numFailedTests + r.numRuntimeErrorTestSuites;
   console.log(`${r.numPassedTests} passed, ${failed} failed`);
 ' "$results" || { echo "0 passed, 1 failed"; code=1; }
