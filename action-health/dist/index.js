@@ -66462,7 +66462,8 @@ function connectOnce(settings, endpoint, username, sock, hooks) {
             const verdict = verifyHostKey(endpoint.pins, key);
             if (verdict === 'accepted')
                 return true;
-            if (settings.insecureIgnoreHostKey && verdict !== 'revoked')
+            // insecure-ignore-host-key covers hosts without any pin; a pin that is given is always enforced.
+            if (settings.insecureIgnoreHostKey && !hasPins(endpoint.pins) && verdict !== 'revoked')
                 return true;
             hostKeyProblem =
                 verdict === 'revoked'
@@ -66471,7 +66472,7 @@ function connectOnce(settings, endpoint, username, sock, hooks) {
                         'if the server was rebuilt, take its new key out of band and update known-hosts';
             return false;
         };
-        const algorithms = settings.insecureIgnoreHostKey ? undefined : hostKeyAlgorithms(endpoint.pins);
+        const algorithms = hasPins(endpoint.pins) ? hostKeyAlgorithms(endpoint.pins) : undefined;
         const config = {
             host: sock === undefined ? endpoint.host : undefined,
             port: sock === undefined ? endpoint.port : undefined,

@@ -116,6 +116,33 @@ describe('action-health (bundled)', () => {
     expect(run.stdout).toMatch(/::error::unhealthy: .*p95 latency.*5xx share/);
   });
 
+  it('checks several hosts over one connection each, naming the host in every check', async () => {
+    const second = await startSshd({ authorizedKeys: [key.publicKey] });
+    try {
+      const run = await runBundledAction(
+        'action-health',
+        inputs({
+          host: `${sshd.address}:${sshd.port}\n${second.address}:${second.port}`,
+          'known-hosts': `${sshd.knownHostsLine()}\n${second.knownHostsLine()}`,
+        }),
+      );
+      expect(run.code).toBe(0);
+      const hosts = [...new Set(checksOf(run).map((check) => check.host))];
+      expect(hosts).toEqual([`${sshd.address}:${sshd.port}`, `${second.address}:${second.port}`]);
+      expect(run.stdout.match(/^connected to ttdeploy@/gm)).toHaveLength(2);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('says clearly when the compose command given does not work on the server', async () => {
+    const run = await runBundledAction('action-health', inputs({ 'compose-command': 'no-such-compose' }));
+    expect(run.code).toBe(1);
+    expect(checksOf(run).find((check) => check.check === 'services')?.value).toMatch(
+      /the compose command "no-such-compose" does not answer "version --short"/,
+    );
+  });
+
   it('refuses bad inputs before connecting, naming each', async () => {
     const before = connectionsSeen();
     const run = await runBundledAction(

@@ -192,6 +192,18 @@ describe('host key pins', () => {
     expect(await session.run(commandLine({ argv: ['true'] }), 'true')).toBe('');
   });
 
+  it('still enforces a pin that is given when insecure-ignore-host-key is true', async () => {
+    const other = await startSshd({ authorizedKeys: [] });
+    try {
+      const pinnedElsewhere = `[${sshd.address}]:${sshd.port} ${other.hostKeys.ed25519}`;
+      await expect(
+        open(keys.ed25519, { 'known-hosts': pinnedElsewhere, 'insecure-ignore-host-key': 'true' }),
+      ).rejects.toThrow(/matches no pinned key/);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('connects without a pin only with insecure-ignore-host-key, warning loudly', async () => {
     const warnings: string[] = [];
     await open(

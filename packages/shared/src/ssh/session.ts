@@ -7,7 +7,7 @@ import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import type { ConnectionSettings, Endpoint } from '../inputs/connection';
 import { CancelledError } from '../errors';
-import { fingerprintOf, hostKeyAlgorithms, verifyHostKey } from './known-hosts';
+import { fingerprintOf, hasPins, hostKeyAlgorithms, verifyHostKey } from './known-hosts';
 import { BoundedBuffer, CommandFence, LineSplitter, TailLines, stdoutSink, type LogSink } from './output';
 
 export type ExecOutcome =
@@ -346,7 +346,8 @@ function connectOnce(
     const verify = (key: Buffer): boolean => {
       const verdict = verifyHostKey(endpoint.pins, key);
       if (verdict === 'accepted') return true;
-      if (settings.insecureIgnoreHostKey && verdict !== 'revoked') return true;
+      // insecure-ignore-host-key covers hosts without any pin; a pin that is given is always enforced.
+      if (settings.insecureIgnoreHostKey && !hasPins(endpoint.pins) && verdict !== 'revoked') return true;
       hostKeyProblem =
         verdict === 'revoked'
           ? `the host key of ${endpoint.label} (${fingerprintOf(key)}) is marked @revoked in known-hosts`
@@ -354,7 +355,7 @@ function connectOnce(
             'if the server was rebuilt, take its new key out of band and update known-hosts';
       return false;
     };
-    const algorithms = settings.insecureIgnoreHostKey ? undefined : hostKeyAlgorithms(endpoint.pins);
+    const algorithms = hasPins(endpoint.pins) ? hostKeyAlgorithms(endpoint.pins) : undefined;
     const config: ConnectConfig = {
       host: sock === undefined ? endpoint.host : undefined,
       port: sock === undefined ? endpoint.port : undefined,
