@@ -55853,13 +55853,13 @@ class ConfigurationError extends Error {
     }
 }
 /** The run was cancelled (SIGINT/SIGTERM from the runner). */
-class CancelledError extends Error {
+class errors_CancelledError extends Error {
     constructor(signal) {
         super(`cancelled by ${signal}: remote work was stopped and connections were closed`);
         this.name = 'CancelledError';
     }
 }
-function errorMessage(error) {
+function errors_errorMessage(error) {
     if (error instanceof Error)
         return error.message;
     return String(error);
@@ -55898,12 +55898,12 @@ async function runAction(main) {
                 lib_core.setFailed(`${error.problems.length} problems with the inputs; nothing was run`);
             }
         }
-        else if (error instanceof CancelledError || controller.signal.aborted) {
-            lib_core.setFailed(new CancelledError(String(controller.signal.reason ?? 'signal')).message);
+        else if (error instanceof errors_CancelledError || controller.signal.aborted) {
+            lib_core.setFailed(new errors_CancelledError(String(controller.signal.reason ?? 'signal')).message);
         }
         else {
             // Not only Error instances: a thrown string must fail the step too.
-            lib_core.setFailed(errorMessage(error));
+            lib_core.setFailed(errors_errorMessage(error));
             if (error instanceof Error && error.stack)
                 lib_core.debug(error.stack);
         }
@@ -56156,6 +56156,43 @@ function fingerprintList(value) {
         }
         return `SHA256:${match[1]}`;
     });
+}
+/** A git remote name. */
+function remoteName(value) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(value)) {
+        throw new InputProblem(`${shown(value)} is not a git remote name`, 'origin');
+    }
+    return value;
+}
+/** One of a fixed set of words. */
+function oneOf(words) {
+    return (value) => {
+        if (!words.includes(value)) {
+            throw new InputProblem(`${shown(value)} is not one of ${words.join(', ')}`, words[0]);
+        }
+        return value;
+    };
+}
+/**
+ * A configured command prefix such as `cd backend && uv run alembic`: words of characters with no
+ * meaning to the shell, joined by `&&`. It is used as shell text, so nothing else is let through.
+ */
+function commandPrefix(value) {
+    const example = 'cd backend && uv run alembic';
+    const tokens = value.split(/\s+/).filter((token) => token !== '');
+    const segments = [[]];
+    for (const token of tokens) {
+        if (token === '&&')
+            segments.push([]);
+        else if (/^[A-Za-z0-9_./=:,@%+-]+$/.test(token))
+            segments[segments.length - 1].push(token);
+        else
+            throw new InputProblem(`${shown(value)}: ${shown(token)} holds characters a command prefix may not`, example);
+    }
+    if (segments.some((segment) => segment.length === 0 || segment[0].startsWith('-'))) {
+        throw new InputProblem(`${shown(value)} is not a command (empty part, or a part starting with -)`, example);
+    }
+    return segments.map((segment) => segment.join(' ')).join(' && ');
 }
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
@@ -65732,13 +65769,15 @@ function maskSecret(value) {
     }
 }
 /**
- * Reads every input named in `defaults` (an empty input takes its default, as the runner would),
- * masks `secrets`, then validates with `schema`.
+ * Reads every input named in `defaults`, masks `secrets`, then validates with `schema`. An input the
+ * runner did not set at all takes its default (the runner fills them from action.yml; this keeps a
+ * run without action.yml the same); one set to '' stays '' (`migrate-service: ''` means the host).
  */
-function readInputs(schema, defaults, secrets) {
+function read_readInputs(schema, defaults, secrets) {
     const raw = {};
     for (const name of Object.keys(defaults)) {
-        raw[name] = lib_core.getInput(name) || defaults[name];
+        const set = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] !== undefined;
+        raw[name] = set ? lib_core.getInput(name) : defaults[name];
     }
     for (const name of secrets)
         maskSecret(raw[name] ?? '');
@@ -65944,7 +65983,7 @@ const CONNECTION_DEFAULTS = {
     'dry-run': 'false',
     'github-token': '',
 };
-const CONNECTION_SECRETS = ['private-key', 'passphrase', 'password', 'github-token'];
+const connection_CONNECTION_SECRETS = ['private-key', 'passphrase', 'password', 'github-token'];
 const connection_required = (name, example) => field((raw) => {
     if (raw === '')
         throw new InputProblem(`${name} is required`, example);
@@ -66084,7 +66123,7 @@ const healthSchema = object({
     maxDiskPercent: raw['max-disk-percent'],
 }));
 function readHealthInputs() {
-    return Object.freeze(readInputs(healthSchema, HEALTH_DEFAULTS, CONNECTION_SECRETS));
+    return Object.freeze(read_readInputs(healthSchema, HEALTH_DEFAULTS, connection_CONNECTION_SECRETS));
 }
 
 ;// CONCATENATED MODULE: external "node:string_decoder"
@@ -66200,7 +66239,7 @@ class TailLines {
 
 
 
-function describeOutcome(outcome) {
+function session_describeOutcome(outcome) {
     switch (outcome.kind) {
         case 'exited':
             return `exited with code ${outcome.code}`;
@@ -66214,13 +66253,13 @@ function describeOutcome(outcome) {
             return `outcome unknown: ${outcome.reason}; it may have finished or may still be running`;
     }
 }
-class RemoteCommandError extends Error {
+class session_RemoteCommandError extends Error {
     host;
     what;
     result;
     constructor(host, what, result) {
         const tail = result.stderrTail.length > 0 ? `\n  stderr: ${result.stderrTail.slice(-5).join('\n  stderr: ')}` : '';
-        super(`${what} on ${host} ${describeOutcome(result.outcome)}${tail}`);
+        super(`${what} on ${host} ${session_describeOutcome(result.outcome)}${tail}`);
         this.host = host;
         this.what = what;
         this.result = result;
@@ -66244,7 +66283,7 @@ const DEFAULT_MAX_BYTES = 1024 * 1024;
 function sleep(ms, signal) {
     return new Promise((resolve, reject) => {
         if (signal?.aborted)
-            return reject(new CancelledError(String(signal.reason ?? 'signal')));
+            return reject(new errors_CancelledError(String(signal.reason ?? 'signal')));
         const timer = setTimeout(done, ms);
         function done() {
             signal?.removeEventListener('abort', onAbort);
@@ -66252,7 +66291,7 @@ function sleep(ms, signal) {
         }
         function onAbort() {
             clearTimeout(timer);
-            reject(new CancelledError(String(signal?.reason ?? 'signal')));
+            reject(new errors_CancelledError(String(signal?.reason ?? 'signal')));
         }
         signal?.addEventListener('abort', onAbort, { once: true });
     });
@@ -66315,11 +66354,35 @@ class SshSession {
     get label() {
         return this.endpoint.label;
     }
+    /** Why the connection is gone, once it is; undefined while it lives. */
+    get lost() {
+        return this.lostReason;
+    }
     /**
      * Runs one command text (already quoted by shell.ts) on the server. Never rejects for the remote
      * outcome: the result says whether it exited, was killed, timed out or was lost.
      */
     exec(command, options = {}) {
+        return this.start(command, options).done;
+    }
+    /** As exec, but hands back control of stdin (see ExecOptions.keepStdinOpen). */
+    start(command, options = {}) {
+        let input;
+        let inputEnded = false;
+        const endInput = () => {
+            inputEnded = true;
+            input?.end();
+        };
+        return {
+            done: this.execute(command, options, (stream) => {
+                input = stream;
+                if (inputEnded)
+                    stream.end();
+            }),
+            endInput,
+        };
+    }
+    execute(command, options, onStream) {
         const started = Date.now();
         const timeoutSeconds = options.timeoutSeconds ?? this.settings.commandTimeoutSeconds;
         const echo = options.echo ?? 'all';
@@ -66370,7 +66433,11 @@ class SshSession {
                 };
                 this.active.add(command);
                 const timeoutTimer = setTimeout(() => command.stop('timeout'), timeoutSeconds * 1000);
-                const outLines = new LineSplitter((line) => echo === 'all' && fence.line(`${prefix}${line}`));
+                const outLines = new LineSplitter((line) => {
+                    options.onStdoutLine?.(line);
+                    if (echo === 'all')
+                        fence.line(`${prefix}${line}`);
+                });
                 const errLines = new LineSplitter((line) => {
                     stderrTail.push(line);
                     if (echo !== 'none')
@@ -66412,7 +66479,10 @@ class SshSession {
                 // Decide on 'close', not 'exit': output may still arrive after 'exit' (mscdex/ssh2#60).
                 stream.on('close', (code, signal) => done(code, signal));
                 stream.on('error', () => undefined);
-                stream.end(options.stdin);
+                if (options.keepStdinOpen)
+                    onStream(stream);
+                else
+                    stream.end(options.stdin);
             });
         });
     }
@@ -66420,9 +66490,9 @@ class SshSession {
     async run(command, what, options = {}) {
         const result = await this.exec(command, options);
         if (result.outcome.kind === 'cancelled')
-            throw new CancelledError(String(this.hooks.signal?.reason ?? 'signal'));
+            throw new errors_CancelledError(String(this.hooks.signal?.reason ?? 'signal'));
         if (result.outcome.kind !== 'exited' || result.outcome.code !== 0) {
-            throw new RemoteCommandError(this.label, what, result);
+            throw new session_RemoteCommandError(this.label, what, result);
         }
         return result.stdout;
     }
@@ -66491,7 +66561,7 @@ function connectOnce(settings, endpoint, username, sock, hooks) {
         };
         const onAbort = () => {
             client.end();
-            reject(new CancelledError(String(hooks.signal?.reason ?? 'signal')));
+            reject(new errors_CancelledError(String(hooks.signal?.reason ?? 'signal')));
         };
         hooks.signal?.addEventListener('abort', onAbort, { once: true });
         const settle = () => hooks.signal?.removeEventListener('abort', onAbort);
@@ -66590,7 +66660,7 @@ class Sessions {
  * argument arrays from validated values and rendered here, never pasted into a template string.
  */
 /** Quote one argument for a POSIX shell: single quotes, with each `'` written as `'\''`. */
-function quote(argument) {
+function shell_quote(argument) {
     if (argument.includes('\0')) {
         // A NUL cannot travel in an argv; refusing is better than silently cutting the value.
         throw new Error('a shell argument cannot contain a NUL byte');
@@ -66601,21 +66671,21 @@ function quote(argument) {
 function quoteArgv(argv) {
     if (argv.length === 0)
         throw new Error('empty command');
-    return argv.map(quote).join(' ');
+    return argv.map(shell_quote).join(' ');
 }
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
  * Renders a command as POSIX sh text. The final program is `exec`ed so that a signal sent to the
  * session (a timeout, a cancelled run) reaches it rather than an intermediate shell.
  */
-function renderScript(command) {
+function shell_renderScript(command) {
     const parts = [];
     if (command.cwd !== undefined)
-        parts.push(`cd ${quote(command.cwd)} &&`);
+        parts.push(`cd ${shell_quote(command.cwd)} &&`);
     for (const [name, value] of Object.entries(command.env ?? {})) {
         if (!ENV_NAME.test(name))
             throw new Error(`invalid environment variable name: ${name}`);
-        parts.push(`export ${name}=${quote(value)} &&`);
+        parts.push(`export ${name}=${shell_quote(value)} &&`);
     }
     parts.push('exec', quoteArgv(command.argv));
     return parts.join(' ');
@@ -66625,12 +66695,12 @@ function renderScript(command) {
  * fish; wrapping the script in `sh -c` (one more quoting layer) makes it POSIX sh everywhere.
  * `args` become `$1...` of a fixed script, so a script constant never needs values pasted in.
  */
-function toSshCommand(script, args = []) {
-    return ['sh', '-c', script, 'sh', ...args].map(quote).join(' ');
+function shell_toSshCommand(script, args = []) {
+    return ['sh', '-c', script, 'sh', ...args].map(shell_quote).join(' ');
 }
 /** Convenience: a RemoteCommand as the text sent over SSH. */
-function commandLine(command) {
-    return toSshCommand(renderScript(command));
+function shell_commandLine(command) {
+    return shell_toSshCommand(shell_renderScript(command));
 }
 
 ;// CONCATENATED MODULE: ./packages/shared/src/compose/compose.ts
@@ -66641,7 +66711,7 @@ function commandLine(command) {
 
 const CANDIDATES = [['docker', 'compose'], ['docker-compose']];
 async function versionOf(session, words) {
-    const result = await session.exec(commandLine({ argv: [...words, 'version', '--short'] }), {
+    const result = await session.exec(shell_commandLine({ argv: [...words, 'version', '--short'] }), {
         echo: 'none',
         timeoutSeconds: 60,
     });
@@ -66651,7 +66721,7 @@ async function versionOf(session, words) {
     return match ? Number(match[1]) : undefined;
 }
 /** `auto`: `docker compose` where it works, else `docker-compose`; or the command given. */
-async function detectCompose(session, setting) {
+async function compose_detectCompose(session, setting) {
     const candidates = setting === 'auto' ? CANDIDATES : [setting];
     for (const words of candidates) {
         const major = await versionOf(session, words);
@@ -66664,7 +66734,7 @@ async function detectCompose(session, setting) {
         : `the compose command "${setting.join(' ')}" does not answer "version --short" on ${session.label}`);
 }
 /** A compose invocation in app-dir with the project's compose file. */
-function composeCommand(compose, settings, args, env) {
+function compose_composeCommand(compose, settings, args, env) {
     return { argv: [...compose.command, '-f', settings.composeFile, ...args], cwd: settings.appDir, env };
 }
 /**
@@ -66694,23 +66764,32 @@ function parseInspect(text) {
     }
     return containers;
 }
-async function readServicesState(session, compose, settings) {
-    const servicesText = await session.run(commandLine(composeCommand(compose, settings, ['config', '--services'])), 'listing the compose services', { echo: 'stderr', timeoutSeconds: 120 });
-    // v2 lists only running containers unless asked for all; v1's -a would add one-off containers.
-    const psArgs = compose.major >= 2 ? ['ps', '-a', '-q'] : ['ps', '-q'];
-    const ids = (await session.run(commandLine(composeCommand(compose, settings, psArgs)), 'listing the containers', {
+/** `ps -q` that lists stopped containers too: v2 needs -a; v1's -a would add one-off containers. */
+function compose_psArgs(compose, services = []) {
+    return compose.major >= 2 ? ['ps', '-a', '-q', ...services] : ['ps', '-q', ...services];
+}
+/** The state of containers by id, via `docker inspect` (JSON, see INSPECT_FORMAT). */
+async function compose_inspectContainers(session, ids) {
+    if (ids.length === 0)
+        return [];
+    return parseInspect(await session.run(shell_commandLine({ argv: ['docker', 'inspect', '--format', INSPECT_FORMAT, ...ids] }), 'inspecting the containers', {
         echo: 'stderr',
         timeoutSeconds: 120,
-    }))
+    }));
+}
+function compose_parseIds(text) {
+    return text
         .split('\n')
         .map((id) => id.trim())
         .filter((id) => /^[0-9a-f]{12,64}$/.test(id));
-    const containers = ids.length === 0
-        ? []
-        : parseInspect(await session.run(commandLine({ argv: ['docker', 'inspect', '--format', INSPECT_FORMAT, ...ids] }), 'inspecting the containers', {
-            echo: 'stderr',
-            timeoutSeconds: 120,
-        }));
+}
+async function readServicesState(session, compose, settings, env) {
+    const servicesText = await session.run(shell_commandLine(compose_composeCommand(compose, settings, ['config', '--services'], env)), 'listing the compose services', { echo: 'stderr', timeoutSeconds: 120 });
+    const ids = compose_parseIds(await session.run(shell_commandLine(compose_composeCommand(compose, settings, compose_psArgs(compose), env)), 'listing the containers', {
+        echo: 'stderr',
+        timeoutSeconds: 120,
+    }));
+    const containers = await compose_inspectContainers(session, ids);
     return {
         services: servicesText
             .split('\n')
@@ -66852,14 +66931,14 @@ elif command -v wget >/dev/null 2>&1; then
 else
   echo 'neither curl nor wget is installed on the server' >&2; exit 127
 fi`;
-async function probeOnServer(session, url, maxBytes = 64 * 1024) {
-    const result = await session.exec(toSshCommand(PROBE_SCRIPT, [url, String(PROBE_TIMEOUT_SECONDS)]), {
+async function checks_probeOnServer(session, url, maxBytes = 64 * 1024) {
+    const result = await session.exec(shell_toSshCommand(PROBE_SCRIPT, [url, String(PROBE_TIMEOUT_SECONDS)]), {
         echo: 'none',
         timeoutSeconds: PROBE_TIMEOUT_SECONDS + 20,
         maxBytes,
     });
     if (result.outcome.kind === 'cancelled')
-        throw new CancelledError('signal');
+        throw new errors_CancelledError('signal');
     const cut = result.stdout.lastIndexOf('\n');
     const status = Number(result.stdout.slice(cut + 1).trim()) || 0;
     const body = cut >= 0 ? result.stdout.slice(0, cut) : '';
@@ -66884,7 +66963,7 @@ async function probeFromRunner(url) {
     }
 }
 /** Judges a /health answer: 2xx and JSON `status` equal to the expected word. */
-function judgeHealthAnswer(answer, expect) {
+function checks_judgeHealthAnswer(answer, expect) {
     if (answer.status === 0)
         return { value: `no answer (${answer.error ?? 'unknown'})`, ok: false };
     let status;
@@ -66906,7 +66985,7 @@ function grade(value, warnAt, failAt) {
 }
 async function diskPercent(session, path) {
     // df on app-dir when it exists, else on /: the disk that fills is the one the app writes to.
-    const output = await session.run(toSshCommand('df -P "$1" 2>/dev/null || df -P /', [path]), 'reading disk use', {
+    const output = await session.run(shell_toSshCommand('df -P "$1" 2>/dev/null || df -P /', [path]), 'reading disk use', {
         echo: 'stderr',
         timeoutSeconds: 60,
     });
@@ -66921,7 +67000,7 @@ async function checkServer(session, settings, compose) {
     const host = session.label;
     const results = [];
     const add = (check, value, threshold, verdict) => results.push({ host, check, value, threshold, verdict });
-    const health = judgeHealthAnswer(await probeOnServer(session, settings.serverUrl), settings.expectStatus);
+    const health = checks_judgeHealthAnswer(await checks_probeOnServer(session, settings.serverUrl), settings.expectStatus);
     add(`server-url ${settings.serverUrl}`, health.value, `status ${settings.expectStatus}`, health.ok ? 'pass' : 'fail');
     if (settings.checkServices) {
         try {
@@ -66935,7 +67014,7 @@ async function checkServer(session, settings, compose) {
             add('services', value, 'running, healthy where checked', bad.length === 0 && verdicts.length > 0 ? 'pass' : 'fail');
         }
         catch (error) {
-            if (error instanceof CancelledError)
+            if (error instanceof errors_CancelledError)
                 throw error;
             add('services', error.message, 'running, healthy where checked', 'fail');
         }
@@ -66944,7 +67023,7 @@ async function checkServer(session, settings, compose) {
         add('services', 'not checked (check-services: false)', '', 'skip');
     }
     if (settings.metricsUrl !== undefined) {
-        const answer = await probeOnServer(session, settings.metricsUrl, 8 * 1024 * 1024);
+        const answer = await checks_probeOnServer(session, settings.metricsUrl, 8 * 1024 * 1024);
         if (answer.status < 200 || answer.status >= 300) {
             const value = answer.status === 0 ? `no answer (${answer.error})` : `HTTP ${answer.status}`;
             add('metrics', value, '2xx', 'fail');
@@ -66964,7 +67043,7 @@ async function checkServer(session, settings, compose) {
         add(`disk (${disk.mount})`, `${disk.percent}%`, `warn > ${Math.min(WARN_DISK_PERCENT, settings.maxDiskPercent)}%, fail > ${settings.maxDiskPercent}%`, grade(disk.percent, WARN_DISK_PERCENT, settings.maxDiskPercent));
     }
     catch (error) {
-        if (error instanceof CancelledError)
+        if (error instanceof errors_CancelledError)
             throw error;
         add('disk', error.message, `fail > ${settings.maxDiskPercent}%`, 'fail');
     }
@@ -66975,7 +67054,7 @@ function checks_sleep(ms, signal) {
         const timer = setTimeout(resolve, ms);
         signal.addEventListener('abort', () => {
             clearTimeout(timer);
-            reject(new CancelledError(String(signal.reason)));
+            reject(new errors_CancelledError(String(signal.reason)));
         }, { once: true });
     });
 }
@@ -66988,7 +67067,7 @@ async function runHealthChecks(sessions, settings, signal) {
     const composeFor = (session) => () => {
         let found = composeBySession.get(session);
         if (found === undefined) {
-            found = detectCompose(session, settings.connection.composeCommand);
+            found = compose_detectCompose(session, settings.connection.composeCommand);
             composeBySession.set(session, found);
         }
         return found;
@@ -66999,7 +67078,7 @@ async function runHealthChecks(sessions, settings, signal) {
         for (const session of sessions)
             checks.push(...(await checkServer(session, settings, composeFor(session))));
         if (settings.url !== undefined) {
-            const answer = judgeHealthAnswer(await probeFromRunner(settings.url), settings.expectStatus);
+            const answer = checks_judgeHealthAnswer(await probeFromRunner(settings.url), settings.expectStatus);
             checks.push({
                 host: 'runner',
                 check: `url ${settings.url}`,
@@ -67024,7 +67103,7 @@ async function runHealthChecks(sessions, settings, signal) {
  * Job summary text: every user or server value is escaped, since the summary renders HTML and
  * Markdown (no tags, no links, no table breaks). Quotes are left: no value goes into an attribute.
  */
-function escapeHtml(text) {
+function markdown_escapeHtml(text) {
     return text
         .replaceAll('&', '&amp;')
         .replaceAll('<', '&lt;')
@@ -67034,13 +67113,13 @@ function escapeHtml(text) {
         .replaceAll('|', '&#124;');
 }
 /** A GitHub-flavoured Markdown table with escaped cells. */
-function table(header, rows) {
-    const line = (cells) => `| ${cells.map((cell) => escapeHtml(cell).replace(/\n/g, '<br>')).join(' | ')} |`;
+function markdown_table(header, rows) {
+    const line = (cells) => `| ${cells.map((cell) => markdown_escapeHtml(cell).replace(/\n/g, '<br>')).join(' | ')} |`;
     return [line(header), `| ${header.map(() => '---').join(' | ')} |`, ...rows.map(line)].join('\n');
 }
 /** The job summary file holds at most 1 MiB per step; stay well below it. */
 const SUMMARY_LIMIT = 512 * 1024;
-function bounded(text, limit = SUMMARY_LIMIT) {
+function markdown_bounded(text, limit = SUMMARY_LIMIT) {
     return text.length <= limit
         ? text
         : `${text.slice(0, limit)}\n\n…(cut: the summary is limited to ${limit} characters)\n`;
@@ -67058,14 +67137,815 @@ function healthSummary(report, environment) {
         check.threshold,
         MARK[check.verdict],
     ]);
-    const failing = report.failing.map((name) => `- ${escapeHtml(name)}`).join('\n');
-    return bounded(`## Health: ${escapeHtml(environment)} is ${verdict}\n\n` +
-        `${table(['host', 'check', 'value', 'threshold', 'verdict'], rows)}\n\n` +
+    const failing = report.failing.map((name) => `- ${markdown_escapeHtml(name)}`).join('\n');
+    return markdown_bounded(`## Health: ${markdown_escapeHtml(environment)} is ${verdict}\n\n` +
+        `${markdown_table(['host', 'check', 'value', 'threshold', 'verdict'], rows)}\n\n` +
         `Rounds: ${report.attempts}\n` +
         (failing === '' ? '' : `\nFailing checks:\n${failing}\n`));
 }
 
+;// CONCATENATED MODULE: ./packages/shared/src/inputs/migrate-pieces.ts
+/** Migration inputs shared by action-migrate and action-deploy (contract: "action-migrate"). */
+
+
+const MIGRATION_DEFAULTS = {
+    'allow-destructive': 'false',
+    backup: 'true',
+    'migrate-service': 'gateway',
+    'alembic-command': 'cd backend && uv run alembic',
+    'backup-command': 'docker exec thinktank-backup /usr/local/bin/backup.sh',
+};
+const migrationShape = {
+    'allow-destructive': field(validators_boolean),
+    backup: field(validators_boolean),
+    // An empty migrate-service means "on the host"; the runner gives '' for an input set to ''.
+    'migrate-service': optionalField(serviceName),
+    'alembic-command': field(commandPrefix),
+    'backup-command': field(commandPrefix),
+};
+function toMigrationSettings(raw) {
+    return {
+        allowDestructive: raw['allow-destructive'],
+        backup: raw.backup,
+        migrateService: raw['migrate-service'],
+        alembicCommand: raw['alembic-command'],
+        backupCommand: raw['backup-command'],
+    };
+}
+
+;// CONCATENATED MODULE: ./packages/shared/src/inputs/deploy.ts
+/** action-deploy's inputs (contract: "action-deploy"), on top of the connection and migration inputs. */
+
+
+
+
+
+const DEPLOY_DEFAULTS = {
+    ...CONNECTION_DEFAULTS,
+    ref: '',
+    remote: 'origin',
+    'image-tag': '',
+    build: 'auto',
+    services: 'gateway,langgraph,worker,nginx',
+    strategy: 'recreate',
+    'wait-timeout': '120',
+    migrate: 'auto',
+    'migrations-path': 'backend/alembic/versions',
+    'health-url': 'http://localhost/health',
+    'auto-rollback': 'true',
+    'lock-timeout': '300',
+    ...MIGRATION_DEFAULTS,
+};
+const rolloutShape = {
+    services: field(serviceList),
+    'wait-timeout': field(seconds(1, 3600)),
+    'health-url': field(httpUrl),
+    build: field(oneOf(['auto', 'true', 'false'])),
+    'auto-rollback': field(validators_boolean),
+    'lock-timeout': field(seconds(0, 86400)),
+};
+const deploySchema = object({
+    ...connectionShape,
+    ...migrationShape,
+    ...rolloutShape,
+    ref: optionalField(gitRef),
+    remote: field(remoteName),
+    'image-tag': optionalField(imageTag),
+    strategy: field((value) => {
+        if (value === 'recreate')
+            return value;
+        if (value === 'start-first' || value.includes(':')) {
+            throw new InputProblem(`${shown(value)}: only recreate is supported so far (start-first is planned)`, 'recreate');
+        }
+        return oneOf(['recreate'])(value);
+    }),
+    migrate: field(oneOf(['auto', 'true', 'false'])),
+    'migrations-path': field(relativePath),
+})
+    .transform((raw, context) => {
+    const connection = toConnectionSettings(raw, context);
+    if (connection.targets.length > 1) {
+        context.addIssue({
+            code: 'custom',
+            path: ['host'],
+            message: `${connection.targets.length} hosts given: deploying to a fleet is planned, not supported yet; give one host`,
+        });
+    }
+    let ref = raw.ref;
+    if (ref === undefined) {
+        // GITHUB_SHA stands in for ref; it is not an input, so it is validated the same way here.
+        const sha = process.env.GITHUB_SHA ?? '';
+        try {
+            if (sha === '')
+                throw new InputProblem('ref is required when GITHUB_SHA is not set', 'main');
+            ref = gitRef(sha);
+        }
+        catch (error) {
+            if (!(error instanceof InputProblem))
+                throw error;
+            context.addIssue({ code: 'custom', path: ['ref'], message: error.message });
+        }
+    }
+    return {
+        connection,
+        ref: ref ?? '',
+        remote: raw.remote,
+        imageTag: raw['image-tag'],
+        build: raw.build,
+        services: raw.services,
+        waitTimeoutSeconds: raw['wait-timeout'],
+        migrate: raw.migrate,
+        migrationsPath: raw['migrations-path'],
+        healthUrl: raw['health-url'],
+        autoRollback: raw['auto-rollback'],
+        lockTimeoutSeconds: raw['lock-timeout'],
+        migration: toMigrationSettings(raw),
+    };
+});
+function readDeployInputs() {
+    return Object.freeze(readInputs(deploySchema, DEPLOY_DEFAULTS, CONNECTION_SECRETS));
+}
+
+;// CONCATENATED MODULE: ./packages/shared/src/compose/rollout.ts
+/**
+ * The rolling restart of runbook §3, with the blind `sleep 10` replaced by a wait until the new
+ * container is healthy (or running, where it has no healthcheck), stopping at the first bad sign.
+ */
+
+
+
+const rollout_buildCommand = (compose, place, env) => 
+// v2 builds in parallel by itself; v1 needs to be asked.
+composeCommand(compose, place, compose.major >= 2 ? ['build'] : ['build', '--parallel'], env);
+const rollout_pullCommand = (compose, place, env, services) => composeCommand(compose, place, ['pull', ...services], env);
+const rollout_upCommand = (compose, place, env, service) => composeCommand(compose, place, ['up', '-d', '--no-deps', service], env);
+const POLL_MS = 1000;
+/** A service without a healthcheck must stay running this many polls in a row. */
+const STABLE_POLLS = 2;
+function rollout_sleep(ms, signal) {
+    return new Promise((resolve, reject) => {
+        const timer = setTimeout(resolve, ms);
+        signal?.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(new CancelledError(String(signal.reason)));
+        }, { once: true });
+    });
+}
+async function logsTail(session, id) {
+    const result = await session.exec(commandLine({ argv: ['docker', 'logs', '--tail', '15', id] }), { echo: 'none', timeoutSeconds: 30 });
+    const text = `${result.stdout}\n${result.stderrTail.join('\n')}`.trim();
+    return text === '' ? '' : `; its last log lines:\n    ${text.split('\n').slice(-15).join('\n    ')}`;
+}
+/** Waits until every container of `service` is running and healthy (or running, without a healthcheck). */
+async function rollout_waitUntilHealthy(session, compose, place, env, service, timeoutSeconds, signal) {
+    const started = Date.now();
+    const ids = parseIds(await session.run(commandLine(composeCommand(compose, place, psArgs(compose, [service]), env)), `listing ${service}'s containers`, {
+        echo: 'stderr',
+        timeoutSeconds: 120,
+    }));
+    const result = (ok, state) => ({ service, ok, waitedMs: Date.now() - started, state });
+    if (ids.length === 0)
+        return result(false, 'no container was created');
+    let stableRuns = 0;
+    let last = [];
+    while (Date.now() - started < timeoutSeconds * 1000) {
+        last = await inspectContainers(session, ids);
+        const dead = last.find((c) => c.status === 'exited' || c.status === 'dead');
+        if (dead)
+            return result(false, `container ${dead.id.slice(0, 12)} ${dead.status}${await logsTail(session, dead.id)}`);
+        const unhealthy = last.find((c) => c.health === 'unhealthy');
+        if (unhealthy)
+            return result(false, `container ${unhealthy.id.slice(0, 12)} is unhealthy${await logsTail(session, unhealthy.id)}`);
+        const allRunning = last.length === ids.length && last.every((c) => c.status === 'running');
+        if (allRunning && last.every((c) => c.health === 'healthy'))
+            return result(true, 'healthy');
+        if (allRunning && last.every((c) => c.health === 'none')) {
+            stableRuns++;
+            if (stableRuns >= STABLE_POLLS)
+                return result(true, 'running (no healthcheck)');
+        }
+        else
+            stableRuns = 0;
+        await rollout_sleep(POLL_MS, signal);
+    }
+    const states = last.map((c) => `${c.status}${c.health === 'none' ? '' : `, ${c.health}`}`).join('; ');
+    return result(false, `not healthy within ${timeoutSeconds}s (${states || 'no state'})`);
+}
+
+;// CONCATENATED MODULE: ./packages/shared/src/migrate/alembic.ts
+/**
+ * Alembic migrations as runbook §4 asks: where the contract says (inside `compose run --rm --no-deps
+ * -T <migrate-service>`, or on the host), with the SQL previewed for exactly the range to apply,
+ * destructive statements refused unless allowed, a backup first, and an honest account of failure.
+ * Shared by action-deploy and action-migrate.
+ */
+
+
+
+
+/** Where a migration step failed, with what the database is at now and which backup to restore. */
+class alembic_MigrationError extends Error {
+    partial;
+    constructor(message, partial) {
+        super(message);
+        this.partial = partial;
+        this.name = 'MigrationError';
+    }
+}
+const SQL_LIMIT = (/* unused pure expression or super */ null && (256 * 1024));
+/** The text sent over SSH to run `alembic <args>`. */
+function alembicCommandLine(place, settings, args) {
+    const script = `${settings.alembicCommand} ${args.map(quote).join(' ')}`;
+    if (settings.migrateService === undefined)
+        return toSshCommand(`cd "$1" && ${script}`, [place.appDir]);
+    if (place.compose === undefined)
+        throw new Error('migrate-service is set but no compose command was detected');
+    return commandLine(composeCommand(place.compose, place, ['run', '--rm', '--no-deps', '-T', settings.migrateService, 'sh', '-c', script], place.env));
+}
+/** Revision ids from `alembic current` / `alembic heads` output ("ae1027a6acf (head)"). */
+function parseRevisions(output) {
+    return output
+        .split('\n')
+        .map((line) => /^([0-9A-Za-z_]+)(?:\s+\(.*\))?\s*$/.exec(line.trim())?.[1])
+        .filter((revision) => revision !== undefined);
+}
+async function alembic(place, settings, args, what, maxBytes) {
+    return place.session.run(alembicCommandLine(place, settings, args), what, { echo: 'stderr', maxBytes });
+}
+async function currentRevision(place, settings) {
+    return parseRevisions(await alembic(place, settings, ['current'], 'alembic current')).join(',');
+}
+/** The path a backup command names: its last output line that looks like a file, else its last line. */
+function backupNamed(output) {
+    const lines = output
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '');
+    const path = [...lines].reverse().map((line) => /(\S*\/\S+)\s*$/.exec(line)?.[1]).find((match) => match !== undefined);
+    return path ?? lines[lines.length - 1];
+}
+async function alembic_runMigration(place, settings, request, log) {
+    const heads = parseRevisions(await alembic(place, settings, ['heads'], 'alembic heads'));
+    if (heads.length > 1) {
+        throw new alembic_MigrationError(`the migrations have ${heads.length} heads (${heads.join(', ')}): merge them (alembic merge) before deploying`, {});
+    }
+    const revisionBefore = await currentRevision(place, settings);
+    log(`database revision: ${revisionBefore || '(none: base)'}; head: ${heads[0] ?? '(no migrations)'}`);
+    // Offline mode starts at base unless told where to start: give it exactly the range to apply.
+    const range = request.direction === 'upgrade'
+        ? `${revisionBefore === '' ? '' : `${revisionBefore}:`}${request.target}`
+        : `${revisionBefore}:${request.target}`;
+    const upToDate = request.direction === 'upgrade' && request.target === 'head' && heads.length === 1 && revisionBefore === heads[0];
+    let sql = '';
+    let sqlTruncated = false;
+    if (!upToDate) {
+        const preview = await place.session.exec(alembicCommandLine(place, settings, [request.direction, range, '--sql']), {
+            echo: 'stderr',
+            maxBytes: SQL_LIMIT,
+        });
+        if (preview.outcome.kind !== 'exited' || preview.outcome.code !== 0) {
+            throw new alembic_MigrationError(`the SQL preview (alembic ${request.direction} ${range} --sql) ${describeOutcome(preview.outcome)}; nothing was applied`, {
+                revisionBefore,
+            });
+        }
+        sql = preview.stdout;
+        sqlTruncated = preview.stdoutTruncated;
+    }
+    const destructive = destructiveStatements(sql);
+    const base = { revisionBefore, sql, sqlTruncated, destructive };
+    if (destructive.length > 0) {
+        log(`destructive statements: ${destructive.map((found) => `${found.kind}: ${found.statement}`).join('; ')}`);
+        if (!request.preview && !settings.allowDestructive) {
+            throw new alembic_MigrationError(`the migration is destructive (${destructive.map((found) => found.kind).join(', ')}) and allow-destructive is false; nothing was applied, no backup was taken`, { ...base, revisionAfter: revisionBefore, applied: false });
+        }
+    }
+    if (request.preview || upToDate) {
+        return { ...base, revisionAfter: revisionBefore, backup: undefined, applied: false };
+    }
+    let backup;
+    if (settings.backup) {
+        try {
+            const output = await place.session.run(toSshCommand(`cd "$1" && ${settings.backupCommand}`, [place.appDir]), 'the backup command', {
+                echo: 'all',
+            });
+            backup = backupNamed(output);
+            log(`backup taken: ${backup ?? '(the backup command named no file)'}`);
+        }
+        catch (error) {
+            if (!(error instanceof RemoteCommandError))
+                throw error;
+            throw new alembic_MigrationError(`${error.message}\nthe backup failed, so nothing was migrated`, { ...base, revisionAfter: revisionBefore, applied: false });
+        }
+    }
+    const applied = await place.session.exec(alembicCommandLine(place, settings, [request.direction, request.target]), { echo: 'all' });
+    const revisionAfter = await currentRevision(place, settings).catch(() => '(unknown: alembic current failed)');
+    if (applied.outcome.kind !== 'exited' || applied.outcome.code !== 0) {
+        const running = [...applied.stderrTail].reverse().find((line) => /Running (upgrade|downgrade)/.test(line));
+        throw new alembic_MigrationError(`alembic ${request.direction} ${request.target} ${describeOutcome(applied.outcome)}` +
+            (running ? ` during "${running.replace(/^.*Running/, 'Running').trim()}"` : '') +
+            `; the database is now at ${revisionAfter || '(base)'}` +
+            (backup ? `; the backup taken before it is ${backup}` : '; no backup was taken') +
+            (applied.stderrTail.length > 0 ? `\n  stderr: ${applied.stderrTail.slice(-5).join('\n  stderr: ')}` : ''), { ...base, revisionAfter, backup, applied: false });
+    }
+    log(`database migrated: ${revisionBefore || '(base)'} -> ${revisionAfter}`);
+    return { ...base, revisionAfter, backup, applied: true };
+}
+
+;// CONCATENATED MODULE: ./packages/shared/src/summary/deploy.ts
+
+
+const HEADLINE = {
+    success: '✅ deployed',
+    unchanged: '➖ unchanged',
+    'rolled-back': '↩️ failed and rolled back',
+    failed: '❌ failed',
+};
+function deploy_rollbackCommand(environment, ref, full = false) {
+    return `gh workflow run rollback.yml -f environment=${environment} -f to=${ref}${full ? ` -f mode=full -f confirm=${environment}` : ''}`;
+}
+function deploySummary(outcome, environment, host) {
+    const parts = [];
+    const title = outcome.dryRun ? '🔎 dry run: nothing changed' : HEADLINE[outcome.result];
+    parts.push(`## Deploy to ${escapeHtml(environment)} (${escapeHtml(host)}): ${title}`);
+    parts.push(table(['', 'commit', 'image tag'], [
+        ['before', outcome.previousRef, outcome.previousImageTag],
+        [outcome.dryRun ? 'planned' : 'attempted', outcome.attemptedRef, outcome.imageTag],
+        ['running now', outcome.dryRun ? outcome.previousRef : outcome.deployedRef, outcome.deployedRef === outcome.previousRef ? outcome.previousImageTag : outcome.imageTag],
+    ]));
+    if (outcome.failure)
+        parts.push(`**What failed:** ${escapeHtml(outcome.failure)}`);
+    if (outcome.services.length > 0) {
+        parts.push(`### Services\n\n${table(['service', 'waited', 'state'], outcome.services.map((wait) => [wait.service, `${(wait.waitedMs / 1000).toFixed(1)}s`, `${wait.ok ? '✅' : '❌'} ${wait.state}`]))}`);
+    }
+    if (outcome.restored.length > 0) {
+        parts.push(`### Restored (previous release)\n\n${table(['service', 'waited', 'state'], outcome.restored.map((wait) => [wait.service, `${(wait.waitedMs / 1000).toFixed(1)}s`, `${wait.ok ? '✅' : '❌'} ${wait.state}`]))}`);
+    }
+    if (outcome.migration) {
+        const migration = outcome.migration;
+        const lines = [
+            `### Migration\n`,
+            `- revision: ${escapeHtml(migration.revisionBefore || '(base)')} → ${escapeHtml(migration.revisionAfter || '(base)')}${migration.applied ? '' : ' (not applied)'}`,
+            `- backup: ${escapeHtml(migration.backup ?? 'none taken')}`,
+        ];
+        if (migration.destructive?.length)
+            lines.push(`- destructive: ${migration.destructive.map((found) => escapeHtml(found.statement)).join('; ')}`);
+        if (migration.sql) {
+            lines.push(`\n<details><summary>SQL${migration.sqlTruncated ? ' (cut)' : ''}</summary>\n\n\`\`\`sql\n${migration.sql.replaceAll('```', "'''")}\n\`\`\`\n</details>`);
+        }
+        parts.push(lines.join('\n'));
+        if (outcome.rolledBack && migration.applied) {
+            parts.push(`The database was **not** rolled back (it stays at ${escapeHtml(migration.revisionAfter)}). To restore it too:\n\n\`\`\`sh\n${deploy_rollbackCommand(environment, outcome.previousRef, true)}\n\`\`\``);
+        }
+    }
+    if (outcome.dryRun) {
+        parts.push(`### Plan\n\n${outcome.plan
+            .map((step, index) => `${index + 1}. ${escapeHtml(step.title)}${step.command ? `\n   \`${escapeHtml(renderScript(step.command))}\`` : ''}`)
+            .join('\n')}`);
+    }
+    parts.push(`Total time: ${outcome.durationSeconds}s`);
+    if (!outcome.dryRun && outcome.result === 'success') {
+        parts.push(`To roll back:\n\n\`\`\`sh\n${deploy_rollbackCommand(environment, outcome.previousRef)}\n\`\`\``);
+    }
+    return bounded(`${parts.join('\n\n')}\n`);
+}
+
+;// CONCATENATED MODULE: ./packages/shared/src/deploy/deploy.ts
+/**
+ * action-deploy's work: runbook §3's standard update, proved step by step. Build (or pull), migrate
+ * when migrations changed, restart services one at a time waiting for each to be healthy, probe
+ * health-url, and on any failure after the first restart put the previous release back.
+ */
+
+
+
+
+
+
+
+
+
+
+const IMAGE_TAG = 'IMAGE_TAG';
+/** Runs `work` inside a log group named for the stage, and says how long it took. */
+async function stage(name, work) {
+    const started = Date.now();
+    core.startGroup(name);
+    try {
+        return await work();
+    }
+    finally {
+        core.endGroup();
+        core.info(`${name}: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    }
+}
+function deploy_sleep(ms, signal) {
+    return new Promise((resolve, reject) => {
+        const timer = setTimeout(resolve, ms);
+        signal?.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(new CancelledError(String(signal.reason)));
+        }, { once: true });
+    });
+}
+/** Probes health-url on the server until it answers 2xx with status "healthy", or until the timeout. */
+async function waitForHealthUrl(session, url, timeoutSeconds, signal) {
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    for (;;) {
+        const verdict = judgeHealthAnswer(await probeOnServer(session, url), 'healthy');
+        if (verdict.ok)
+            return verdict.value;
+        if (Date.now() >= deadline)
+            throw new Error(`${url} did not report healthy within ${timeoutSeconds}s (last: ${verdict.value})`);
+        await deploy_sleep(1000, signal);
+    }
+}
+async function resolveRef(session, appDir, ref, remote) {
+    for (const candidate of refCandidates(ref, remote)) {
+        const result = await session.exec(commandLine(resolveCommand(appDir, candidate)), { echo: 'none', timeoutSeconds: 60 });
+        const sha = result.stdout.trim();
+        if (result.outcome.kind === 'exited' && result.outcome.code === 0 && /^[0-9a-f]{40}$/.test(sha))
+            return sha;
+    }
+    throw new Error(`ref "${ref}" names no branch of ${remote}, tag or commit in ${appDir} on ${session.label} after git fetch`);
+}
+const shortSha = (sha) => sha.slice(0, 12);
+const defaultImageTag = (sha) => `git-${shortSha(sha)}`;
+/** The image tag recorded for the release now running, else the tag a build of it would get. */
+function runningImageTag(releases, ref) {
+    const entry = [...releases].reverse().find((release) => release.ref === ref && (release.result === 'success' || release.result === 'unchanged'));
+    return entry?.image_tag || defaultImageTag(ref);
+}
+function imageMode(build, imageTagGiven) {
+    if (build === 'auto')
+        return imageTagGiven ? 'pull' : 'build';
+    return build === 'true' ? 'build' : 'none';
+}
+/** The steps to put a release in place: checkout, images, then each service restarted in order. */
+function planRelease(connection, compose, rollout, sha, mode, env, migration) {
+    const steps = [{ title: `check out ${shortSha(sha)} (detached)`, command: checkoutCommand(connection.appDir, sha) }];
+    if (mode === 'build')
+        steps.push({ title: `build images (IMAGE_TAG=${env[IMAGE_TAG]})`, command: buildCommand(compose, connection, env) });
+    if (mode === 'pull')
+        steps.push({ title: `pull images (IMAGE_TAG=${env[IMAGE_TAG]})`, command: pullCommand(compose, connection, env, rollout.services) });
+    if (migration !== undefined)
+        steps.push({ title: migration });
+    for (const service of rollout.services) {
+        steps.push({ title: `restart ${service}`, command: upCommand(compose, connection, env, service) });
+        steps.push({ title: `wait until ${service} is healthy (at most ${rollout.waitTimeoutSeconds}s), then probe ${rollout.healthUrl}` });
+    }
+    return steps;
+}
+async function runDeploy(settings, context) {
+    const started = Date.now();
+    const { session, signal } = context;
+    const { connection } = settings;
+    const run = (command, what) => session.run(commandLine(command), what);
+    const compose = await detectCompose(session, connection.composeCommand);
+    const state = await stage('Read the live state', async () => {
+        const previousRef = (await run(headCommit(connection.appDir), 'reading the checked-out commit')).trim();
+        await run(fetchRemote(connection.appDir, settings.remote), 'git fetch');
+        const targetRef = await resolveRef(session, connection.appDir, settings.ref, settings.remote);
+        const releases = await readReleases(session, connection.stateDir);
+        core.info(`running: ${previousRef}; requested ${settings.ref} = ${targetRef}; compose: ${compose.command.join(' ')} (v${compose.major})`);
+        return { previousRef, targetRef, releases };
+    });
+    const { previousRef, targetRef } = state;
+    const previousImageTag = runningImageTag(state.releases, previousRef);
+    const imageTag = settings.imageTag ?? defaultImageTag(targetRef);
+    const env = { [IMAGE_TAG]: imageTag };
+    const mode = imageMode(settings.build, settings.imageTag !== undefined);
+    const migrationFiles = settings.migrate === 'false' || previousRef === targetRef
+        ? ''
+        : (await run(changedFiles(connection.appDir, previousRef, targetRef, settings.migrationsPath), 'listing changed migrations')).trim();
+    const migrate = settings.migrate === 'true' || (settings.migrate === 'auto' && migrationFiles !== '');
+    const plan = planRelease(connection, compose, settings, targetRef, mode, env, migrate ? 'migrate the database (backup, SQL preview, destructive guard, alembic upgrade head)' : undefined);
+    const outcome = (result, extra = {}) => ({
+        result,
+        dryRun: connection.dryRun,
+        previousRef,
+        deployedRef: targetRef,
+        attemptedRef: targetRef,
+        imageTag,
+        previousImageTag,
+        migrated: false,
+        rolledBack: false,
+        durationSeconds: Math.round((Date.now() - started) / 100) / 10,
+        services: [],
+        restored: [],
+        migration: undefined,
+        failure: undefined,
+        plan,
+        ...extra,
+    });
+    const record = (result, migration, backup) => appendRelease(session, connection.stateDir, {
+        time: new Date().toISOString(),
+        environment: connection.environment,
+        ref: targetRef,
+        image_tag: imageTag,
+        previous_ref: previousRef,
+        migration: migration?.applied ? `${migration.revisionBefore || 'base'} -> ${migration.revisionAfter}` : '',
+        actor: context.actor,
+        run_url: context.runUrl,
+        result,
+        action: 'deploy',
+        ...(backup ? { backup } : {}),
+    });
+    if (connection.dryRun) {
+        core.info(`dry run on ${session.label}: nothing will be changed. The plan:`);
+        plan.forEach((step, index) => core.info(`  ${index + 1}. ${step.title}${step.command ? `\n       $ ${renderScript(step.command)}` : ''}`));
+        return outcome('unchanged');
+    }
+    if (connection.stateDir.startsWith(`${connection.appDir}/`)) {
+        const inside = connection.stateDir.slice(connection.appDir.length);
+        await session.run(toSshCommand(EXCLUDE_SCRIPT, [connection.appDir, `${inside}/`]), 'keeping the state dir out of git');
+    }
+    if (previousRef === targetRef && imageTag === previousImageTag) {
+        core.info(`${shortSha(targetRef)} with image tag ${imageTag} is already running: nothing to restart`);
+        await record('unchanged', undefined);
+        return outcome('unchanged');
+    }
+    const services = [];
+    const restarted = [];
+    let migration;
+    let checkedOut = false;
+    try {
+        await stage(`Check out ${shortSha(targetRef)}`, async () => {
+            await run(checkoutCommand(connection.appDir, targetRef), 'git checkout');
+            checkedOut = true;
+        });
+        if (mode !== 'none') {
+            await stage(mode === 'build' ? `Build images (${imageTag})` : `Pull images (${imageTag})`, () => run(mode === 'build' ? buildCommand(compose, connection, env) : pullCommand(compose, connection, env, settings.services), `compose ${mode}`));
+        }
+        if (migrate) {
+            migration = await stage('Migrate the database', () => runMigration({ session, appDir: connection.appDir, composeFile: connection.composeFile, compose, env }, settings.migration, { direction: 'upgrade', target: 'head', preview: false }, (message) => core.info(message)));
+        }
+        for (const service of settings.services) {
+            await stage(`Restart ${service}`, async () => {
+                restarted.push(service);
+                await run(upCommand(compose, connection, env, service), `restarting ${service}`);
+                const wait = await waitUntilHealthy(session, compose, connection, env, service, settings.waitTimeoutSeconds, signal);
+                services.push(wait);
+                if (!wait.ok)
+                    throw new Error(`${service} did not become healthy: ${wait.state}`);
+                core.info(`${service}: ${wait.state} after ${(wait.waitedMs / 1000).toFixed(1)}s`);
+                core.info(`health-url: ${await waitForHealthUrl(session, settings.healthUrl, settings.waitTimeoutSeconds, signal)}`);
+            });
+        }
+    }
+    catch (error) {
+        if (error instanceof CancelledError)
+            throw error;
+        const failure = errorMessage(error);
+        if (error instanceof MigrationError)
+            migration = { ...error.partial, applied: false };
+        if (session.lost !== undefined) {
+            // Nothing more can be done or recorded on the server; say exactly what is known.
+            throw new Error(`the connection to ${session.label} was lost during the deploy of ${shortSha(targetRef)} (${session.lost}); ` +
+                `restarted before the loss: ${restarted.join(', ') || 'none'}. The server may run a mix of ${shortSha(previousRef)} and ` +
+                `${shortSha(targetRef)}; the deploy lock was released when the connection ended; nothing was written to the ledger. ` +
+                `Re-run the deploy, or roll back: ${rollbackCommand(connection.environment, previousRef)}`);
+        }
+        core.error(`deploy of ${shortSha(targetRef)} failed: ${failure}`);
+        if (restarted.length > 0 && settings.autoRollback) {
+            const restored = await stage(`Roll back to ${shortSha(previousRef)}`, () => restorePrevious(session, compose, settings, previousRef, previousImageTag, mode, restarted, signal));
+            const ok = restored.failure === undefined;
+            await record(ok ? 'rolled-back' : 'failed', migration, migration?.backup);
+            return outcome(ok ? 'rolled-back' : 'failed', {
+                deployedRef: ok ? previousRef : targetRef,
+                rolledBack: ok,
+                services,
+                restored: restored.waits,
+                migration,
+                migrated: migration?.applied ?? false,
+                failure: ok ? failure : `${failure}; the rollback failed too: ${restored.failure}`,
+            });
+        }
+        if (checkedOut && restarted.length === 0) {
+            // Nothing was restarted: the running code is still the previous release; keep the checkout with it.
+            await run(checkoutCommand(connection.appDir, previousRef), 'checking the previous commit out again').catch((undo) => core.warning(`could not check ${shortSha(previousRef)} out again: ${errorMessage(undo)}`));
+        }
+        await record('failed', migration, migration?.backup);
+        return outcome('failed', {
+            deployedRef: restarted.length === 0 ? previousRef : targetRef,
+            services,
+            migration,
+            migrated: migration?.applied ?? false,
+            failure: restarted.length > 0 ? `${failure}; auto-rollback is off: ${restarted.join(', ')} run the new release` : failure,
+        });
+    }
+    await record('success', migration, migration?.backup);
+    return outcome('success', { services, migration, migrated: migration?.applied ?? false });
+}
+/** Puts the previous release back: its commit, its images, the restarted services, each healthy. */
+async function restorePrevious(session, compose, settings, previousRef, previousImageTag, mode, services, signal) {
+    const { connection } = settings;
+    const env = { [IMAGE_TAG]: previousImageTag };
+    const waits = [];
+    try {
+        await session.run(commandLine(checkoutCommand(connection.appDir, previousRef)), 'checking the previous commit out');
+        // Images of the previous release: rebuilt from its commit (layers are cached), or pulled by tag.
+        const previousMode = previousImageTag.startsWith('git-') ? (mode === 'none' ? 'none' : 'build') : 'pull';
+        if (previousMode === 'build')
+            await session.run(commandLine(buildCommand(compose, connection, env)), 'rebuilding the previous images');
+        if (previousMode === 'pull')
+            await session.run(commandLine(pullCommand(compose, connection, env, services)), 'pulling the previous images');
+        for (const service of services) {
+            await session.run(commandLine(upCommand(compose, connection, env, service)), `restarting ${service}`);
+            const wait = await waitUntilHealthy(session, compose, connection, env, service, settings.waitTimeoutSeconds, signal);
+            waits.push(wait);
+            if (!wait.ok)
+                throw new Error(`${service} did not become healthy: ${wait.state}`);
+        }
+        await waitForHealthUrl(session, settings.healthUrl, settings.waitTimeoutSeconds, signal);
+        core.info(`restored ${shortSha(previousRef)} (${previousImageTag}): ${services.join(', ')} healthy`);
+        return { waits, failure: undefined };
+    }
+    catch (error) {
+        if (error instanceof CancelledError)
+            throw error;
+        return { waits, failure: errorMessage(error) };
+    }
+}
+
+;// CONCATENATED MODULE: ./packages/shared/src/lock/lock.ts
+/**
+ * The deploy lock: `flock` on `<state-dir>/lock`, held by a remote shell whose stdin is this run's
+ * SSH channel. When the run ends, or the runner dies and its connection with it, stdin closes, the
+ * shell exits and the kernel releases the lock: a dead runner never leaves it held.
+ * Deploy, migrate and rollback all take this same lock.
+ */
+
+
+
+/**
+ * $1 state dir, $2 lock timeout (s), $3 holder JSON. Prints BUSY <holder> when another run holds
+ * it, LOCKED once taken, then holds it until stdin closes. Exit 75 (EX_TEMPFAIL): still busy.
+ */
+const LOCK_SCRIPT = (/* unused pure expression or super */ null && (`
+set -e
+mkdir -p -- "$1"
+exec 9>>"$1/lock"
+if ! flock -n 9; then
+  printf 'BUSY %s\\n' "$(head -c 2000 "$1/lock" | tr '\\n' ' ')"
+  flock -w "$2" 9 || exit 75
+fi
+printf '%s\\n' "$3" > "$1/lock"
+echo LOCKED
+# Hold fd 9 (the lock) until this run's channel closes; cat does not inherit it.
+cat >/dev/null 9>&-
+`));
+class LockTimeoutError extends (/* unused pure expression or super */ null && (Error)) {
+}
+async function takeDeployLock(session, stateDir, timeoutSeconds, holder, onBusy) {
+    const started = Date.now();
+    let waitedFor;
+    let locked = () => undefined;
+    const ready = new Promise((resolve) => (locked = resolve));
+    const held = session.start(toSshCommand(LOCK_SCRIPT, [stateDir, String(timeoutSeconds), JSON.stringify(holder)]), {
+        keepStdinOpen: true,
+        echo: 'none',
+        timeoutSeconds: 7 * 24 * 3600,
+        onStdoutLine: (line) => {
+            if (line.startsWith('BUSY ')) {
+                waitedFor = line.slice(5).trim();
+                onBusy(waitedFor);
+            }
+            else if (line === 'LOCKED')
+                locked();
+        },
+    });
+    const outcome = await Promise.race([ready.then(() => undefined), held.done]);
+    if (outcome !== undefined) {
+        if (outcome.outcome.kind === 'cancelled')
+            throw new CancelledError('signal');
+        if (outcome.outcome.kind === 'exited' && outcome.outcome.code === 75) {
+            throw new LockTimeoutError(`the deploy lock in ${stateDir} on ${session.label} is still held after ${timeoutSeconds}s by ${waitedFor ?? 'another run'}; nothing was changed`);
+        }
+        throw new Error(`could not take the deploy lock in ${stateDir} on ${session.label}: the lock command ${describeOutcome(outcome.outcome)}` +
+            (outcome.stderrTail.length > 0 ? ` (${outcome.stderrTail.join(' ')})` : ''));
+    }
+    return {
+        waitedFor,
+        waitedMs: Date.now() - started,
+        release: async () => {
+            held.endInput();
+            await held.done;
+        },
+    };
+}
+/** The holder record for this run, from the runner's environment. */
+function holderFromEnvironment(environment, action) {
+    const server = process.env.GITHUB_SERVER_URL ?? 'https://github.com';
+    const repository = process.env.GITHUB_REPOSITORY ?? '';
+    const runId = process.env.GITHUB_RUN_ID ?? `local-${process.pid}`;
+    return {
+        run_id: runId,
+        run_url: repository === '' ? '' : `${server}/${repository}/actions/runs/${runId}`,
+        actor: process.env.GITHUB_ACTOR ?? process.env.USER ?? 'unknown',
+        environment,
+        action,
+        since: new Date().toISOString(),
+    };
+}
+
+;// CONCATENATED MODULE: ./packages/shared/src/github/deployments.ts
+/**
+ * GitHub Deployments for the environment: created when a deploy starts, then statuses in_progress,
+ * success or failure, with environment_url and log_url. API errors (401, 403, 404, 422, rate limits)
+ * are warnings: they never fail a deploy.
+ */
+
+/** Where the run is, from the runner's environment; undefined when no token or repository. */
+function deploymentTarget(token, environment, environmentUrl) {
+    const repository = process.env.GITHUB_REPOSITORY ?? '';
+    if (token === undefined || token === '' || repository === '')
+        return undefined;
+    const server = process.env.GITHUB_SERVER_URL ?? 'https://github.com';
+    const runId = process.env.GITHUB_RUN_ID;
+    return {
+        token,
+        apiUrl: (process.env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/$/, ''),
+        repository,
+        environment,
+        productionEnvironment: /^prod/i.test(environment),
+        environmentUrl,
+        logUrl: runId ? `${server}/${repository}/actions/runs/${runId}` : undefined,
+    };
+}
+async function call(target, path, body) {
+    try {
+        const response = await fetch(`${target.apiUrl}/repos/${target.repository}${path}`, {
+            method: 'POST',
+            headers: {
+                accept: 'application/vnd.github+json',
+                authorization: `Bearer ${target.token}`,
+                'content-type': 'application/json',
+                'x-github-api-version': '2022-11-28',
+                'user-agent': 'thinktank-deploy-actions',
+            },
+            body: JSON.stringify(body),
+            signal: AbortSignal.timeout(15_000),
+        });
+        if (!response.ok) {
+            const limited = response.headers.get('x-ratelimit-remaining') === '0';
+            core.warning(`GitHub deployment API: POST ${path} answered ${response.status}${limited ? ' (rate limit)' : ''}; the deploy goes on`);
+            return undefined;
+        }
+        return (await response.json());
+    }
+    catch (error) {
+        core.warning(`GitHub deployment API unreachable (${error.message}); the deploy goes on`);
+        return undefined;
+    }
+}
+class GitHubDeployment {
+    target;
+    id;
+    constructor(target, id) {
+        this.target = target;
+        this.id = id;
+    }
+    /** Creates the deployment and sets it in_progress; undefined (with a warning) when the API says no. */
+    static async start(target, ref, description) {
+        if (target === undefined)
+            return undefined;
+        const created = await call(target, '/deployments', {
+            ref,
+            environment: target.environment,
+            auto_merge: false,
+            required_contexts: [],
+            production_environment: target.productionEnvironment,
+            description: description.slice(0, 140),
+        });
+        if (created?.id === undefined)
+            return undefined;
+        const deployment = new GitHubDeployment(target, created.id);
+        await deployment.status('in_progress', description);
+        return deployment;
+    }
+    async status(state, description) {
+        await call(this.target, `/deployments/${this.id}/statuses`, {
+            state,
+            description: description.slice(0, 140),
+            ...(this.target.environmentUrl ? { environment_url: this.target.environmentUrl } : {}),
+            ...(this.target.logUrl ? { log_url: this.target.logUrl } : {}),
+            auto_inactive: true,
+        });
+    }
+}
+
 ;// CONCATENATED MODULE: ./packages/shared/src/index.ts
+
+
+
+
+
+
+
+
+
+
+
 
 
 

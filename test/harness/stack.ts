@@ -1,17 +1,20 @@
 /**
- * The fixture stack on the local Docker engine: the base image (static busybox on scratch), and a
- * copy of fixtures/app in a scratch app-dir owned by the test user, brought up with compose.
+ * The fixture app on the local Docker engine: a git history (v1; v2 with a migration; a release whose
+ * /health says unhealthy; one whose container never becomes healthy) pushed to a bare "origin", a
+ * server checkout of it at v1 owned by the test user, and its stack built and running.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './runner';
 import { TEST_USER, scratchDir } from './sshd';
 
 export const BASE_IMAGE = 'thinktank-fixture-base:latest';
+export const RELEASES = ['v1', 'v2', 'bad-health', 'never-healthy'] as const;
+export type ReleaseName = (typeof RELEASES)[number];
 
-/** Builds the base image once per machine (docker build's cache makes a rebuild instant). */
+/** Builds the base image (docker build's cache makes a rebuild instant). */
 export function buildBaseImage(): void {
   const context = mkdtempSync(join(tmpdir(), 'tt-base-'));
   try {
@@ -21,19 +24,6 @@ export function buildBaseImage(): void {
   } finally {
     rmSync(context, { recursive: true, force: true });
   }
-}
-
-export interface Stack {
-  readonly appDir: string;
-  readonly project: string;
-  readonly gatewayPort: number;
-  readonly healthUrl: string;
-  readonly metricsUrl: string;
-  compose(...args: string[]): string;
-  /** The container id of a service. */
-  containerOf(service: string): string;
-  setHealth(body: string): void;
-  down(): void;
 }
 
 /** The Compose available on this machine (Debian's docker-compose v1; `docker compose` where present). */
@@ -46,42 +36,130 @@ export function localCompose(): string[] {
   }
 }
 
+const MIGRATION_0002 = `"""items.note"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0002"
+down_revision = "0001"
+
+
+def upgrade():
+    op.add_column("items", sa.Column("note", sa.Text, nullable=True))
+
+
+def downgrade():
+    op.drop_column("items", "note")
+`;
+
+export interface AppRepo {
+  readonly dir: string;
+  readonly origin: string;
+  readonly appDir: string;
+  readonly shas: Readonly<Record<ReleaseName, string>>;
+  /** git in the server checkout (as root, who does not own it). */
+  git(...args: string[]): string;
+}
+
+export function createAppRepo(name: string): AppRepo {
+  const dir = scratchDir(`tt-app-${name}-`);
+  const work = join(dir, 'work');
+  cpSync(join(ROOT, 'fixtures/app'), work, { recursive: true });
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync('git', ['-c', 'safe.directory=*', '-c', 'user.name=Fixture', '-c', 'user.email=fixture@example.com', ...args], {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
+  const health = (body: object) => writeFileSync(join(work, 'docker/gateway/www/health'), `${JSON.stringify(body)}\n`);
+  const commit = (tag: string) => {
+    git(work, 'add', '-A');
+    git(work, 'commit', '-q', '-m', tag);
+    git(work, 'tag', tag);
+    return git(work, 'rev-parse', 'HEAD');
+  };
+  git(work, 'init', '-q', '-b', 'main');
+  const v1 = commit('v1');
+  health({ status: 'healthy', version: 'v2' });
+  writeFileSync(join(work, 'backend/alembic/versions/0002_items_note.py'), MIGRATION_0002);
+  const v2 = commit('v2');
+  git(work, 'checkout', '-q', '-b', 'bad-health-branch');
+  health({ status: 'unhealthy', version: 'bad-health' });
+  const badHealth = commit('bad-health');
+  git(work, 'checkout', '-q', '-b', 'never-healthy-branch', 'v2');
+  unlinkSync(join(work, 'docker/gateway/www/ready'));
+  health({ status: 'healthy', version: 'never-healthy' });
+  const neverHealthy = commit('never-healthy');
+  git(work, 'checkout', '-q', 'main');
+  const origin = join(dir, 'origin.git');
+  git(dir, 'clone', '-q', '--bare', work, origin);
+  const appDir = join(dir, 'app');
+  git(dir, 'clone', '-q', origin, appDir);
+  git(appDir, 'checkout', '-q', '--detach', 'v1');
+  execFileSync('chown', ['-R', `${TEST_USER}:${TEST_USER}`, dir]);
+  return {
+    dir,
+    origin,
+    appDir,
+    shas: { v1, v2, 'bad-health': badHealth, 'never-healthy': neverHealthy },
+    git: (...args) => git(appDir, ...args),
+  };
+}
+
+export interface Stack {
+  readonly repo: AppRepo;
+  readonly appDir: string;
+  readonly project: string;
+  readonly gatewayPort: number;
+  readonly healthUrl: string;
+  readonly metricsUrl: string;
+  compose(...args: string[]): string;
+  /** The container id of a service. */
+  containerOf(service: string): string;
+  /** What the running gateway's /health says. */
+  health(): string;
+  /** Rewrites /health inside the running gateway container. */
+  setHealth(body: string): void;
+  down(): void;
+}
+
+export const imageTagOf = (sha: string) => `git-${sha.slice(0, 12)}`;
+
+/** A server checkout at v1 with its stack built (IMAGE_TAG git-<sha12>, as a deploy would) and up. */
 export function startStack(name: string): Stack {
   buildBaseImage();
-  const appDir = join(scratchDir(`tt-app-${name}-`), 'app');
-  cpSync(join(ROOT, 'fixtures/app'), appDir, { recursive: true });
+  const repo = createAppRepo(name);
   const project = `tt${name.replace(/[^a-z0-9]/g, '')}${Math.floor(Math.random() * 1e6)}`;
   const gatewayPort = 20000 + Math.floor(Math.random() * 40000);
-  writeFileSync(
-    join(appDir, 'docker/.env'),
-    `COMPOSE_PROJECT_NAME=${project}\nGATEWAY_PORT=${gatewayPort}\n`,
-  );
-  execFileSync('chown', ['-R', `${TEST_USER}:${TEST_USER}`, appDir]);
+  writeFileSync(join(repo.appDir, 'docker/.env'), `COMPOSE_PROJECT_NAME=${project}\nGATEWAY_PORT=${gatewayPort}\n`);
+  execFileSync('chown', [`${TEST_USER}:${TEST_USER}`, join(repo.appDir, 'docker/.env')]);
   const composeWords = localCompose();
   const compose = (...args: string[]) =>
-    execFileSync(
-      composeWords[0],
-      [...composeWords.slice(1), '-f', 'docker/docker-compose-prod.yaml', ...args],
-      {
-        cwd: appDir,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    execFileSync(composeWords[0], [...composeWords.slice(1), '-f', 'docker/docker-compose-prod.yaml', ...args], {
+      cwd: repo.appDir,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, IMAGE_TAG: imageTagOf(repo.shas.v1) },
+    });
+  compose('build');
   compose('up', '-d');
   const containerOf = (service: string) => compose('ps', '-q', service).trim();
+  const healthUrl = `http://127.0.0.1:${gatewayPort}/health`;
   return {
-    appDir,
+    repo,
+    appDir: repo.appDir,
     project,
     gatewayPort,
-    healthUrl: `http://127.0.0.1:${gatewayPort}/health`,
+    healthUrl,
     metricsUrl: `http://127.0.0.1:${gatewayPort}/metrics`,
     compose,
     containerOf,
-    setHealth: (body) => writeFileSync(join(appDir, 'docker/www/health'), body),
+    health: () => execFileSync('curl', ['-sS', '-m', '5', healthUrl], { encoding: 'utf8' }).trim(),
+    setHealth: (body) =>
+      execFileSync('docker', ['exec', containerOf('gateway'), 'sh', '-c', 'printf "%s" "$1" > /www/health', 'sh', body]),
     down: () => {
       try {
-        compose('down', '-v', '--remove-orphans', '-t', '1');
+        compose('down', '-v', '--remove-orphans', '-t', '1', '--rmi', 'all');
       } catch {
         // Best effort: a failed test may have left it half gone.
       }
@@ -90,27 +168,26 @@ export function startStack(name: string): Stack {
 }
 
 /** Waits until every container of the stack is running, and healthy where it has a healthcheck. */
-export async function waitStackHealthy(
-  stack: Stack,
-  services: readonly string[],
-  timeoutMs = 60_000,
-): Promise<void> {
+export async function waitStackHealthy(stack: Stack, services: readonly string[], timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const states = services.map((service) =>
-      execFileSync(
-        'docker',
-        [
-          'inspect',
-          '--format',
-          '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}',
-          stack.containerOf(service),
-        ],
-        { encoding: 'utf8' },
-      ).trim(),
-    );
-    if (states.every((state) => state === 'running healthy' || state === 'running none')) return;
-    if (Date.now() > deadline) throw new Error(`stack not healthy: ${states.join(', ')}`);
+      execFileSync('docker', ['inspect', '--format', '{{json .State}}', stack.containerOf(service)], { encoding: 'utf8' }),
+    ).map((text) => JSON.parse(text) as { Status: string; Health?: { Status: string } });
+    if (states.every((state) => state.Status === 'running' && (state.Health === undefined || state.Health === null || state.Health.Status === 'healthy'))) return;
+    if (Date.now() > deadline) throw new Error(`stack not healthy: ${JSON.stringify(states)}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** The release ledger's entries on the server. */
+export function ledgerOf(stateDir: string): Record<string, string>[] {
+  try {
+    return readFileSync(join(stateDir, 'releases.jsonl'), 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as Record<string, string>);
+  } catch {
+    return [];
   }
 }

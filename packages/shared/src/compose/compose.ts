@@ -102,40 +102,47 @@ export interface ServicesState {
   readonly containers: readonly ContainerState[];
 }
 
+/** `ps -q` that lists stopped containers too: v2 needs -a; v1's -a would add one-off containers. */
+export function psArgs(compose: Compose, services: readonly string[] = []): string[] {
+  return compose.major >= 2 ? ['ps', '-a', '-q', ...services] : ['ps', '-q', ...services];
+}
+
+/** The state of containers by id, via `docker inspect` (JSON, see INSPECT_FORMAT). */
+export async function inspectContainers(session: SshSession, ids: readonly string[]): Promise<ContainerState[]> {
+  if (ids.length === 0) return [];
+  return parseInspect(
+    await session.run(commandLine({ argv: ['docker', 'inspect', '--format', INSPECT_FORMAT, ...ids] }), 'inspecting the containers', {
+      echo: 'stderr',
+      timeoutSeconds: 120,
+    }),
+  );
+}
+
+export function parseIds(text: string): string[] {
+  return text
+    .split('\n')
+    .map((id) => id.trim())
+    .filter((id) => /^[0-9a-f]{12,64}$/.test(id));
+}
+
 export async function readServicesState(
   session: SshSession,
   compose: Compose,
   settings: Pick<ConnectionSettings, 'appDir' | 'composeFile'>,
+  env?: Readonly<Record<string, string>>,
 ): Promise<ServicesState> {
   const servicesText = await session.run(
-    commandLine(composeCommand(compose, settings, ['config', '--services'])),
+    commandLine(composeCommand(compose, settings, ['config', '--services'], env)),
     'listing the compose services',
     { echo: 'stderr', timeoutSeconds: 120 },
   );
-  // v2 lists only running containers unless asked for all; v1's -a would add one-off containers.
-  const psArgs = compose.major >= 2 ? ['ps', '-a', '-q'] : ['ps', '-q'];
-  const ids = (
-    await session.run(commandLine(composeCommand(compose, settings, psArgs)), 'listing the containers', {
+  const ids = parseIds(
+    await session.run(commandLine(composeCommand(compose, settings, psArgs(compose), env)), 'listing the containers', {
       echo: 'stderr',
       timeoutSeconds: 120,
-    })
-  )
-    .split('\n')
-    .map((id) => id.trim())
-    .filter((id) => /^[0-9a-f]{12,64}$/.test(id));
-  const containers =
-    ids.length === 0
-      ? []
-      : parseInspect(
-          await session.run(
-            commandLine({ argv: ['docker', 'inspect', '--format', INSPECT_FORMAT, ...ids] }),
-            'inspecting the containers',
-            {
-              echo: 'stderr',
-              timeoutSeconds: 120,
-            },
-          ),
-        );
+    }),
+  );
+  const containers = await inspectContainers(session, ids);
   return {
     services: servicesText
       .split('\n')

@@ -36,8 +36,9 @@ export function maskSecret(value: string): void {
 }
 
 /**
- * Reads every input named in `defaults` (an empty input takes its default, as the runner would),
- * masks `secrets`, then validates with `schema`.
+ * Reads every input named in `defaults`, masks `secrets`, then validates with `schema`. An input the
+ * runner did not set at all takes its default (the runner fills them from action.yml; this keeps a
+ * run without action.yml the same); one set to '' stays '' (`migrate-service: ''` means the host).
  */
 export function readInputs<Schema extends z.ZodType>(
   schema: Schema,
@@ -46,7 +47,8 @@ export function readInputs<Schema extends z.ZodType>(
 ): z.output<Schema> {
   const raw: Record<string, string> = {};
   for (const name of Object.keys(defaults)) {
-    raw[name] = core.getInput(name) || defaults[name];
+    const set = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] !== undefined;
+    raw[name] = set ? core.getInput(name) : defaults[name];
   }
   for (const name of secrets) maskSecret(raw[name] ?? '');
   const result = schema.safeParse(raw);

@@ -293,3 +293,40 @@ export function fingerprintList(value: string): string[] {
     return `SHA256:${match[1]}`;
   });
 }
+
+/** A git remote name. */
+export function remoteName(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(value)) {
+    throw new InputProblem(`${shown(value)} is not a git remote name`, 'origin');
+  }
+  return value;
+}
+
+/** One of a fixed set of words. */
+export function oneOf<T extends string>(words: readonly T[]) {
+  return (value: string): T => {
+    if (!(words as readonly string[]).includes(value)) {
+      throw new InputProblem(`${shown(value)} is not one of ${words.join(', ')}`, words[0]);
+    }
+    return value as T;
+  };
+}
+
+/**
+ * A configured command prefix such as `cd backend && uv run alembic`: words of characters with no
+ * meaning to the shell, joined by `&&`. It is used as shell text, so nothing else is let through.
+ */
+export function commandPrefix(value: string): string {
+  const example = 'cd backend && uv run alembic';
+  const tokens = value.split(/\s+/).filter((token) => token !== '');
+  const segments: string[][] = [[]];
+  for (const token of tokens) {
+    if (token === '&&') segments.push([]);
+    else if (/^[A-Za-z0-9_./=:,@%+-]+$/.test(token)) segments[segments.length - 1].push(token);
+    else throw new InputProblem(`${shown(value)}: ${shown(token)} holds characters a command prefix may not`, example);
+  }
+  if (segments.some((segment) => segment.length === 0 || segment[0].startsWith('-'))) {
+    throw new InputProblem(`${shown(value)} is not a command (empty part, or a part starting with -)`, example);
+  }
+  return segments.map((segment) => segment.join(' ')).join(' && ');
+}

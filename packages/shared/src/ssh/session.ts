@@ -38,6 +38,16 @@ export interface ExecOptions {
   readonly stdin?: string;
   /** Bound on the stdout kept in memory; the rest is counted and dropped. */
   readonly maxBytes?: number;
+  /** Leave stdin open until `endInput()` (a command that lives as long as the run, like the lock). */
+  readonly keepStdinOpen?: boolean;
+  /** Called with each stdout line as it arrives. */
+  readonly onStdoutLine?: (line: string) => void;
+}
+
+/** A command started on the server: its result to come, and its stdin to close. */
+export interface StartedCommand {
+  readonly done: Promise<ExecResult>;
+  endInput(): void;
 }
 
 export function describeOutcome(outcome: ExecOutcome): string {
@@ -192,11 +202,41 @@ export class SshSession {
     return this.endpoint.label;
   }
 
+  /** Why the connection is gone, once it is; undefined while it lives. */
+  get lost(): string | undefined {
+    return this.lostReason;
+  }
+
   /**
    * Runs one command text (already quoted by shell.ts) on the server. Never rejects for the remote
    * outcome: the result says whether it exited, was killed, timed out or was lost.
    */
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    return this.start(command, options).done;
+  }
+
+  /** As exec, but hands back control of stdin (see ExecOptions.keepStdinOpen). */
+  start(command: string, options: ExecOptions = {}): StartedCommand {
+    let input: ClientChannel | undefined;
+    let inputEnded = false;
+    const endInput = () => {
+      inputEnded = true;
+      input?.end();
+    };
+    return {
+      done: this.execute(command, options, (stream) => {
+        input = stream;
+        if (inputEnded) stream.end();
+      }),
+      endInput,
+    };
+  }
+
+  private execute(
+    command: string,
+    options: ExecOptions,
+    onStream: (stream: ClientChannel) => void,
+  ): Promise<ExecResult> {
     const started = Date.now();
     const timeoutSeconds = options.timeoutSeconds ?? this.settings.commandTimeoutSeconds;
     const echo = options.echo ?? 'all';
@@ -247,7 +287,10 @@ export class SshSession {
         this.active.add(command);
         const timeoutTimer = setTimeout(() => command.stop('timeout'), timeoutSeconds * 1000);
 
-        const outLines = new LineSplitter((line) => echo === 'all' && fence.line(`${prefix}${line}`));
+        const outLines = new LineSplitter((line) => {
+          options.onStdoutLine?.(line);
+          if (echo === 'all') fence.line(`${prefix}${line}`);
+        });
         const errLines = new LineSplitter((line) => {
           stderrTail.push(line);
           if (echo !== 'none') fence.line(`${prefix}${line}`);
@@ -286,7 +329,8 @@ export class SshSession {
         // Decide on 'close', not 'exit': output may still arrive after 'exit' (mscdex/ssh2#60).
         stream.on('close', (code: number | null | undefined, signal?: string) => done(code, signal));
         stream.on('error', () => undefined);
-        stream.end(options.stdin);
+        if (options.keepStdinOpen) onStream(stream);
+        else stream.end(options.stdin);
       });
     });
   }

@@ -1,0 +1,84 @@
+import * as core from '@actions/core';
+import {
+  deploySummary,
+  deploymentTarget,
+  GitHubDeployment,
+  holderFromEnvironment,
+  readDeployInputs,
+  runDeploy,
+  Sessions,
+  stage,
+  takeDeployLock,
+  type RunContext,
+} from '@thinktank/shared';
+
+export async function main({ signal }: RunContext): Promise<void> {
+  const settings = readDeployInputs();
+  const { connection } = settings;
+  const holder = holderFromEnvironment(connection.environment, 'deploy');
+  core.info(
+    `deploy of ${settings.ref} to ${connection.environment} requested by ${holder.actor}` +
+      (process.env.GITHUB_TRIGGERING_ACTOR && process.env.GITHUB_TRIGGERING_ACTOR !== holder.actor
+        ? ` (triggered by ${process.env.GITHUB_TRIGGERING_ACTOR})`
+        : ''),
+  );
+  const sessions = new Sessions(connection, { signal });
+  try {
+    const [session] = await stage('Connect', () => sessions.connectAll());
+    // A dry run changes nothing, so it takes no lock (taking it writes the holder into state-dir).
+    const lock = connection.dryRun
+      ? undefined
+      : await stage('Take the deploy lock', () =>
+          takeDeployLock(session, connection.stateDir, settings.lockTimeoutSeconds, holder, (busy) =>
+            core.info(`the deploy lock is held by ${busy}; waiting up to ${settings.lockTimeoutSeconds}s`),
+          ),
+        );
+    const deployment = connection.dryRun
+      ? undefined
+      : await GitHubDeployment.start(
+          deploymentTarget(connection.githubToken, connection.environment),
+          settings.ref,
+          `deploy ${settings.ref}`,
+        );
+    try {
+      const outcome = await runDeploy(settings, {
+        session,
+        signal,
+        actor: holder.actor,
+        runUrl: holder.run_url,
+      });
+      core.setOutput('previous-ref', outcome.previousRef);
+      core.setOutput('deployed-ref', outcome.deployedRef);
+      core.setOutput('attempted-ref', outcome.attemptedRef);
+      core.setOutput(
+        'image-tag',
+        outcome.deployedRef === outcome.attemptedRef ? outcome.imageTag : outcome.previousImageTag,
+      );
+      core.setOutput('migrated', String(outcome.migrated));
+      core.setOutput('rolled-back', String(outcome.rolledBack));
+      core.setOutput('duration-seconds', String(outcome.durationSeconds));
+      core.setOutput('report', JSON.stringify({ ...outcome, plan: outcome.plan.map((step) => step.title) }));
+      await core.summary.addRaw(deploySummary(outcome, connection.environment, session.label)).write();
+      const ok = outcome.result === 'success' || outcome.result === 'unchanged';
+      await deployment?.status(
+        ok ? 'success' : 'failure',
+        `${outcome.result}: ${outcome.deployedRef.slice(0, 12)}`,
+      );
+      if (!ok) {
+        throw new Error(
+          outcome.rolledBack
+            ? `deploy of ${outcome.attemptedRef.slice(0, 12)} failed and was rolled back to ${outcome.deployedRef.slice(0, 12)}: ${outcome.failure}`
+            : `deploy of ${outcome.attemptedRef.slice(0, 12)} failed: ${outcome.failure}`,
+        );
+      }
+    } catch (error) {
+      if (deployment && !(error instanceof Error && /^deploy of /.test(error.message)))
+        await deployment.status('failure', 'deploy failed');
+      throw error;
+    } finally {
+      await lock?.release();
+    }
+  } finally {
+    sessions.closeAll();
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Alembic migrations as runbook §4 asks: where the contract says (inside `compose run --rm --no-deps
+ * -T <migrate-service>`, or on the host), with the SQL previewed for exactly the range to apply,
+ * destructive statements refused unless allowed, a backup first, and an honest account of failure.
+ * Shared by action-deploy and action-migrate.
+ */
+import { composeCommand, type Compose } from '../compose/compose';
+import { commandLine, quote, toSshCommand } from '../shell';
+import { describeOutcome, RemoteCommandError, type SshSession } from '../ssh/session';
+import { destructiveStatements, type DestructiveStatement } from './sql';
+
+export interface MigrationSettings {
+  /** Compose service to run alembic in; undefined = on the host, in app-dir. */
+  readonly migrateService: string | undefined;
+  /** Prefix such as `cd backend && uv run alembic` (validated: words and `&&` only). */
+  readonly alembicCommand: string;
+  readonly backup: boolean;
+  readonly backupCommand: string;
+  readonly allowDestructive: boolean;
+}
+
+export interface MigrationPlace {
+  readonly session: SshSession;
+  readonly appDir: string;
+  readonly composeFile: string;
+  /** Needed when migrateService is set. */
+  readonly compose: Compose | undefined;
+  /** Exported to compose (IMAGE_TAG), so the migration runs with the release's image. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export interface MigrationRequest {
+  readonly direction: 'upgrade' | 'downgrade';
+  /** `head`, `-N`, `+N` or a revision id (validated). */
+  readonly target: string;
+  /** Only produce the SQL; nothing is applied and no backup is taken. */
+  readonly preview: boolean;
+}
+
+export interface MigrationOutcome {
+  readonly revisionBefore: string;
+  readonly revisionAfter: string;
+  readonly sql: string;
+  readonly sqlTruncated: boolean;
+  readonly destructive: readonly DestructiveStatement[];
+  readonly backup: string | undefined;
+  readonly applied: boolean;
+}
+
+/** Where a migration step failed, with what the database is at now and which backup to restore. */
+export class MigrationError extends Error {
+  constructor(
+    message: string,
+    readonly partial: Partial<MigrationOutcome>,
+  ) {
+    super(message);
+    this.name = 'MigrationError';
+  }
+}
+
+const SQL_LIMIT = 256 * 1024;
+
+/** The text sent over SSH to run `alembic <args>`. */
+export function alembicCommandLine(place: MigrationPlace, settings: MigrationSettings, args: readonly string[]): string {
+  const script = `${settings.alembicCommand} ${args.map(quote).join(' ')}`;
+  if (settings.migrateService === undefined) return toSshCommand(`cd "$1" && ${script}`, [place.appDir]);
+  if (place.compose === undefined) throw new Error('migrate-service is set but no compose command was detected');
+  return commandLine(
+    composeCommand(place.compose, place, ['run', '--rm', '--no-deps', '-T', settings.migrateService, 'sh', '-c', script], place.env),
+  );
+}
+
+/** Revision ids from `alembic current` / `alembic heads` output ("ae1027a6acf (head)"). */
+export function parseRevisions(output: string): string[] {
+  return output
+    .split('\n')
+    .map((line) => /^([0-9A-Za-z_]+)(?:\s+\(.*\))?\s*$/.exec(line.trim())?.[1])
+    .filter((revision): revision is string => revision !== undefined);
+}
+
+async function alembic(place: MigrationPlace, settings: MigrationSettings, args: string[], what: string, maxBytes?: number) {
+  return place.session.run(alembicCommandLine(place, settings, args), what, { echo: 'stderr', maxBytes });
+}
+
+export async function currentRevision(place: MigrationPlace, settings: MigrationSettings): Promise<string> {
+  return parseRevisions(await alembic(place, settings, ['current'], 'alembic current')).join(',');
+}
+
+/** The path a backup command names: its last output line that looks like a file, else its last line. */
+export function backupNamed(output: string): string | undefined {
+  const lines = output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  const path = [...lines].reverse().map((line) => /(\S*\/\S+)\s*$/.exec(line)?.[1]).find((match) => match !== undefined);
+  return path ?? lines[lines.length - 1];
+}
+
+export async function runMigration(
+  place: MigrationPlace,
+  settings: MigrationSettings,
+  request: MigrationRequest,
+  log: (message: string) => void,
+): Promise<MigrationOutcome> {
+  const heads = parseRevisions(await alembic(place, settings, ['heads'], 'alembic heads'));
+  if (heads.length > 1) {
+    throw new MigrationError(`the migrations have ${heads.length} heads (${heads.join(', ')}): merge them (alembic merge) before deploying`, {});
+  }
+  const revisionBefore = await currentRevision(place, settings);
+  log(`database revision: ${revisionBefore || '(none: base)'}; head: ${heads[0] ?? '(no migrations)'}`);
+
+  // Offline mode starts at base unless told where to start: give it exactly the range to apply.
+  const range =
+    request.direction === 'upgrade'
+      ? `${revisionBefore === '' ? '' : `${revisionBefore}:`}${request.target}`
+      : `${revisionBefore}:${request.target}`;
+  const upToDate = request.direction === 'upgrade' && request.target === 'head' && heads.length === 1 && revisionBefore === heads[0];
+  let sql = '';
+  let sqlTruncated = false;
+  if (!upToDate) {
+    const preview = await place.session.exec(alembicCommandLine(place, settings, [request.direction, range, '--sql']), {
+      echo: 'stderr',
+      maxBytes: SQL_LIMIT,
+    });
+    if (preview.outcome.kind !== 'exited' || preview.outcome.code !== 0) {
+      throw new MigrationError(`the SQL preview (alembic ${request.direction} ${range} --sql) ${describeOutcome(preview.outcome)}; nothing was applied`, {
+        revisionBefore,
+      });
+    }
+    sql = preview.stdout;
+    sqlTruncated = preview.stdoutTruncated;
+  }
+  const destructive = destructiveStatements(sql);
+  const base = { revisionBefore, sql, sqlTruncated, destructive };
+  if (destructive.length > 0) {
+    log(`destructive statements: ${destructive.map((found) => `${found.kind}: ${found.statement}`).join('; ')}`);
+    if (!request.preview && !settings.allowDestructive) {
+      throw new MigrationError(
+        `the migration is destructive (${destructive.map((found) => found.kind).join(', ')}) and allow-destructive is false; nothing was applied, no backup was taken`,
+        { ...base, revisionAfter: revisionBefore, applied: false },
+      );
+    }
+  }
+  if (request.preview || upToDate) {
+    return { ...base, revisionAfter: revisionBefore, backup: undefined, applied: false };
+  }
+
+  let backup: string | undefined;
+  if (settings.backup) {
+    try {
+      const output = await place.session.run(toSshCommand(`cd "$1" && ${settings.backupCommand}`, [place.appDir]), 'the backup command', {
+        echo: 'all',
+      });
+      backup = backupNamed(output);
+      log(`backup taken: ${backup ?? '(the backup command named no file)'}`);
+    } catch (error) {
+      if (!(error instanceof RemoteCommandError)) throw error;
+      throw new MigrationError(`${error.message}\nthe backup failed, so nothing was migrated`, { ...base, revisionAfter: revisionBefore, applied: false });
+    }
+  }
+
+  const applied = await place.session.exec(alembicCommandLine(place, settings, [request.direction, request.target]), { echo: 'all' });
+  const revisionAfter = await currentRevision(place, settings).catch(() => '(unknown: alembic current failed)');
+  if (applied.outcome.kind !== 'exited' || applied.outcome.code !== 0) {
+    const running = [...applied.stderrTail].reverse().find((line) => /Running (upgrade|downgrade)/.test(line));
+    throw new MigrationError(
+      `alembic ${request.direction} ${request.target} ${describeOutcome(applied.outcome)}` +
+        (running ? ` during "${running.replace(/^.*Running/, 'Running').trim()}"` : '') +
+        `; the database is now at ${revisionAfter || '(base)'}` +
+        (backup ? `; the backup taken before it is ${backup}` : '; no backup was taken') +
+        (applied.stderrTail.length > 0 ? `\n  stderr: ${applied.stderrTail.slice(-5).join('\n  stderr: ')}` : ''),
+      { ...base, revisionAfter, backup, applied: false },
+    );
+  }
+  log(`database migrated: ${revisionBefore || '(base)'} -> ${revisionAfter}`);
+  return { ...base, revisionAfter, backup, applied: true };
+}

@@ -1,0 +1,78 @@
+/** The deploy job summary: before and after, each service's wait, the migration, and how to roll back. */
+import type { DeployOutcome } from '../deploy/deploy';
+import { renderScript } from '../shell';
+import { bounded, escapeHtml, table } from './markdown';
+
+const HEADLINE: Record<DeployOutcome['result'], string> = {
+  success: '✅ deployed',
+  unchanged: '➖ unchanged',
+  'rolled-back': '↩️ failed and rolled back',
+  failed: '❌ failed',
+};
+
+export function rollbackCommand(environment: string, ref: string, full = false): string {
+  return `gh workflow run rollback.yml -f environment=${environment} -f to=${ref}${full ? ` -f mode=full -f confirm=${environment}` : ''}`;
+}
+
+export function deploySummary(outcome: DeployOutcome, environment: string, host: string): string {
+  const parts: string[] = [];
+  const title = outcome.dryRun ? '🔎 dry run: nothing changed' : HEADLINE[outcome.result];
+  parts.push(`## Deploy to ${escapeHtml(environment)} (${escapeHtml(host)}): ${title}`);
+  parts.push(
+    table(
+      ['', 'commit', 'image tag'],
+      [
+        ['before', outcome.previousRef, outcome.previousImageTag],
+        [outcome.dryRun ? 'planned' : 'attempted', outcome.attemptedRef, outcome.imageTag],
+        ['running now', outcome.dryRun ? outcome.previousRef : outcome.deployedRef, outcome.deployedRef === outcome.previousRef ? outcome.previousImageTag : outcome.imageTag],
+      ],
+    ),
+  );
+  if (outcome.failure) parts.push(`**What failed:** ${escapeHtml(outcome.failure)}`);
+  if (outcome.services.length > 0) {
+    parts.push(
+      `### Services\n\n${table(
+        ['service', 'waited', 'state'],
+        outcome.services.map((wait) => [wait.service, `${(wait.waitedMs / 1000).toFixed(1)}s`, `${wait.ok ? '✅' : '❌'} ${wait.state}`]),
+      )}`,
+    );
+  }
+  if (outcome.restored.length > 0) {
+    parts.push(
+      `### Restored (previous release)\n\n${table(
+        ['service', 'waited', 'state'],
+        outcome.restored.map((wait) => [wait.service, `${(wait.waitedMs / 1000).toFixed(1)}s`, `${wait.ok ? '✅' : '❌'} ${wait.state}`]),
+      )}`,
+    );
+  }
+  if (outcome.migration) {
+    const migration = outcome.migration;
+    const lines = [
+      `### Migration\n`,
+      `- revision: ${escapeHtml(migration.revisionBefore || '(base)')} → ${escapeHtml(migration.revisionAfter || '(base)')}${migration.applied ? '' : ' (not applied)'}`,
+      `- backup: ${escapeHtml(migration.backup ?? 'none taken')}`,
+    ];
+    if (migration.destructive?.length) lines.push(`- destructive: ${migration.destructive.map((found) => escapeHtml(found.statement)).join('; ')}`);
+    if (migration.sql) {
+      lines.push(`\n<details><summary>SQL${migration.sqlTruncated ? ' (cut)' : ''}</summary>\n\n\`\`\`sql\n${migration.sql.replaceAll('```', "'''")}\n\`\`\`\n</details>`);
+    }
+    parts.push(lines.join('\n'));
+    if (outcome.rolledBack && migration.applied) {
+      parts.push(
+        `The database was **not** rolled back (it stays at ${escapeHtml(migration.revisionAfter)}). To restore it too:\n\n\`\`\`sh\n${rollbackCommand(environment, outcome.previousRef, true)}\n\`\`\``,
+      );
+    }
+  }
+  if (outcome.dryRun) {
+    parts.push(
+      `### Plan\n\n${outcome.plan
+        .map((step, index) => `${index + 1}. ${escapeHtml(step.title)}${step.command ? `\n   \`${escapeHtml(renderScript(step.command))}\`` : ''}`)
+        .join('\n')}`,
+    );
+  }
+  parts.push(`Total time: ${outcome.durationSeconds}s`);
+  if (!outcome.dryRun && outcome.result === 'success') {
+    parts.push(`To roll back:\n\n\`\`\`sh\n${rollbackCommand(environment, outcome.previousRef)}\n\`\`\``);
+  }
+  return bounded(`${parts.join('\n\n')}\n`);
+}
