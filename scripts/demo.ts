@@ -1,45 +1,70 @@
 /**
  * `npm run demo`: a throwaway local "server" (a real sshd on a loopback address in front of the
- * local Docker engine, holding the fixture stack), then the bundled action run against it exactly as
- * the Actions runner would, and its job summary printed as text. Cleans up after itself.
+ * local Docker engine, holding the sample stack at v1 with a PostgreSQL database), then the bundled
+ * action-deploy to v2 and action-health run against it exactly as the Actions runner would, with
+ * their job summaries printed as text. Cleans up after itself.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, execSync } from 'node:child_process';
 import { makeUserKey, scratchDir, startSshd } from '../test/harness/sshd';
 import { connectionInputs } from '../test/harness/settings';
-import { ROOT, runBundledAction } from '../test/harness/runner';
+import { ROOT, runBundledAction, type ActionRun } from '../test/harness/runner';
 import { startStack, waitStackHealthy } from '../test/harness/stack';
+import { startPostgres } from '../test/harness/postgres';
+
+function show(title: string, run: ActionRun): void {
+  console.log(
+    `\n======== ${title}: exit code ${run.code} in ${(run.durationMs / 1000).toFixed(1)}s ========\n`,
+  );
+  // The runner hides ::add-mask:: lines and folds groups; the demo hides the former.
+  process.stdout.write(run.stdout.replace(/^::add-mask::.*\n/gm, ''));
+  console.log(`\n-------- ${title}: outputs --------`);
+  for (const [name, value] of Object.entries(run.outputs))
+    if (name !== 'report') console.log(`${name}=${value}`);
+  console.log(`\n-------- ${title}: job summary --------\n`);
+  console.log(run.summary);
+}
 
 async function demo(): Promise<number> {
   console.log('== preparing this machine (packages, dockerd, test user)');
   execFileSync('bash', [`${ROOT}/scripts/setup-machine.sh`], { stdio: 'inherit' });
   const key = makeUserKey(scratchDir('tt-demo-'), 'id_ed25519', 'ed25519');
-  const sshd = await startSshd({ authorizedKeys: [key.publicKey] });
-  console.log(`== sandbox server: sshd on ${sshd.address}:${sshd.port}, pinned by its known_hosts line`);
+  const [sshd, pg] = await Promise.all([startSshd({ authorizedKeys: [key.publicKey] }), startPostgres()]);
+  console.log(
+    `== sandbox server: sshd on ${sshd.address}:${sshd.port} (pinned by its known_hosts line), PostgreSQL on 127.0.0.1:${pg.port}`,
+  );
   const stack = startStack('demo');
   try {
+    const alembic = `cd backend && DATABASE_URL=${pg.url} /usr/bin/python3 -m alembic`;
+    execSync(`${alembic} upgrade head`, { cwd: stack.appDir, stdio: 'pipe' });
+    pg.sql("INSERT INTO items (name) VALUES ('a row written at v1')");
     await waitStackHealthy(stack, ['gateway', 'worker']);
-    console.log(`== fixture stack up in ${stack.appDir} (gateway healthy, worker running)`);
-    const inputs = {
-      ...connectionInputs(sshd, key),
-      'app-dir': stack.appDir,
+    console.log(`== sample stack at v1 in ${stack.appDir}: ${stack.health()}`);
+    const connection = { ...connectionInputs(sshd, key), 'app-dir': stack.appDir, environment: 'sandbox' };
+    const deploy = await runBundledAction('action-deploy', {
+      ...connection,
+      ref: 'v2',
+      services: 'gateway,worker',
+      'health-url': stack.healthUrl,
+      'migrate-service': '',
+      'alembic-command': alembic,
+      'backup-command': `BACKUP_DIR=${stack.repo.dir}/backups DATABASE_URL=${pg.url} sh scripts/backup.sh`,
+    });
+    show('action-deploy v1 -> v2', deploy);
+    const health = await runBundledAction('action-health', {
+      ...connection,
       'server-url': stack.healthUrl,
       'metrics-url': stack.metricsUrl,
-      environment: 'sandbox',
       retries: '3',
       interval: '2',
-    };
-    console.log('== running action-health/dist/index.js as the runner does\n');
-    const run = await runBundledAction('action-health', inputs);
-    // The runner hides ::add-mask:: lines; so does the demo.
-    process.stdout.write(run.stdout.replace(/^::add-mask::.*\n/gm, ''));
+    });
+    show('action-health', health);
     console.log(
-      `\n== outputs: healthy=${run.outputs.healthy}; exit code ${run.code} in ${run.durationMs} ms`,
+      `== the server now: ${stack.health()}; database revision ${pg.sql('SELECT version_num FROM alembic_version')}; rows kept: ${pg.sql('SELECT count(*) FROM items')}`,
     );
-    console.log('== job summary:\n');
-    console.log(run.summary);
-    return run.code ?? 1;
+    return deploy.code === 0 && health.code === 0 ? 0 : 1;
   } finally {
     stack.down();
+    pg.stop();
     await sshd.stop();
     console.log('== sandbox removed');
   }

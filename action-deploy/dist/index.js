@@ -67175,7 +67175,10 @@ function rollout_sleep(ms, signal) {
     });
 }
 async function logsTail(session, id) {
-    const result = await session.exec(shell_commandLine({ argv: ['docker', 'logs', '--tail', '15', id] }), { echo: 'none', timeoutSeconds: 30 });
+    const result = await session.exec(shell_commandLine({ argv: ['docker', 'logs', '--tail', '15', id] }), {
+        echo: 'none',
+        timeoutSeconds: 30,
+    });
     const text = `${result.stdout}\n${result.stderrTail.join('\n')}`.trim();
     return text === '' ? '' : `; its last log lines:\n    ${text.split('\n').slice(-15).join('\n    ')}`;
 }
@@ -67186,7 +67189,12 @@ async function waitUntilHealthy(session, compose, place, env, service, timeoutSe
         echo: 'stderr',
         timeoutSeconds: 120,
     }));
-    const result = (ok, state) => ({ service, ok, waitedMs: Date.now() - started, state });
+    const result = (ok, state) => ({
+        service,
+        ok,
+        waitedMs: Date.now() - started,
+        state,
+    });
     if (ids.length === 0)
         return result(false, 'no container was created');
     let stableRuns = 0;
@@ -67229,7 +67237,11 @@ const fetchRemote = (appDir, remote) => gitCommand(appDir, ['fetch', '--prune', 
 function refCandidates(ref, remote) {
     const named = [`refs/remotes/${remote}/${ref}`, `refs/tags/${ref}`];
     // A full commit id means that commit, even where a branch bears the same name.
-    const candidates = /^[0-9a-f]{40}$/.test(ref) ? [ref, ...named] : /^[0-9a-f]{7,39}$/.test(ref) ? [...named, ref] : named;
+    const candidates = /^[0-9a-f]{40}$/.test(ref)
+        ? [ref, ...named]
+        : /^[0-9a-f]{7,39}$/.test(ref)
+            ? [...named, ref]
+            : named;
     return candidates.map((name) => `${name}^{commit}`);
 }
 const resolveCommand = (appDir, candidate) => gitCommand(appDir, ['rev-parse', '--verify', '--quiet', '--end-of-options', candidate]);
@@ -67375,7 +67387,10 @@ function backupNamed(output) {
         .split('\n')
         .map((line) => line.trim())
         .filter((line) => line !== '');
-    const path = [...lines].reverse().map((line) => /(\S*\/\S+)\s*$/.exec(line)?.[1]).find((match) => match !== undefined);
+    const path = [...lines]
+        .reverse()
+        .map((line) => /(\S*\/\S+)\s*$/.exec(line)?.[1])
+        .find((match) => match !== undefined);
     return path ?? lines[lines.length - 1];
 }
 async function runMigration(place, settings, request, log) {
@@ -67389,7 +67404,10 @@ async function runMigration(place, settings, request, log) {
     const range = request.direction === 'upgrade'
         ? `${revisionBefore === '' ? '' : `${revisionBefore}:`}${request.target}`
         : `${revisionBefore}:${request.target}`;
-    const upToDate = request.direction === 'upgrade' && request.target === 'head' && heads.length === 1 && revisionBefore === heads[0];
+    const upToDate = request.direction === 'upgrade' &&
+        request.target === 'head' &&
+        heads.length === 1 &&
+        revisionBefore === heads[0];
     let sql = '';
     let sqlTruncated = false;
     if (!upToDate) {
@@ -67428,18 +67446,26 @@ async function runMigration(place, settings, request, log) {
         catch (error) {
             if (!(error instanceof RemoteCommandError))
                 throw error;
-            throw new MigrationError(`${error.message}\nthe backup failed, so nothing was migrated`, { ...base, revisionAfter: revisionBefore, applied: false });
+            throw new MigrationError(`${error.message}\nthe backup failed, so nothing was migrated`, {
+                ...base,
+                revisionAfter: revisionBefore,
+                applied: false,
+            });
         }
     }
     const applied = await place.session.exec(alembicCommandLine(place, settings, [request.direction, request.target]), { echo: 'all' });
     const revisionAfter = await currentRevision(place, settings).catch(() => '(unknown: alembic current failed)');
     if (applied.outcome.kind !== 'exited' || applied.outcome.code !== 0) {
-        const running = [...applied.stderrTail].reverse().find((line) => /Running (upgrade|downgrade)/.test(line));
+        const running = [...applied.stderrTail]
+            .reverse()
+            .find((line) => /Running (upgrade|downgrade)/.test(line));
         throw new MigrationError(`alembic ${request.direction} ${request.target} ${describeOutcome(applied.outcome)}` +
             (running ? ` during "${running.replace(/^.*Running/, 'Running').trim()}"` : '') +
             `; the database is now at ${revisionAfter || '(base)'}` +
             (backup ? `; the backup taken before it is ${backup}` : '; no backup was taken') +
-            (applied.stderrTail.length > 0 ? `\n  stderr: ${applied.stderrTail.slice(-5).join('\n  stderr: ')}` : ''), { ...base, revisionAfter, backup, applied: false });
+            (applied.stderrTail.length > 0
+                ? `\n  stderr: ${applied.stderrTail.slice(-5).join('\n  stderr: ')}`
+                : ''), { ...base, revisionAfter, backup, applied: false });
     }
     log(`database migrated: ${revisionBefore || '(base)'} -> ${revisionAfter}`);
     return { ...base, revisionAfter, backup, applied: true };
@@ -67491,15 +67517,27 @@ function deploySummary(outcome, environment, host) {
     parts.push(markdown_table(['', 'commit', 'image tag'], [
         ['before', outcome.previousRef, outcome.previousImageTag],
         [outcome.dryRun ? 'planned' : 'attempted', outcome.attemptedRef, outcome.imageTag],
-        ['running now', outcome.dryRun ? outcome.previousRef : outcome.deployedRef, outcome.deployedRef === outcome.previousRef ? outcome.previousImageTag : outcome.imageTag],
+        [
+            'running now',
+            outcome.dryRun ? outcome.previousRef : outcome.deployedRef,
+            outcome.deployedRef === outcome.previousRef ? outcome.previousImageTag : outcome.imageTag,
+        ],
     ]));
     if (outcome.failure)
         parts.push(`**What failed:** ${markdown_escapeHtml(outcome.failure)}`);
     if (outcome.services.length > 0) {
-        parts.push(`### Services\n\n${markdown_table(['service', 'waited', 'state'], outcome.services.map((wait) => [wait.service, `${(wait.waitedMs / 1000).toFixed(1)}s`, `${wait.ok ? '✅' : '❌'} ${wait.state}`]))}`);
+        parts.push(`### Services\n\n${markdown_table(['service', 'waited', 'state'], outcome.services.map((wait) => [
+            wait.service,
+            `${(wait.waitedMs / 1000).toFixed(1)}s`,
+            `${wait.ok ? '✅' : '❌'} ${wait.state}`,
+        ]))}`);
     }
     if (outcome.restored.length > 0) {
-        parts.push(`### Restored (previous release)\n\n${markdown_table(['service', 'waited', 'state'], outcome.restored.map((wait) => [wait.service, `${(wait.waitedMs / 1000).toFixed(1)}s`, `${wait.ok ? '✅' : '❌'} ${wait.state}`]))}`);
+        parts.push(`### Restored (previous release)\n\n${markdown_table(['service', 'waited', 'state'], outcome.restored.map((wait) => [
+            wait.service,
+            `${(wait.waitedMs / 1000).toFixed(1)}s`,
+            `${wait.ok ? '✅' : '❌'} ${wait.state}`,
+        ]))}`);
     }
     if (outcome.migration) {
         const migration = outcome.migration;
@@ -67582,7 +67620,10 @@ async function waitForHealthUrl(session, url, timeoutSeconds, signal) {
 }
 async function resolveRef(session, appDir, ref, remote) {
     for (const candidate of refCandidates(ref, remote)) {
-        const result = await session.exec(shell_commandLine(resolveCommand(appDir, candidate)), { echo: 'none', timeoutSeconds: 60 });
+        const result = await session.exec(shell_commandLine(resolveCommand(appDir, candidate)), {
+            echo: 'none',
+            timeoutSeconds: 60,
+        });
         const sha = result.stdout.trim();
         if (result.outcome.kind === 'exited' && result.outcome.code === 0 && /^[0-9a-f]{40}$/.test(sha))
             return sha;
@@ -67590,10 +67631,13 @@ async function resolveRef(session, appDir, ref, remote) {
     throw new Error(`ref "${ref}" names no branch of ${remote}, tag or commit in ${appDir} on ${session.label} after git fetch`);
 }
 const shortSha = (sha) => sha.slice(0, 12);
+const deploy_seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
 const defaultImageTag = (sha) => `git-${shortSha(sha)}`;
 /** The image tag recorded for the release now running, else the tag a build of it would get. */
 function runningImageTag(releases, ref) {
-    const entry = [...releases].reverse().find((release) => release.ref === ref && (release.result === 'success' || release.result === 'unchanged'));
+    const entry = [...releases]
+        .reverse()
+        .find((release) => release.ref === ref && (release.result === 'success' || release.result === 'unchanged'));
     return entry?.image_tag || defaultImageTag(ref);
 }
 function imageMode(build, imageTagGiven) {
@@ -67603,16 +67647,26 @@ function imageMode(build, imageTagGiven) {
 }
 /** The steps to put a release in place: checkout, images, then each service restarted in order. */
 function planRelease(connection, compose, rollout, sha, mode, env, migration) {
-    const steps = [{ title: `check out ${shortSha(sha)} (detached)`, command: checkoutCommand(connection.appDir, sha) }];
+    const steps = [
+        { title: `check out ${shortSha(sha)} (detached)`, command: checkoutCommand(connection.appDir, sha) },
+    ];
     if (mode === 'build')
-        steps.push({ title: `build images (IMAGE_TAG=${env[IMAGE_TAG]})`, command: buildCommand(compose, connection, env) });
+        steps.push({
+            title: `build images (IMAGE_TAG=${env[IMAGE_TAG]})`,
+            command: buildCommand(compose, connection, env),
+        });
     if (mode === 'pull')
-        steps.push({ title: `pull images (IMAGE_TAG=${env[IMAGE_TAG]})`, command: pullCommand(compose, connection, env, rollout.services) });
+        steps.push({
+            title: `pull images (IMAGE_TAG=${env[IMAGE_TAG]})`,
+            command: pullCommand(compose, connection, env, rollout.services),
+        });
     if (migration !== undefined)
         steps.push({ title: migration });
     for (const service of rollout.services) {
         steps.push({ title: `restart ${service}`, command: upCommand(compose, connection, env, service) });
-        steps.push({ title: `wait until ${service} is healthy (at most ${rollout.waitTimeoutSeconds}s), then probe ${rollout.healthUrl}` });
+        steps.push({
+            title: `wait until ${service} is healthy (at most ${rollout.waitTimeoutSeconds}s), then probe ${rollout.healthUrl}`,
+        });
     }
     return steps;
 }
@@ -67621,9 +67675,11 @@ async function runDeploy(settings, context) {
     const { session, signal } = context;
     const { connection } = settings;
     const run = (command, what) => session.run(shell_commandLine(command), what);
+    // Reads whose answer is parsed, not shown (stderr still is).
+    const read = (command, what) => session.run(shell_commandLine(command), what, { echo: 'stderr' });
     const compose = await compose_detectCompose(session, connection.composeCommand);
     const state = await stage('Read the live state', async () => {
-        const previousRef = (await run(headCommit(connection.appDir), 'reading the checked-out commit')).trim();
+        const previousRef = (await read(headCommit(connection.appDir), 'reading the checked-out commit')).trim();
         await run(fetchRemote(connection.appDir, settings.remote), 'git fetch');
         const targetRef = await resolveRef(session, connection.appDir, settings.ref, settings.remote);
         const releases = await readReleases(session, connection.stateDir);
@@ -67637,9 +67693,11 @@ async function runDeploy(settings, context) {
     const mode = imageMode(settings.build, settings.imageTag !== undefined);
     const migrationFiles = settings.migrate === 'false' || previousRef === targetRef
         ? ''
-        : (await run(changedFiles(connection.appDir, previousRef, targetRef, settings.migrationsPath), 'listing changed migrations')).trim();
+        : (await read(changedFiles(connection.appDir, previousRef, targetRef, settings.migrationsPath), 'listing changed migrations')).trim();
     const migrate = settings.migrate === 'true' || (settings.migrate === 'auto' && migrationFiles !== '');
-    const plan = planRelease(connection, compose, settings, targetRef, mode, env, migrate ? 'migrate the database (backup, SQL preview, destructive guard, alembic upgrade head)' : undefined);
+    const plan = planRelease(connection, compose, settings, targetRef, mode, env, migrate
+        ? 'migrate the database (backup, SQL preview, destructive guard, alembic upgrade head)'
+        : undefined);
     const outcome = (result, extra = {}) => ({
         result,
         dryRun: connection.dryRun,
@@ -67664,7 +67722,9 @@ async function runDeploy(settings, context) {
         ref: targetRef,
         image_tag: imageTag,
         previous_ref: previousRef,
-        migration: migration?.applied ? `${migration.revisionBefore || 'base'} -> ${migration.revisionAfter}` : '',
+        migration: migration?.applied
+            ? `${migration.revisionBefore || 'base'} -> ${migration.revisionAfter}`
+            : '',
         actor: context.actor,
         run_url: context.runUrl,
         result,
@@ -67695,7 +67755,9 @@ async function runDeploy(settings, context) {
             checkedOut = true;
         });
         if (mode !== 'none') {
-            await stage(mode === 'build' ? `Build images (${imageTag})` : `Pull images (${imageTag})`, () => run(mode === 'build' ? buildCommand(compose, connection, env) : pullCommand(compose, connection, env, settings.services), `compose ${mode}`));
+            await stage(mode === 'build' ? `Build images (${imageTag})` : `Pull images (${imageTag})`, () => run(mode === 'build'
+                ? buildCommand(compose, connection, env)
+                : pullCommand(compose, connection, env, settings.services), `compose ${mode}`));
         }
         if (migrate) {
             migration = await stage('Migrate the database', () => runMigration({ session, appDir: connection.appDir, composeFile: connection.composeFile, compose, env }, settings.migration, { direction: 'upgrade', target: 'head', preview: false }, (message) => lib_core.info(message)));
@@ -67703,13 +67765,17 @@ async function runDeploy(settings, context) {
         for (const service of settings.services) {
             await stage(`Restart ${service}`, async () => {
                 restarted.push(service);
+                const upStarted = Date.now();
                 await run(upCommand(compose, connection, env, service), `restarting ${service}`);
+                lib_core.info(`${service} recreated in ${deploy_seconds(upStarted)}`);
                 const wait = await waitUntilHealthy(session, compose, connection, env, service, settings.waitTimeoutSeconds, signal);
                 services.push(wait);
                 if (!wait.ok)
                     throw new Error(`${service} did not become healthy: ${wait.state}`);
                 lib_core.info(`${service}: ${wait.state} after ${(wait.waitedMs / 1000).toFixed(1)}s`);
-                lib_core.info(`health-url: ${await waitForHealthUrl(session, settings.healthUrl, settings.waitTimeoutSeconds, signal)}`);
+                const probeStarted = Date.now();
+                const answer = await waitForHealthUrl(session, settings.healthUrl, settings.waitTimeoutSeconds, signal);
+                lib_core.info(`health-url: ${answer} after ${deploy_seconds(probeStarted)}`);
             });
         }
     }
@@ -67724,7 +67790,7 @@ async function runDeploy(settings, context) {
             throw new Error(`the connection to ${session.label} was lost during the deploy of ${shortSha(targetRef)} (${session.lost}); ` +
                 `restarted before the loss: ${restarted.join(', ') || 'none'}. The server may run a mix of ${shortSha(previousRef)} and ` +
                 `${shortSha(targetRef)}; the deploy lock was released when the connection ended; nothing was written to the ledger. ` +
-                `Re-run the deploy, or roll back: ${rollbackCommand(connection.environment, previousRef)}`);
+                `Re-run the deploy, or roll back: ${rollbackCommand(connection.environment, previousRef)}`, { cause: error });
         }
         lib_core.error(`deploy of ${shortSha(targetRef)} failed: ${failure}`);
         if (restarted.length > 0 && settings.autoRollback) {
@@ -67751,7 +67817,9 @@ async function runDeploy(settings, context) {
             services,
             migration,
             migrated: migration?.applied ?? false,
-            failure: restarted.length > 0 ? `${failure}; auto-rollback is off: ${restarted.join(', ')} run the new release` : failure,
+            failure: restarted.length > 0
+                ? `${failure}; auto-rollback is off: ${restarted.join(', ')} run the new release`
+                : failure,
         });
     }
     await record('success', migration, migration?.backup);

@@ -67292,7 +67292,10 @@ function rollout_sleep(ms, signal) {
     });
 }
 async function logsTail(session, id) {
-    const result = await session.exec(commandLine({ argv: ['docker', 'logs', '--tail', '15', id] }), { echo: 'none', timeoutSeconds: 30 });
+    const result = await session.exec(commandLine({ argv: ['docker', 'logs', '--tail', '15', id] }), {
+        echo: 'none',
+        timeoutSeconds: 30,
+    });
     const text = `${result.stdout}\n${result.stderrTail.join('\n')}`.trim();
     return text === '' ? '' : `; its last log lines:\n    ${text.split('\n').slice(-15).join('\n    ')}`;
 }
@@ -67303,7 +67306,12 @@ async function rollout_waitUntilHealthy(session, compose, place, env, service, t
         echo: 'stderr',
         timeoutSeconds: 120,
     }));
-    const result = (ok, state) => ({ service, ok, waitedMs: Date.now() - started, state });
+    const result = (ok, state) => ({
+        service,
+        ok,
+        waitedMs: Date.now() - started,
+        state,
+    });
     if (ids.length === 0)
         return result(false, 'no container was created');
     let stableRuns = 0;
@@ -67381,7 +67389,10 @@ function backupNamed(output) {
         .split('\n')
         .map((line) => line.trim())
         .filter((line) => line !== '');
-    const path = [...lines].reverse().map((line) => /(\S*\/\S+)\s*$/.exec(line)?.[1]).find((match) => match !== undefined);
+    const path = [...lines]
+        .reverse()
+        .map((line) => /(\S*\/\S+)\s*$/.exec(line)?.[1])
+        .find((match) => match !== undefined);
     return path ?? lines[lines.length - 1];
 }
 async function alembic_runMigration(place, settings, request, log) {
@@ -67395,7 +67406,10 @@ async function alembic_runMigration(place, settings, request, log) {
     const range = request.direction === 'upgrade'
         ? `${revisionBefore === '' ? '' : `${revisionBefore}:`}${request.target}`
         : `${revisionBefore}:${request.target}`;
-    const upToDate = request.direction === 'upgrade' && request.target === 'head' && heads.length === 1 && revisionBefore === heads[0];
+    const upToDate = request.direction === 'upgrade' &&
+        request.target === 'head' &&
+        heads.length === 1 &&
+        revisionBefore === heads[0];
     let sql = '';
     let sqlTruncated = false;
     if (!upToDate) {
@@ -67434,18 +67448,26 @@ async function alembic_runMigration(place, settings, request, log) {
         catch (error) {
             if (!(error instanceof RemoteCommandError))
                 throw error;
-            throw new alembic_MigrationError(`${error.message}\nthe backup failed, so nothing was migrated`, { ...base, revisionAfter: revisionBefore, applied: false });
+            throw new alembic_MigrationError(`${error.message}\nthe backup failed, so nothing was migrated`, {
+                ...base,
+                revisionAfter: revisionBefore,
+                applied: false,
+            });
         }
     }
     const applied = await place.session.exec(alembicCommandLine(place, settings, [request.direction, request.target]), { echo: 'all' });
     const revisionAfter = await currentRevision(place, settings).catch(() => '(unknown: alembic current failed)');
     if (applied.outcome.kind !== 'exited' || applied.outcome.code !== 0) {
-        const running = [...applied.stderrTail].reverse().find((line) => /Running (upgrade|downgrade)/.test(line));
+        const running = [...applied.stderrTail]
+            .reverse()
+            .find((line) => /Running (upgrade|downgrade)/.test(line));
         throw new alembic_MigrationError(`alembic ${request.direction} ${request.target} ${describeOutcome(applied.outcome)}` +
             (running ? ` during "${running.replace(/^.*Running/, 'Running').trim()}"` : '') +
             `; the database is now at ${revisionAfter || '(base)'}` +
             (backup ? `; the backup taken before it is ${backup}` : '; no backup was taken') +
-            (applied.stderrTail.length > 0 ? `\n  stderr: ${applied.stderrTail.slice(-5).join('\n  stderr: ')}` : ''), { ...base, revisionAfter, backup, applied: false });
+            (applied.stderrTail.length > 0
+                ? `\n  stderr: ${applied.stderrTail.slice(-5).join('\n  stderr: ')}`
+                : ''), { ...base, revisionAfter, backup, applied: false });
     }
     log(`database migrated: ${revisionBefore || '(base)'} -> ${revisionAfter}`);
     return { ...base, revisionAfter, backup, applied: true };
@@ -67470,15 +67492,27 @@ function deploySummary(outcome, environment, host) {
     parts.push(table(['', 'commit', 'image tag'], [
         ['before', outcome.previousRef, outcome.previousImageTag],
         [outcome.dryRun ? 'planned' : 'attempted', outcome.attemptedRef, outcome.imageTag],
-        ['running now', outcome.dryRun ? outcome.previousRef : outcome.deployedRef, outcome.deployedRef === outcome.previousRef ? outcome.previousImageTag : outcome.imageTag],
+        [
+            'running now',
+            outcome.dryRun ? outcome.previousRef : outcome.deployedRef,
+            outcome.deployedRef === outcome.previousRef ? outcome.previousImageTag : outcome.imageTag,
+        ],
     ]));
     if (outcome.failure)
         parts.push(`**What failed:** ${escapeHtml(outcome.failure)}`);
     if (outcome.services.length > 0) {
-        parts.push(`### Services\n\n${table(['service', 'waited', 'state'], outcome.services.map((wait) => [wait.service, `${(wait.waitedMs / 1000).toFixed(1)}s`, `${wait.ok ? '✅' : '❌'} ${wait.state}`]))}`);
+        parts.push(`### Services\n\n${table(['service', 'waited', 'state'], outcome.services.map((wait) => [
+            wait.service,
+            `${(wait.waitedMs / 1000).toFixed(1)}s`,
+            `${wait.ok ? '✅' : '❌'} ${wait.state}`,
+        ]))}`);
     }
     if (outcome.restored.length > 0) {
-        parts.push(`### Restored (previous release)\n\n${table(['service', 'waited', 'state'], outcome.restored.map((wait) => [wait.service, `${(wait.waitedMs / 1000).toFixed(1)}s`, `${wait.ok ? '✅' : '❌'} ${wait.state}`]))}`);
+        parts.push(`### Restored (previous release)\n\n${table(['service', 'waited', 'state'], outcome.restored.map((wait) => [
+            wait.service,
+            `${(wait.waitedMs / 1000).toFixed(1)}s`,
+            `${wait.ok ? '✅' : '❌'} ${wait.state}`,
+        ]))}`);
     }
     if (outcome.migration) {
         const migration = outcome.migration;
@@ -67561,7 +67595,10 @@ async function waitForHealthUrl(session, url, timeoutSeconds, signal) {
 }
 async function resolveRef(session, appDir, ref, remote) {
     for (const candidate of refCandidates(ref, remote)) {
-        const result = await session.exec(commandLine(resolveCommand(appDir, candidate)), { echo: 'none', timeoutSeconds: 60 });
+        const result = await session.exec(commandLine(resolveCommand(appDir, candidate)), {
+            echo: 'none',
+            timeoutSeconds: 60,
+        });
         const sha = result.stdout.trim();
         if (result.outcome.kind === 'exited' && result.outcome.code === 0 && /^[0-9a-f]{40}$/.test(sha))
             return sha;
@@ -67569,10 +67606,13 @@ async function resolveRef(session, appDir, ref, remote) {
     throw new Error(`ref "${ref}" names no branch of ${remote}, tag or commit in ${appDir} on ${session.label} after git fetch`);
 }
 const shortSha = (sha) => sha.slice(0, 12);
+const deploy_seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
 const defaultImageTag = (sha) => `git-${shortSha(sha)}`;
 /** The image tag recorded for the release now running, else the tag a build of it would get. */
 function runningImageTag(releases, ref) {
-    const entry = [...releases].reverse().find((release) => release.ref === ref && (release.result === 'success' || release.result === 'unchanged'));
+    const entry = [...releases]
+        .reverse()
+        .find((release) => release.ref === ref && (release.result === 'success' || release.result === 'unchanged'));
     return entry?.image_tag || defaultImageTag(ref);
 }
 function imageMode(build, imageTagGiven) {
@@ -67582,16 +67622,26 @@ function imageMode(build, imageTagGiven) {
 }
 /** The steps to put a release in place: checkout, images, then each service restarted in order. */
 function planRelease(connection, compose, rollout, sha, mode, env, migration) {
-    const steps = [{ title: `check out ${shortSha(sha)} (detached)`, command: checkoutCommand(connection.appDir, sha) }];
+    const steps = [
+        { title: `check out ${shortSha(sha)} (detached)`, command: checkoutCommand(connection.appDir, sha) },
+    ];
     if (mode === 'build')
-        steps.push({ title: `build images (IMAGE_TAG=${env[IMAGE_TAG]})`, command: buildCommand(compose, connection, env) });
+        steps.push({
+            title: `build images (IMAGE_TAG=${env[IMAGE_TAG]})`,
+            command: buildCommand(compose, connection, env),
+        });
     if (mode === 'pull')
-        steps.push({ title: `pull images (IMAGE_TAG=${env[IMAGE_TAG]})`, command: pullCommand(compose, connection, env, rollout.services) });
+        steps.push({
+            title: `pull images (IMAGE_TAG=${env[IMAGE_TAG]})`,
+            command: pullCommand(compose, connection, env, rollout.services),
+        });
     if (migration !== undefined)
         steps.push({ title: migration });
     for (const service of rollout.services) {
         steps.push({ title: `restart ${service}`, command: upCommand(compose, connection, env, service) });
-        steps.push({ title: `wait until ${service} is healthy (at most ${rollout.waitTimeoutSeconds}s), then probe ${rollout.healthUrl}` });
+        steps.push({
+            title: `wait until ${service} is healthy (at most ${rollout.waitTimeoutSeconds}s), then probe ${rollout.healthUrl}`,
+        });
     }
     return steps;
 }
@@ -67600,9 +67650,11 @@ async function runDeploy(settings, context) {
     const { session, signal } = context;
     const { connection } = settings;
     const run = (command, what) => session.run(commandLine(command), what);
+    // Reads whose answer is parsed, not shown (stderr still is).
+    const read = (command, what) => session.run(commandLine(command), what, { echo: 'stderr' });
     const compose = await detectCompose(session, connection.composeCommand);
     const state = await stage('Read the live state', async () => {
-        const previousRef = (await run(headCommit(connection.appDir), 'reading the checked-out commit')).trim();
+        const previousRef = (await read(headCommit(connection.appDir), 'reading the checked-out commit')).trim();
         await run(fetchRemote(connection.appDir, settings.remote), 'git fetch');
         const targetRef = await resolveRef(session, connection.appDir, settings.ref, settings.remote);
         const releases = await readReleases(session, connection.stateDir);
@@ -67616,9 +67668,11 @@ async function runDeploy(settings, context) {
     const mode = imageMode(settings.build, settings.imageTag !== undefined);
     const migrationFiles = settings.migrate === 'false' || previousRef === targetRef
         ? ''
-        : (await run(changedFiles(connection.appDir, previousRef, targetRef, settings.migrationsPath), 'listing changed migrations')).trim();
+        : (await read(changedFiles(connection.appDir, previousRef, targetRef, settings.migrationsPath), 'listing changed migrations')).trim();
     const migrate = settings.migrate === 'true' || (settings.migrate === 'auto' && migrationFiles !== '');
-    const plan = planRelease(connection, compose, settings, targetRef, mode, env, migrate ? 'migrate the database (backup, SQL preview, destructive guard, alembic upgrade head)' : undefined);
+    const plan = planRelease(connection, compose, settings, targetRef, mode, env, migrate
+        ? 'migrate the database (backup, SQL preview, destructive guard, alembic upgrade head)'
+        : undefined);
     const outcome = (result, extra = {}) => ({
         result,
         dryRun: connection.dryRun,
@@ -67643,7 +67697,9 @@ async function runDeploy(settings, context) {
         ref: targetRef,
         image_tag: imageTag,
         previous_ref: previousRef,
-        migration: migration?.applied ? `${migration.revisionBefore || 'base'} -> ${migration.revisionAfter}` : '',
+        migration: migration?.applied
+            ? `${migration.revisionBefore || 'base'} -> ${migration.revisionAfter}`
+            : '',
         actor: context.actor,
         run_url: context.runUrl,
         result,
@@ -67674,7 +67730,9 @@ async function runDeploy(settings, context) {
             checkedOut = true;
         });
         if (mode !== 'none') {
-            await stage(mode === 'build' ? `Build images (${imageTag})` : `Pull images (${imageTag})`, () => run(mode === 'build' ? buildCommand(compose, connection, env) : pullCommand(compose, connection, env, settings.services), `compose ${mode}`));
+            await stage(mode === 'build' ? `Build images (${imageTag})` : `Pull images (${imageTag})`, () => run(mode === 'build'
+                ? buildCommand(compose, connection, env)
+                : pullCommand(compose, connection, env, settings.services), `compose ${mode}`));
         }
         if (migrate) {
             migration = await stage('Migrate the database', () => runMigration({ session, appDir: connection.appDir, composeFile: connection.composeFile, compose, env }, settings.migration, { direction: 'upgrade', target: 'head', preview: false }, (message) => core.info(message)));
@@ -67682,13 +67740,17 @@ async function runDeploy(settings, context) {
         for (const service of settings.services) {
             await stage(`Restart ${service}`, async () => {
                 restarted.push(service);
+                const upStarted = Date.now();
                 await run(upCommand(compose, connection, env, service), `restarting ${service}`);
+                core.info(`${service} recreated in ${deploy_seconds(upStarted)}`);
                 const wait = await waitUntilHealthy(session, compose, connection, env, service, settings.waitTimeoutSeconds, signal);
                 services.push(wait);
                 if (!wait.ok)
                     throw new Error(`${service} did not become healthy: ${wait.state}`);
                 core.info(`${service}: ${wait.state} after ${(wait.waitedMs / 1000).toFixed(1)}s`);
-                core.info(`health-url: ${await waitForHealthUrl(session, settings.healthUrl, settings.waitTimeoutSeconds, signal)}`);
+                const probeStarted = Date.now();
+                const answer = await waitForHealthUrl(session, settings.healthUrl, settings.waitTimeoutSeconds, signal);
+                core.info(`health-url: ${answer} after ${deploy_seconds(probeStarted)}`);
             });
         }
     }
@@ -67703,7 +67765,7 @@ async function runDeploy(settings, context) {
             throw new Error(`the connection to ${session.label} was lost during the deploy of ${shortSha(targetRef)} (${session.lost}); ` +
                 `restarted before the loss: ${restarted.join(', ') || 'none'}. The server may run a mix of ${shortSha(previousRef)} and ` +
                 `${shortSha(targetRef)}; the deploy lock was released when the connection ended; nothing was written to the ledger. ` +
-                `Re-run the deploy, or roll back: ${rollbackCommand(connection.environment, previousRef)}`);
+                `Re-run the deploy, or roll back: ${rollbackCommand(connection.environment, previousRef)}`, { cause: error });
         }
         core.error(`deploy of ${shortSha(targetRef)} failed: ${failure}`);
         if (restarted.length > 0 && settings.autoRollback) {
@@ -67730,7 +67792,9 @@ async function runDeploy(settings, context) {
             services,
             migration,
             migrated: migration?.applied ?? false,
-            failure: restarted.length > 0 ? `${failure}; auto-rollback is off: ${restarted.join(', ')} run the new release` : failure,
+            failure: restarted.length > 0
+                ? `${failure}; auto-rollback is off: ${restarted.join(', ')} run the new release`
+                : failure,
         });
     }
     await record('success', migration, migration?.backup);

@@ -54,9 +54,13 @@ function inputs(extra: Record<string, string> = {}): Record<string, string> {
 const stateDir = () => join(stack.appDir, '.deploy');
 const head = () => stack.repo.git('rev-parse', 'HEAD');
 const revision = () => pg.sql('SELECT version_num FROM alembic_version');
-const gatewayImage = () => execFileSync('docker', ['inspect', '--format', '{{.Config.Image}}', stack.containerOf('gateway')], { encoding: 'utf8' }).trim();
+const gatewayImage = () =>
+  execFileSync('docker', ['inspect', '--format', '{{.Config.Image}}', stack.containerOf('gateway')], {
+    encoding: 'utf8',
+  }).trim();
 const lastLedger = () => ledgerOf(stateDir()).at(-1);
-const report = (run: ActionRun) => JSON.parse(run.outputs.report) as { services: { service: string; ok: boolean; state: string }[] };
+const report = (run: ActionRun) =>
+  JSON.parse(run.outputs.report) as { services: { service: string; ok: boolean; state: string }[] };
 
 describe('action-deploy (bundled)', () => {
   it('refuses bad inputs, shell metacharacters included, before connecting', async () => {
@@ -76,7 +80,16 @@ describe('action-deploy (bundled)', () => {
     );
     expect(run.code).toBe(1);
     const errors = errorLines(run).join('\n');
-    for (const input of ['ref', 'image-tag', 'services', 'app-dir', 'health-url', 'alembic-command', 'environment', 'strategy']) {
+    for (const input of [
+      'ref',
+      'image-tag',
+      'services',
+      'app-dir',
+      'health-url',
+      'alembic-command',
+      'environment',
+      'strategy',
+    ]) {
       expect(errors).toContain(`Input '${input}'`);
     }
     expect((sshd.log().match(/Connection from/g) ?? []).length).toBe(before);
@@ -90,7 +103,9 @@ describe('action-deploy (bundled)', () => {
     expect(run.stdout).toMatch(/dry run on .*: nothing will be changed/);
     expect(run.stdout).toMatch(/check out [0-9a-f]{12}/);
     expect(run.stdout).toMatch(/migrate the database/);
-    expect(run.stdout).toMatch(/\$ cd '.*' && export IMAGE_TAG='git-[0-9a-f]{12}' && exec 'docker-compose' '-f' 'docker\/docker-compose-prod.yaml' 'up' '-d' '--no-deps' 'gateway'/);
+    expect(run.stdout).toMatch(
+      /\$ cd '.*' && export IMAGE_TAG='git-[0-9a-f]{12}' && exec 'docker-compose' '-f' 'docker\/docker-compose-prod.yaml' 'up' '-d' '--no-deps' 'gateway'/,
+    );
     expect(run.summary).toMatch(/dry run: nothing changed/);
     expect(head()).toBe(stack.repo.shas.v1);
     expect(revision()).toBe('0001');
@@ -118,7 +133,14 @@ describe('action-deploy (bundled)', () => {
     expect(revision()).toBe('0002');
     expect(pg.sql('SELECT name FROM items')).toBe('kept across deploys');
     const entry = lastLedger();
-    expect(entry).toMatchObject({ ref: v2, previous_ref: v1, result: 'success', image_tag: imageTagOf(v2), migration: '0001 -> 0002', environment: 'staging' });
+    expect(entry).toMatchObject({
+      ref: v2,
+      previous_ref: v1,
+      result: 'success',
+      image_tag: imageTagOf(v2),
+      migration: '0001 -> 0002',
+      environment: 'staging',
+    });
     expect(readFileSync(entry?.backup ?? '', 'utf8')).toContain('kept across deploys');
     expect(report(run).services.map((s) => [s.service, s.ok, s.state])).toEqual([
       ['gateway', true, 'healthy'],
@@ -145,12 +167,22 @@ describe('action-deploy (bundled)', () => {
     const { v2 } = stack.repo.shas;
     const run = await runBundledAction('action-deploy', inputs({ ref: 'bad-health', 'wait-timeout': '6' }));
     expect(run.code).toBe(1);
-    expect(run.outputs).toMatchObject({ 'rolled-back': 'true', 'deployed-ref': v2, 'attempted-ref': stack.repo.shas['bad-health'] });
-    expect(run.stdout).toMatch(/::error::deploy of [0-9a-f]{12} failed and was rolled back to [0-9a-f]{12}: .*did not report healthy within 6s/);
+    expect(run.outputs).toMatchObject({
+      'rolled-back': 'true',
+      'deployed-ref': v2,
+      'attempted-ref': stack.repo.shas['bad-health'],
+    });
+    expect(run.stdout).toMatch(
+      /::error::deploy of [0-9a-f]{12} failed and was rolled back to [0-9a-f]{12}: .*did not report healthy within 6s/,
+    );
     expect(head()).toBe(v2);
     expect(JSON.parse(stack.health())).toEqual({ status: 'healthy', version: 'v2' });
     expect(gatewayImage()).toBe(`thinktank-fixture/gateway:${imageTagOf(v2)}`);
-    expect(lastLedger()).toMatchObject({ ref: stack.repo.shas['bad-health'], previous_ref: v2, result: 'rolled-back' });
+    expect(lastLedger()).toMatchObject({
+      ref: stack.repo.shas['bad-health'],
+      previous_ref: v2,
+      result: 'rolled-back',
+    });
     expect(run.summary).toMatch(/failed and rolled back/);
   });
 
@@ -167,7 +199,9 @@ describe('action-deploy (bundled)', () => {
     expect(b.stdout).toMatch(/the deploy lock is held by .*"action":"deploy"/);
     expect(head()).toBe(v2);
     expect(JSON.parse(stack.health()).version).toBe('v2');
-    const results = ledgerOf(stateDir()).slice(-2).map((entry) => entry.result);
+    const results = ledgerOf(stateDir())
+      .slice(-2)
+      .map((entry) => entry.result);
     expect(results).toEqual(['rolled-back', 'unchanged']);
   });
 
@@ -178,13 +212,21 @@ describe('action-deploy (bundled)', () => {
         child.stdout?.on('data', (chunk: Buffer) => {
           if (!killed && /health-url|::group::Restart gateway/.test(chunk.toString())) {
             killed = true;
-            setTimeout(() => execSync(`pkill -KILL -f 'sshd: ttdeploy' -P ${sshd.pid} || true; for p in $(pgrep -P ${sshd.pid}); do pkill -KILL -P $p; kill -KILL $p; done`), 1500);
+            setTimeout(
+              () =>
+                execSync(
+                  `pkill -KILL -f 'sshd: ttdeploy' -P ${sshd.pid} || true; for p in $(pgrep -P ${sshd.pid}); do pkill -KILL -P $p; kill -KILL $p; done`,
+                ),
+              1500,
+            );
           }
         }),
     });
     expect(killed).toBe(true);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/::error::the connection to .* was lost during the deploy of [0-9a-f]{12}.*the deploy lock was released/);
+    expect(run.stdout).toMatch(
+      /::error::the connection to .* was lost during the deploy of [0-9a-f]{12}.*the deploy lock was released/,
+    );
     // The lock is free again: flock -n succeeds at once.
     execFileSync('flock', ['-n', join(stateDir(), 'lock'), 'true']);
     // And a new deploy puts v2 back.

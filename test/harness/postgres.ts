@@ -16,7 +16,8 @@ export interface Postgres {
 
 function binDir(): string {
   const root = '/usr/lib/postgresql';
-  if (!existsSync(root)) throw new Error('PostgreSQL is missing: run scripts/setup-machine.sh (Debian postgresql)');
+  if (!existsSync(root))
+    throw new Error('PostgreSQL is missing: run scripts/setup-machine.sh (Debian postgresql)');
   const version = readdirSync(root).sort((a, b) => Number(b) - Number(a))[0];
   return join(root, version, 'bin');
 }
@@ -28,16 +29,47 @@ export async function startPostgres(): Promise<Postgres> {
   const bin = binDir();
   const dir = scratchDir('tt-pg-');
   const data = join(dir, 'data');
-  chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
+  chownSync(
+    dir,
+    Number(execFileSync('id', ['-u', 'postgres']).toString()),
+    Number(execFileSync('id', ['-g', 'postgres']).toString()),
+  );
   asPostgres(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
   const port = 20000 + Math.floor(Math.random() * 40000);
-  asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  asPostgres(join(bin, 'pg_ctl'), [
+    '-D',
+    data,
+    '-l',
+    join(dir, 'log'),
+    '-w',
+    '-o',
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+    'start',
+  ]);
   await waitForPort('127.0.0.1', port, 10_000);
   const database = `app${port}`;
   const psql = (db: string, query: string) =>
-    execFileSync('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', db, '-tAq', '-v', 'ON_ERROR_STOP=1', '-c', query], {
-      encoding: 'utf8',
-    }).trim();
+    execFileSync(
+      'psql',
+      [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-U',
+        'postgres',
+        '-d',
+        db,
+        '-tAq',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-c',
+        query,
+      ],
+      {
+        encoding: 'utf8',
+      },
+    ).trim();
   psql('postgres', `CREATE ROLE ${TEST_USER} LOGIN SUPERUSER`);
   psql('postgres', `CREATE DATABASE ${database} OWNER ${TEST_USER}`);
   return {
@@ -46,7 +78,11 @@ export async function startPostgres(): Promise<Postgres> {
     url: `postgresql://${TEST_USER}@127.0.0.1:${port}/${database}`,
     sql: (query) => psql(database, query),
     stop: () => {
-      spawnSync('runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop'], { stdio: 'ignore' });
+      spawnSync(
+        'runuser',
+        ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop'],
+        { stdio: 'ignore' },
+      );
       rmSync(dir, { recursive: true, force: true });
     },
   };

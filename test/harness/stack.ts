@@ -66,12 +66,17 @@ export function createAppRepo(name: string): AppRepo {
   const work = join(dir, 'work');
   cpSync(join(ROOT, 'fixtures/app'), work, { recursive: true });
   const git = (cwd: string, ...args: string[]) =>
-    execFileSync('git', ['-c', 'safe.directory=*', '-c', 'user.name=Fixture', '-c', 'user.email=fixture@example.com', ...args], {
-      cwd,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }).trim();
-  const health = (body: object) => writeFileSync(join(work, 'docker/gateway/www/health'), `${JSON.stringify(body)}\n`);
+    execFileSync(
+      'git',
+      ['-c', 'safe.directory=*', '-c', 'user.name=Fixture', '-c', 'user.email=fixture@example.com', ...args],
+      {
+        cwd,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    ).trim();
+  const health = (body: object) =>
+    writeFileSync(join(work, 'docker/gateway/www/health'), `${JSON.stringify(body)}\n`);
   const commit = (tag: string) => {
     git(work, 'add', '-A');
     git(work, 'commit', '-q', '-m', tag);
@@ -131,16 +136,23 @@ export function startStack(name: string): Stack {
   const repo = createAppRepo(name);
   const project = `tt${name.replace(/[^a-z0-9]/g, '')}${Math.floor(Math.random() * 1e6)}`;
   const gatewayPort = 20000 + Math.floor(Math.random() * 40000);
-  writeFileSync(join(repo.appDir, 'docker/.env'), `COMPOSE_PROJECT_NAME=${project}\nGATEWAY_PORT=${gatewayPort}\n`);
+  writeFileSync(
+    join(repo.appDir, 'docker/.env'),
+    `COMPOSE_PROJECT_NAME=${project}\nGATEWAY_PORT=${gatewayPort}\n`,
+  );
   execFileSync('chown', [`${TEST_USER}:${TEST_USER}`, join(repo.appDir, 'docker/.env')]);
   const composeWords = localCompose();
   const compose = (...args: string[]) =>
-    execFileSync(composeWords[0], [...composeWords.slice(1), '-f', 'docker/docker-compose-prod.yaml', ...args], {
-      cwd: repo.appDir,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, IMAGE_TAG: imageTagOf(repo.shas.v1) },
-    });
+    execFileSync(
+      composeWords[0],
+      [...composeWords.slice(1), '-f', 'docker/docker-compose-prod.yaml', ...args],
+      {
+        cwd: repo.appDir,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, IMAGE_TAG: imageTagOf(repo.shas.v1) },
+      },
+    );
   compose('build');
   compose('up', '-d');
   const containerOf = (service: string) => compose('ps', '-q', service).trim();
@@ -156,7 +168,15 @@ export function startStack(name: string): Stack {
     containerOf,
     health: () => execFileSync('curl', ['-sS', '-m', '5', healthUrl], { encoding: 'utf8' }).trim(),
     setHealth: (body) =>
-      execFileSync('docker', ['exec', containerOf('gateway'), 'sh', '-c', 'printf "%s" "$1" > /www/health', 'sh', body]),
+      execFileSync('docker', [
+        'exec',
+        containerOf('gateway'),
+        'sh',
+        '-c',
+        'printf "%s" "$1" > /www/health',
+        'sh',
+        body,
+      ]),
     down: () => {
       try {
         compose('down', '-v', '--remove-orphans', '-t', '1', '--rmi', 'all');
@@ -168,13 +188,28 @@ export function startStack(name: string): Stack {
 }
 
 /** Waits until every container of the stack is running, and healthy where it has a healthcheck. */
-export async function waitStackHealthy(stack: Stack, services: readonly string[], timeoutMs = 60_000): Promise<void> {
+export async function waitStackHealthy(
+  stack: Stack,
+  services: readonly string[],
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const states = services.map((service) =>
-      execFileSync('docker', ['inspect', '--format', '{{json .State}}', stack.containerOf(service)], { encoding: 'utf8' }),
-    ).map((text) => JSON.parse(text) as { Status: string; Health?: { Status: string } });
-    if (states.every((state) => state.Status === 'running' && (state.Health === undefined || state.Health === null || state.Health.Status === 'healthy'))) return;
+    const states = services
+      .map((service) =>
+        execFileSync('docker', ['inspect', '--format', '{{json .State}}', stack.containerOf(service)], {
+          encoding: 'utf8',
+        }),
+      )
+      .map((text) => JSON.parse(text) as { Status: string; Health?: { Status: string } });
+    if (
+      states.every(
+        (state) =>
+          state.Status === 'running' &&
+          (state.Health === undefined || state.Health === null || state.Health.Status === 'healthy'),
+      )
+    )
+      return;
     if (Date.now() > deadline) throw new Error(`stack not healthy: ${JSON.stringify(states)}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

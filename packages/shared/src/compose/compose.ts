@@ -108,13 +108,20 @@ export function psArgs(compose: Compose, services: readonly string[] = []): stri
 }
 
 /** The state of containers by id, via `docker inspect` (JSON, see INSPECT_FORMAT). */
-export async function inspectContainers(session: SshSession, ids: readonly string[]): Promise<ContainerState[]> {
+export async function inspectContainers(
+  session: SshSession,
+  ids: readonly string[],
+): Promise<ContainerState[]> {
   if (ids.length === 0) return [];
   return parseInspect(
-    await session.run(commandLine({ argv: ['docker', 'inspect', '--format', INSPECT_FORMAT, ...ids] }), 'inspecting the containers', {
-      echo: 'stderr',
-      timeoutSeconds: 120,
-    }),
+    await session.run(
+      commandLine({ argv: ['docker', 'inspect', '--format', INSPECT_FORMAT, ...ids] }),
+      'inspecting the containers',
+      {
+        echo: 'stderr',
+        timeoutSeconds: 120,
+      },
+    ),
   );
 }
 
@@ -137,10 +144,14 @@ export async function readServicesState(
     { echo: 'stderr', timeoutSeconds: 120 },
   );
   const ids = parseIds(
-    await session.run(commandLine(composeCommand(compose, settings, psArgs(compose), env)), 'listing the containers', {
-      echo: 'stderr',
-      timeoutSeconds: 120,
-    }),
+    await session.run(
+      commandLine(composeCommand(compose, settings, psArgs(compose), env)),
+      'listing the containers',
+      {
+        echo: 'stderr',
+        timeoutSeconds: 120,
+      },
+    ),
   );
   const containers = await inspectContainers(session, ids);
   return {

@@ -5,22 +5,41 @@
 import { CancelledError } from '../errors';
 import { commandLine, type RemoteCommand } from '../shell';
 import type { SshSession } from '../ssh/session';
-import { composeCommand, inspectContainers, parseIds, psArgs, type Compose, type ContainerState } from './compose';
+import {
+  composeCommand,
+  inspectContainers,
+  parseIds,
+  psArgs,
+  type Compose,
+  type ContainerState,
+} from './compose';
 
 export interface ComposePlace {
   readonly appDir: string;
   readonly composeFile: string;
 }
 
-export const buildCommand = (compose: Compose, place: ComposePlace, env: Readonly<Record<string, string>>): RemoteCommand =>
+export const buildCommand = (
+  compose: Compose,
+  place: ComposePlace,
+  env: Readonly<Record<string, string>>,
+): RemoteCommand =>
   // v2 builds in parallel by itself; v1 needs to be asked.
   composeCommand(compose, place, compose.major >= 2 ? ['build'] : ['build', '--parallel'], env);
 
-export const pullCommand = (compose: Compose, place: ComposePlace, env: Readonly<Record<string, string>>, services: readonly string[]) =>
-  composeCommand(compose, place, ['pull', ...services], env);
+export const pullCommand = (
+  compose: Compose,
+  place: ComposePlace,
+  env: Readonly<Record<string, string>>,
+  services: readonly string[],
+) => composeCommand(compose, place, ['pull', ...services], env);
 
-export const upCommand = (compose: Compose, place: ComposePlace, env: Readonly<Record<string, string>>, service: string) =>
-  composeCommand(compose, place, ['up', '-d', '--no-deps', service], env);
+export const upCommand = (
+  compose: Compose,
+  place: ComposePlace,
+  env: Readonly<Record<string, string>>,
+  service: string,
+) => composeCommand(compose, place, ['up', '-d', '--no-deps', service], env);
 
 export interface ServiceWait {
   readonly service: string;
@@ -49,7 +68,10 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 async function logsTail(session: SshSession, id: string): Promise<string> {
-  const result = await session.exec(commandLine({ argv: ['docker', 'logs', '--tail', '15', id] }), { echo: 'none', timeoutSeconds: 30 });
+  const result = await session.exec(commandLine({ argv: ['docker', 'logs', '--tail', '15', id] }), {
+    echo: 'none',
+    timeoutSeconds: 30,
+  });
   const text = `${result.stdout}\n${result.stderrTail.join('\n')}`.trim();
   return text === '' ? '' : `; its last log lines:\n    ${text.split('\n').slice(-15).join('\n    ')}`;
 }
@@ -66,21 +88,38 @@ export async function waitUntilHealthy(
 ): Promise<ServiceWait> {
   const started = Date.now();
   const ids = parseIds(
-    await session.run(commandLine(composeCommand(compose, place, psArgs(compose, [service]), env)), `listing ${service}'s containers`, {
-      echo: 'stderr',
-      timeoutSeconds: 120,
-    }),
+    await session.run(
+      commandLine(composeCommand(compose, place, psArgs(compose, [service]), env)),
+      `listing ${service}'s containers`,
+      {
+        echo: 'stderr',
+        timeoutSeconds: 120,
+      },
+    ),
   );
-  const result = (ok: boolean, state: string): ServiceWait => ({ service, ok, waitedMs: Date.now() - started, state });
+  const result = (ok: boolean, state: string): ServiceWait => ({
+    service,
+    ok,
+    waitedMs: Date.now() - started,
+    state,
+  });
   if (ids.length === 0) return result(false, 'no container was created');
   let stableRuns = 0;
   let last: ContainerState[] = [];
   while (Date.now() - started < timeoutSeconds * 1000) {
     last = await inspectContainers(session, ids);
     const dead = last.find((c) => c.status === 'exited' || c.status === 'dead');
-    if (dead) return result(false, `container ${dead.id.slice(0, 12)} ${dead.status}${await logsTail(session, dead.id)}`);
+    if (dead)
+      return result(
+        false,
+        `container ${dead.id.slice(0, 12)} ${dead.status}${await logsTail(session, dead.id)}`,
+      );
     const unhealthy = last.find((c) => c.health === 'unhealthy');
-    if (unhealthy) return result(false, `container ${unhealthy.id.slice(0, 12)} is unhealthy${await logsTail(session, unhealthy.id)}`);
+    if (unhealthy)
+      return result(
+        false,
+        `container ${unhealthy.id.slice(0, 12)} is unhealthy${await logsTail(session, unhealthy.id)}`,
+      );
     const allRunning = last.length === ids.length && last.every((c) => c.status === 'running');
     if (allRunning && last.every((c) => c.health === 'healthy')) return result(true, 'healthy');
     if (allRunning && last.every((c) => c.health === 'none')) {

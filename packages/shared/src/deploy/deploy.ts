@@ -7,7 +7,15 @@ import * as core from '@actions/core';
 import { detectCompose, type Compose } from '../compose/compose';
 import { buildCommand, pullCommand, upCommand, waitUntilHealthy, type ServiceWait } from '../compose/rollout';
 import { CancelledError, errorMessage } from '../errors';
-import { changedFiles, checkoutCommand, EXCLUDE_SCRIPT, fetchRemote, headCommit, refCandidates, resolveCommand } from '../git/git';
+import {
+  changedFiles,
+  checkoutCommand,
+  EXCLUDE_SCRIPT,
+  fetchRemote,
+  headCommit,
+  refCandidates,
+  resolveCommand,
+} from '../git/git';
 import { judgeHealthAnswer, probeOnServer } from '../health/checks';
 import type { DeploySettings, RolloutSettings } from '../inputs/deploy';
 import type { ConnectionSettings } from '../inputs/connection';
@@ -70,31 +78,53 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 /** Probes health-url on the server until it answers 2xx with status "healthy", or until the timeout. */
-export async function waitForHealthUrl(session: SshSession, url: string, timeoutSeconds: number, signal?: AbortSignal): Promise<string> {
+export async function waitForHealthUrl(
+  session: SshSession,
+  url: string,
+  timeoutSeconds: number,
+  signal?: AbortSignal,
+): Promise<string> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   for (;;) {
     const verdict = judgeHealthAnswer(await probeOnServer(session, url), 'healthy');
     if (verdict.ok) return verdict.value;
-    if (Date.now() >= deadline) throw new Error(`${url} did not report healthy within ${timeoutSeconds}s (last: ${verdict.value})`);
+    if (Date.now() >= deadline)
+      throw new Error(`${url} did not report healthy within ${timeoutSeconds}s (last: ${verdict.value})`);
     await sleep(1000, signal);
   }
 }
 
-export async function resolveRef(session: SshSession, appDir: string, ref: string, remote: string): Promise<string> {
+export async function resolveRef(
+  session: SshSession,
+  appDir: string,
+  ref: string,
+  remote: string,
+): Promise<string> {
   for (const candidate of refCandidates(ref, remote)) {
-    const result = await session.exec(commandLine(resolveCommand(appDir, candidate)), { echo: 'none', timeoutSeconds: 60 });
+    const result = await session.exec(commandLine(resolveCommand(appDir, candidate)), {
+      echo: 'none',
+      timeoutSeconds: 60,
+    });
     const sha = result.stdout.trim();
-    if (result.outcome.kind === 'exited' && result.outcome.code === 0 && /^[0-9a-f]{40}$/.test(sha)) return sha;
+    if (result.outcome.kind === 'exited' && result.outcome.code === 0 && /^[0-9a-f]{40}$/.test(sha))
+      return sha;
   }
-  throw new Error(`ref "${ref}" names no branch of ${remote}, tag or commit in ${appDir} on ${session.label} after git fetch`);
+  throw new Error(
+    `ref "${ref}" names no branch of ${remote}, tag or commit in ${appDir} on ${session.label} after git fetch`,
+  );
 }
 
 const shortSha = (sha: string) => sha.slice(0, 12);
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
 export const defaultImageTag = (sha: string) => `git-${shortSha(sha)}`;
 
 /** The image tag recorded for the release now running, else the tag a build of it would get. */
 export function runningImageTag(releases: readonly Release[], ref: string): string {
-  const entry = [...releases].reverse().find((release) => release.ref === ref && (release.result === 'success' || release.result === 'unchanged'));
+  const entry = [...releases]
+    .reverse()
+    .find(
+      (release) => release.ref === ref && (release.result === 'success' || release.result === 'unchanged'),
+    );
   return entry?.image_tag || defaultImageTag(ref);
 }
 
@@ -115,13 +145,25 @@ export function planRelease(
   env: Readonly<Record<string, string>>,
   migration: string | undefined,
 ): PlanStep[] {
-  const steps: PlanStep[] = [{ title: `check out ${shortSha(sha)} (detached)`, command: checkoutCommand(connection.appDir, sha) }];
-  if (mode === 'build') steps.push({ title: `build images (IMAGE_TAG=${env[IMAGE_TAG]})`, command: buildCommand(compose, connection, env) });
-  if (mode === 'pull') steps.push({ title: `pull images (IMAGE_TAG=${env[IMAGE_TAG]})`, command: pullCommand(compose, connection, env, rollout.services) });
+  const steps: PlanStep[] = [
+    { title: `check out ${shortSha(sha)} (detached)`, command: checkoutCommand(connection.appDir, sha) },
+  ];
+  if (mode === 'build')
+    steps.push({
+      title: `build images (IMAGE_TAG=${env[IMAGE_TAG]})`,
+      command: buildCommand(compose, connection, env),
+    });
+  if (mode === 'pull')
+    steps.push({
+      title: `pull images (IMAGE_TAG=${env[IMAGE_TAG]})`,
+      command: pullCommand(compose, connection, env, rollout.services),
+    });
   if (migration !== undefined) steps.push({ title: migration });
   for (const service of rollout.services) {
     steps.push({ title: `restart ${service}`, command: upCommand(compose, connection, env, service) });
-    steps.push({ title: `wait until ${service} is healthy (at most ${rollout.waitTimeoutSeconds}s), then probe ${rollout.healthUrl}` });
+    steps.push({
+      title: `wait until ${service} is healthy (at most ${rollout.waitTimeoutSeconds}s), then probe ${rollout.healthUrl}`,
+    });
   }
   return steps;
 }
@@ -138,14 +180,19 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
   const { session, signal } = context;
   const { connection } = settings;
   const run = (command: RemoteCommand, what: string) => session.run(commandLine(command), what);
+  // Reads whose answer is parsed, not shown (stderr still is).
+  const read = (command: RemoteCommand, what: string) =>
+    session.run(commandLine(command), what, { echo: 'stderr' });
 
   const compose = await detectCompose(session, connection.composeCommand);
   const state = await stage('Read the live state', async () => {
-    const previousRef = (await run(headCommit(connection.appDir), 'reading the checked-out commit')).trim();
+    const previousRef = (await read(headCommit(connection.appDir), 'reading the checked-out commit')).trim();
     await run(fetchRemote(connection.appDir, settings.remote), 'git fetch');
     const targetRef = await resolveRef(session, connection.appDir, settings.ref, settings.remote);
     const releases = await readReleases(session, connection.stateDir);
-    core.info(`running: ${previousRef}; requested ${settings.ref} = ${targetRef}; compose: ${compose.command.join(' ')} (v${compose.major})`);
+    core.info(
+      `running: ${previousRef}; requested ${settings.ref} = ${targetRef}; compose: ${compose.command.join(' ')} (v${compose.major})`,
+    );
     return { previousRef, targetRef, releases };
   });
   const { previousRef, targetRef } = state;
@@ -156,9 +203,24 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
   const migrationFiles =
     settings.migrate === 'false' || previousRef === targetRef
       ? ''
-      : (await run(changedFiles(connection.appDir, previousRef, targetRef, settings.migrationsPath), 'listing changed migrations')).trim();
+      : (
+          await read(
+            changedFiles(connection.appDir, previousRef, targetRef, settings.migrationsPath),
+            'listing changed migrations',
+          )
+        ).trim();
   const migrate = settings.migrate === 'true' || (settings.migrate === 'auto' && migrationFiles !== '');
-  const plan = planRelease(connection, compose, settings, targetRef, mode, env, migrate ? 'migrate the database (backup, SQL preview, destructive guard, alembic upgrade head)' : undefined);
+  const plan = planRelease(
+    connection,
+    compose,
+    settings,
+    targetRef,
+    mode,
+    env,
+    migrate
+      ? 'migrate the database (backup, SQL preview, destructive guard, alembic upgrade head)'
+      : undefined,
+  );
 
   const outcome = (result: ReleaseResult, extra: Partial<DeployOutcome> = {}): DeployOutcome => ({
     result,
@@ -185,7 +247,9 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
       ref: targetRef,
       image_tag: imageTag,
       previous_ref: previousRef,
-      migration: migration?.applied ? `${migration.revisionBefore || 'base'} -> ${migration.revisionAfter}` : '',
+      migration: migration?.applied
+        ? `${migration.revisionBefore || 'base'} -> ${migration.revisionAfter}`
+        : '',
       actor: context.actor,
       run_url: context.runUrl,
       result,
@@ -195,13 +259,20 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
 
   if (connection.dryRun) {
     core.info(`dry run on ${session.label}: nothing will be changed. The plan:`);
-    plan.forEach((step, index) => core.info(`  ${index + 1}. ${step.title}${step.command ? `\n       $ ${renderScript(step.command)}` : ''}`));
+    plan.forEach((step, index) =>
+      core.info(
+        `  ${index + 1}. ${step.title}${step.command ? `\n       $ ${renderScript(step.command)}` : ''}`,
+      ),
+    );
     return outcome('unchanged');
   }
 
   if (connection.stateDir.startsWith(`${connection.appDir}/`)) {
     const inside = connection.stateDir.slice(connection.appDir.length);
-    await session.run(toSshCommand(EXCLUDE_SCRIPT, [connection.appDir, `${inside}/`]), 'keeping the state dir out of git');
+    await session.run(
+      toSshCommand(EXCLUDE_SCRIPT, [connection.appDir, `${inside}/`]),
+      'keeping the state dir out of git',
+    );
   }
   if (previousRef === targetRef && imageTag === previousImageTag) {
     core.info(`${shortSha(targetRef)} with image tag ${imageTag} is already running: nothing to restart`);
@@ -220,7 +291,12 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
     });
     if (mode !== 'none') {
       await stage(mode === 'build' ? `Build images (${imageTag})` : `Pull images (${imageTag})`, () =>
-        run(mode === 'build' ? buildCommand(compose, connection, env) : pullCommand(compose, connection, env, settings.services), `compose ${mode}`),
+        run(
+          mode === 'build'
+            ? buildCommand(compose, connection, env)
+            : pullCommand(compose, connection, env, settings.services),
+          `compose ${mode}`,
+        ),
       );
     }
     if (migrate) {
@@ -236,18 +312,36 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
     for (const service of settings.services) {
       await stage(`Restart ${service}`, async () => {
         restarted.push(service);
+        const upStarted = Date.now();
         await run(upCommand(compose, connection, env, service), `restarting ${service}`);
-        const wait = await waitUntilHealthy(session, compose, connection, env, service, settings.waitTimeoutSeconds, signal);
+        core.info(`${service} recreated in ${seconds(upStarted)}`);
+        const wait = await waitUntilHealthy(
+          session,
+          compose,
+          connection,
+          env,
+          service,
+          settings.waitTimeoutSeconds,
+          signal,
+        );
         services.push(wait);
         if (!wait.ok) throw new Error(`${service} did not become healthy: ${wait.state}`);
         core.info(`${service}: ${wait.state} after ${(wait.waitedMs / 1000).toFixed(1)}s`);
-        core.info(`health-url: ${await waitForHealthUrl(session, settings.healthUrl, settings.waitTimeoutSeconds, signal)}`);
+        const probeStarted = Date.now();
+        const answer = await waitForHealthUrl(
+          session,
+          settings.healthUrl,
+          settings.waitTimeoutSeconds,
+          signal,
+        );
+        core.info(`health-url: ${answer} after ${seconds(probeStarted)}`);
       });
     }
   } catch (error) {
     if (error instanceof CancelledError) throw error;
     const failure = errorMessage(error);
-    if (error instanceof MigrationError) migration = { ...(error.partial as MigrationOutcome), applied: false };
+    if (error instanceof MigrationError)
+      migration = { ...(error.partial as MigrationOutcome), applied: false };
     if (session.lost !== undefined) {
       // Nothing more can be done or recorded on the server; say exactly what is known.
       throw new Error(
@@ -255,6 +349,7 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
           `restarted before the loss: ${restarted.join(', ') || 'none'}. The server may run a mix of ${shortSha(previousRef)} and ` +
           `${shortSha(targetRef)}; the deploy lock was released when the connection ended; nothing was written to the ledger. ` +
           `Re-run the deploy, or roll back: ${rollbackCommand(connection.environment, previousRef)}`,
+        { cause: error },
       );
     }
     core.error(`deploy of ${shortSha(targetRef)} failed: ${failure}`);
@@ -276,7 +371,10 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
     }
     if (checkedOut && restarted.length === 0) {
       // Nothing was restarted: the running code is still the previous release; keep the checkout with it.
-      await run(checkoutCommand(connection.appDir, previousRef), 'checking the previous commit out again').catch((undo: unknown) =>
+      await run(
+        checkoutCommand(connection.appDir, previousRef),
+        'checking the previous commit out again',
+      ).catch((undo: unknown) =>
         core.warning(`could not check ${shortSha(previousRef)} out again: ${errorMessage(undo)}`),
       );
     }
@@ -286,7 +384,10 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
       services,
       migration,
       migrated: migration?.applied ?? false,
-      failure: restarted.length > 0 ? `${failure}; auto-rollback is off: ${restarted.join(', ')} run the new release` : failure,
+      failure:
+        restarted.length > 0
+          ? `${failure}; auto-rollback is off: ${restarted.join(', ')} run the new release`
+          : failure,
     });
   }
   await record('success', migration, migration?.backup);
@@ -308,14 +409,33 @@ export async function restorePrevious(
   const env = { [IMAGE_TAG]: previousImageTag };
   const waits: ServiceWait[] = [];
   try {
-    await session.run(commandLine(checkoutCommand(connection.appDir, previousRef)), 'checking the previous commit out');
+    await session.run(
+      commandLine(checkoutCommand(connection.appDir, previousRef)),
+      'checking the previous commit out',
+    );
     // Images of the previous release: rebuilt from its commit (layers are cached), or pulled by tag.
     const previousMode = previousImageTag.startsWith('git-') ? (mode === 'none' ? 'none' : 'build') : 'pull';
-    if (previousMode === 'build') await session.run(commandLine(buildCommand(compose, connection, env)), 'rebuilding the previous images');
-    if (previousMode === 'pull') await session.run(commandLine(pullCommand(compose, connection, env, services)), 'pulling the previous images');
+    if (previousMode === 'build')
+      await session.run(
+        commandLine(buildCommand(compose, connection, env)),
+        'rebuilding the previous images',
+      );
+    if (previousMode === 'pull')
+      await session.run(
+        commandLine(pullCommand(compose, connection, env, services)),
+        'pulling the previous images',
+      );
     for (const service of services) {
       await session.run(commandLine(upCommand(compose, connection, env, service)), `restarting ${service}`);
-      const wait = await waitUntilHealthy(session, compose, connection, env, service, settings.waitTimeoutSeconds, signal);
+      const wait = await waitUntilHealthy(
+        session,
+        compose,
+        connection,
+        env,
+        service,
+        settings.waitTimeoutSeconds,
+        signal,
+      );
       waits.push(wait);
       if (!wait.ok) throw new Error(`${service} did not become healthy: ${wait.state}`);
     }

@@ -22,7 +22,11 @@ export const fetchRemote = (appDir: string, remote: string) =>
 export function refCandidates(ref: string, remote: string): string[] {
   const named = [`refs/remotes/${remote}/${ref}`, `refs/tags/${ref}`];
   // A full commit id means that commit, even where a branch bears the same name.
-  const candidates = /^[0-9a-f]{40}$/.test(ref) ? [ref, ...named] : /^[0-9a-f]{7,39}$/.test(ref) ? [...named, ref] : named;
+  const candidates = /^[0-9a-f]{40}$/.test(ref)
+    ? [ref, ...named]
+    : /^[0-9a-f]{7,39}$/.test(ref)
+      ? [...named, ref]
+      : named;
   return candidates.map((name) => `${name}^{commit}`);
 }
 

@@ -18,7 +18,11 @@ export interface DeploymentTarget {
 }
 
 /** Where the run is, from the runner's environment; undefined when no token or repository. */
-export function deploymentTarget(token: string | undefined, environment: string, environmentUrl?: string): DeploymentTarget | undefined {
+export function deploymentTarget(
+  token: string | undefined,
+  environment: string,
+  environmentUrl?: string,
+): DeploymentTarget | undefined {
   const repository = process.env.GITHUB_REPOSITORY ?? '';
   if (token === undefined || token === '' || repository === '') return undefined;
   const server = process.env.GITHUB_SERVER_URL ?? 'https://github.com';
@@ -34,7 +38,11 @@ export function deploymentTarget(token: string | undefined, environment: string,
   };
 }
 
-async function call(target: DeploymentTarget, path: string, body: object): Promise<{ id?: number } | undefined> {
+async function call(
+  target: DeploymentTarget,
+  path: string,
+  body: object,
+): Promise<{ id?: number } | undefined> {
   try {
     const response = await fetch(`${target.apiUrl}/repos/${target.repository}${path}`, {
       method: 'POST',
@@ -50,7 +58,9 @@ async function call(target: DeploymentTarget, path: string, body: object): Promi
     });
     if (!response.ok) {
       const limited = response.headers.get('x-ratelimit-remaining') === '0';
-      core.warning(`GitHub deployment API: POST ${path} answered ${response.status}${limited ? ' (rate limit)' : ''}; the deploy goes on`);
+      core.warning(
+        `GitHub deployment API: POST ${path} answered ${response.status}${limited ? ' (rate limit)' : ''}; the deploy goes on`,
+      );
       return undefined;
     }
     return (await response.json()) as { id?: number };
@@ -67,7 +77,11 @@ export class GitHubDeployment {
   ) {}
 
   /** Creates the deployment and sets it in_progress; undefined (with a warning) when the API says no. */
-  static async start(target: DeploymentTarget | undefined, ref: string, description: string): Promise<GitHubDeployment | undefined> {
+  static async start(
+    target: DeploymentTarget | undefined,
+    ref: string,
+    description: string,
+  ): Promise<GitHubDeployment | undefined> {
     if (target === undefined) return undefined;
     const created = await call(target, '/deployments', {
       ref,

@@ -1,6 +1,12 @@
 /** action-deploy's inputs (contract: "action-deploy"), on top of the connection and migration inputs. */
 import { z } from 'zod';
-import { CONNECTION_DEFAULTS, CONNECTION_SECRETS, connectionShape, toConnectionSettings, type ConnectionSettings } from './connection';
+import {
+  CONNECTION_DEFAULTS,
+  CONNECTION_SECRETS,
+  connectionShape,
+  toConnectionSettings,
+  type ConnectionSettings,
+} from './connection';
 import { MIGRATION_DEFAULTS, migrationShape, toMigrationSettings } from './migrate-pieces';
 import { field, optionalField, readInputs } from './read';
 import * as v from './validators';
@@ -64,7 +70,10 @@ export const deploySchema = z
     strategy: field((value) => {
       if (value === 'recreate') return value;
       if (value === 'start-first' || value.includes(':')) {
-        throw new v.InputProblem(`${v.shown(value)}: only recreate is supported so far (start-first is planned)`, 'recreate');
+        throw new v.InputProblem(
+          `${v.shown(value)}: only recreate is supported so far (start-first is planned)`,
+          'recreate',
+        );
       }
       return v.oneOf(['recreate'] as const)(value);
     }),

@@ -323,10 +323,17 @@ export function commandPrefix(value: string): string {
   for (const token of tokens) {
     if (token === '&&') segments.push([]);
     else if (/^[A-Za-z0-9_./=:,@%+-]+$/.test(token)) segments[segments.length - 1].push(token);
-    else throw new InputProblem(`${shown(value)}: ${shown(token)} holds characters a command prefix may not`, example);
+    else
+      throw new InputProblem(
+        `${shown(value)}: ${shown(token)} holds characters a command prefix may not`,
+        example,
+      );
   }
   if (segments.some((segment) => segment.length === 0 || segment[0].startsWith('-'))) {
-    throw new InputProblem(`${shown(value)} is not a command (empty part, or a part starting with -)`, example);
+    throw new InputProblem(
+      `${shown(value)} is not a command (empty part, or a part starting with -)`,
+      example,
+    );
   }
   return segments.map((segment) => segment.join(' ')).join(' && ');
 }

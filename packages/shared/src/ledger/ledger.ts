@@ -29,18 +29,26 @@ const APPEND_SCRIPT = `mkdir -p -- "$1" && printf '%s\\n' "$2" >> "$1/releases.j
 const READ_SCRIPT = `if [ -f "$1/releases.jsonl" ]; then tail -n "$2" "$1/releases.jsonl"; fi`;
 
 export async function appendRelease(session: SshSession, stateDir: string, release: Release): Promise<void> {
-  await session.run(toSshCommand(APPEND_SCRIPT, [stateDir, JSON.stringify(release)]), 'appending to the release ledger', {
-    echo: 'stderr',
-    timeoutSeconds: 60,
-  });
+  await session.run(
+    toSshCommand(APPEND_SCRIPT, [stateDir, JSON.stringify(release)]),
+    'appending to the release ledger',
+    {
+      echo: 'stderr',
+      timeoutSeconds: 60,
+    },
+  );
 }
 
 /** The newest `count` entries, oldest first; lines that are not JSON are skipped. */
 export async function readReleases(session: SshSession, stateDir: string, count = 200): Promise<Release[]> {
-  const text = await session.run(toSshCommand(READ_SCRIPT, [stateDir, String(count)]), 'reading the release ledger', {
-    echo: 'stderr',
-    timeoutSeconds: 60,
-  });
+  const text = await session.run(
+    toSshCommand(READ_SCRIPT, [stateDir, String(count)]),
+    'reading the release ledger',
+    {
+      echo: 'stderr',
+      timeoutSeconds: 60,
+    },
+  );
   const releases: Release[] = [];
   for (const line of text.split('\n')) {
     try {

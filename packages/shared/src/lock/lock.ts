@@ -55,17 +55,20 @@ export async function takeDeployLock(
   let waitedFor: string | undefined;
   let locked: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (locked = resolve));
-  const held = session.start(toSshCommand(LOCK_SCRIPT, [stateDir, String(timeoutSeconds), JSON.stringify(holder)]), {
-    keepStdinOpen: true,
-    echo: 'none',
-    timeoutSeconds: 7 * 24 * 3600,
-    onStdoutLine: (line) => {
-      if (line.startsWith('BUSY ')) {
-        waitedFor = line.slice(5).trim();
-        onBusy(waitedFor);
-      } else if (line === 'LOCKED') locked();
+  const held = session.start(
+    toSshCommand(LOCK_SCRIPT, [stateDir, String(timeoutSeconds), JSON.stringify(holder)]),
+    {
+      keepStdinOpen: true,
+      echo: 'none',
+      timeoutSeconds: 7 * 24 * 3600,
+      onStdoutLine: (line) => {
+        if (line.startsWith('BUSY ')) {
+          waitedFor = line.slice(5).trim();
+          onBusy(waitedFor);
+        } else if (line === 'LOCKED') locked();
+      },
     },
-  });
+  );
   const outcome = await Promise.race([ready.then(() => undefined), held.done]);
   if (outcome !== undefined) {
     if (outcome.outcome.kind === 'cancelled') throw new CancelledError('signal');

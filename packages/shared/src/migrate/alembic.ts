@@ -61,12 +61,22 @@ export class MigrationError extends Error {
 const SQL_LIMIT = 256 * 1024;
 
 /** The text sent over SSH to run `alembic <args>`. */
-export function alembicCommandLine(place: MigrationPlace, settings: MigrationSettings, args: readonly string[]): string {
+export function alembicCommandLine(
+  place: MigrationPlace,
+  settings: MigrationSettings,
+  args: readonly string[],
+): string {
   const script = `${settings.alembicCommand} ${args.map(quote).join(' ')}`;
   if (settings.migrateService === undefined) return toSshCommand(`cd "$1" && ${script}`, [place.appDir]);
-  if (place.compose === undefined) throw new Error('migrate-service is set but no compose command was detected');
+  if (place.compose === undefined)
+    throw new Error('migrate-service is set but no compose command was detected');
   return commandLine(
-    composeCommand(place.compose, place, ['run', '--rm', '--no-deps', '-T', settings.migrateService, 'sh', '-c', script], place.env),
+    composeCommand(
+      place.compose,
+      place,
+      ['run', '--rm', '--no-deps', '-T', settings.migrateService, 'sh', '-c', script],
+      place.env,
+    ),
   );
 }
 
@@ -78,7 +88,13 @@ export function parseRevisions(output: string): string[] {
     .filter((revision): revision is string => revision !== undefined);
 }
 
-async function alembic(place: MigrationPlace, settings: MigrationSettings, args: string[], what: string, maxBytes?: number) {
+async function alembic(
+  place: MigrationPlace,
+  settings: MigrationSettings,
+  args: string[],
+  what: string,
+  maxBytes?: number,
+) {
   return place.session.run(alembicCommandLine(place, settings, args), what, { echo: 'stderr', maxBytes });
 }
 
@@ -92,7 +108,10 @@ export function backupNamed(output: string): string | undefined {
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '');
-  const path = [...lines].reverse().map((line) => /(\S*\/\S+)\s*$/.exec(line)?.[1]).find((match) => match !== undefined);
+  const path = [...lines]
+    .reverse()
+    .map((line) => /(\S*\/\S+)\s*$/.exec(line)?.[1])
+    .find((match) => match !== undefined);
   return path ?? lines[lines.length - 1];
 }
 
@@ -104,7 +123,10 @@ export async function runMigration(
 ): Promise<MigrationOutcome> {
   const heads = parseRevisions(await alembic(place, settings, ['heads'], 'alembic heads'));
   if (heads.length > 1) {
-    throw new MigrationError(`the migrations have ${heads.length} heads (${heads.join(', ')}): merge them (alembic merge) before deploying`, {});
+    throw new MigrationError(
+      `the migrations have ${heads.length} heads (${heads.join(', ')}): merge them (alembic merge) before deploying`,
+      {},
+    );
   }
   const revisionBefore = await currentRevision(place, settings);
   log(`database revision: ${revisionBefore || '(none: base)'}; head: ${heads[0] ?? '(no migrations)'}`);
@@ -114,18 +136,28 @@ export async function runMigration(
     request.direction === 'upgrade'
       ? `${revisionBefore === '' ? '' : `${revisionBefore}:`}${request.target}`
       : `${revisionBefore}:${request.target}`;
-  const upToDate = request.direction === 'upgrade' && request.target === 'head' && heads.length === 1 && revisionBefore === heads[0];
+  const upToDate =
+    request.direction === 'upgrade' &&
+    request.target === 'head' &&
+    heads.length === 1 &&
+    revisionBefore === heads[0];
   let sql = '';
   let sqlTruncated = false;
   if (!upToDate) {
-    const preview = await place.session.exec(alembicCommandLine(place, settings, [request.direction, range, '--sql']), {
-      echo: 'stderr',
-      maxBytes: SQL_LIMIT,
-    });
+    const preview = await place.session.exec(
+      alembicCommandLine(place, settings, [request.direction, range, '--sql']),
+      {
+        echo: 'stderr',
+        maxBytes: SQL_LIMIT,
+      },
+    );
     if (preview.outcome.kind !== 'exited' || preview.outcome.code !== 0) {
-      throw new MigrationError(`the SQL preview (alembic ${request.direction} ${range} --sql) ${describeOutcome(preview.outcome)}; nothing was applied`, {
-        revisionBefore,
-      });
+      throw new MigrationError(
+        `the SQL preview (alembic ${request.direction} ${range} --sql) ${describeOutcome(preview.outcome)}; nothing was applied`,
+        {
+          revisionBefore,
+        },
+      );
     }
     sql = preview.stdout;
     sqlTruncated = preview.stdoutTruncated;
@@ -133,7 +165,9 @@ export async function runMigration(
   const destructive = destructiveStatements(sql);
   const base = { revisionBefore, sql, sqlTruncated, destructive };
   if (destructive.length > 0) {
-    log(`destructive statements: ${destructive.map((found) => `${found.kind}: ${found.statement}`).join('; ')}`);
+    log(
+      `destructive statements: ${destructive.map((found) => `${found.kind}: ${found.statement}`).join('; ')}`,
+    );
     if (!request.preview && !settings.allowDestructive) {
       throw new MigrationError(
         `the migration is destructive (${destructive.map((found) => found.kind).join(', ')}) and allow-destructive is false; nothing was applied, no backup was taken`,
@@ -148,27 +182,44 @@ export async function runMigration(
   let backup: string | undefined;
   if (settings.backup) {
     try {
-      const output = await place.session.run(toSshCommand(`cd "$1" && ${settings.backupCommand}`, [place.appDir]), 'the backup command', {
-        echo: 'all',
-      });
+      const output = await place.session.run(
+        toSshCommand(`cd "$1" && ${settings.backupCommand}`, [place.appDir]),
+        'the backup command',
+        {
+          echo: 'all',
+        },
+      );
       backup = backupNamed(output);
       log(`backup taken: ${backup ?? '(the backup command named no file)'}`);
     } catch (error) {
       if (!(error instanceof RemoteCommandError)) throw error;
-      throw new MigrationError(`${error.message}\nthe backup failed, so nothing was migrated`, { ...base, revisionAfter: revisionBefore, applied: false });
+      throw new MigrationError(`${error.message}\nthe backup failed, so nothing was migrated`, {
+        ...base,
+        revisionAfter: revisionBefore,
+        applied: false,
+      });
     }
   }
 
-  const applied = await place.session.exec(alembicCommandLine(place, settings, [request.direction, request.target]), { echo: 'all' });
-  const revisionAfter = await currentRevision(place, settings).catch(() => '(unknown: alembic current failed)');
+  const applied = await place.session.exec(
+    alembicCommandLine(place, settings, [request.direction, request.target]),
+    { echo: 'all' },
+  );
+  const revisionAfter = await currentRevision(place, settings).catch(
+    () => '(unknown: alembic current failed)',
+  );
   if (applied.outcome.kind !== 'exited' || applied.outcome.code !== 0) {
-    const running = [...applied.stderrTail].reverse().find((line) => /Running (upgrade|downgrade)/.test(line));
+    const running = [...applied.stderrTail]
+      .reverse()
+      .find((line) => /Running (upgrade|downgrade)/.test(line));
     throw new MigrationError(
       `alembic ${request.direction} ${request.target} ${describeOutcome(applied.outcome)}` +
         (running ? ` during "${running.replace(/^.*Running/, 'Running').trim()}"` : '') +
         `; the database is now at ${revisionAfter || '(base)'}` +
         (backup ? `; the backup taken before it is ${backup}` : '; no backup was taken') +
-        (applied.stderrTail.length > 0 ? `\n  stderr: ${applied.stderrTail.slice(-5).join('\n  stderr: ')}` : ''),
+        (applied.stderrTail.length > 0
+          ? `\n  stderr: ${applied.stderrTail.slice(-5).join('\n  stderr: ')}`
+          : ''),
       { ...base, revisionAfter, backup, applied: false },
     );
   }

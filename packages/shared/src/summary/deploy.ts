@@ -24,7 +24,11 @@ export function deploySummary(outcome: DeployOutcome, environment: string, host:
       [
         ['before', outcome.previousRef, outcome.previousImageTag],
         [outcome.dryRun ? 'planned' : 'attempted', outcome.attemptedRef, outcome.imageTag],
-        ['running now', outcome.dryRun ? outcome.previousRef : outcome.deployedRef, outcome.deployedRef === outcome.previousRef ? outcome.previousImageTag : outcome.imageTag],
+        [
+          'running now',
+          outcome.dryRun ? outcome.previousRef : outcome.deployedRef,
+          outcome.deployedRef === outcome.previousRef ? outcome.previousImageTag : outcome.imageTag,
+        ],
       ],
     ),
   );
@@ -33,7 +37,11 @@ export function deploySummary(outcome: DeployOutcome, environment: string, host:
     parts.push(
       `### Services\n\n${table(
         ['service', 'waited', 'state'],
-        outcome.services.map((wait) => [wait.service, `${(wait.waitedMs / 1000).toFixed(1)}s`, `${wait.ok ? '✅' : '❌'} ${wait.state}`]),
+        outcome.services.map((wait) => [
+          wait.service,
+          `${(wait.waitedMs / 1000).toFixed(1)}s`,
+          `${wait.ok ? '✅' : '❌'} ${wait.state}`,
+        ]),
       )}`,
     );
   }
@@ -41,7 +49,11 @@ export function deploySummary(outcome: DeployOutcome, environment: string, host:
     parts.push(
       `### Restored (previous release)\n\n${table(
         ['service', 'waited', 'state'],
-        outcome.restored.map((wait) => [wait.service, `${(wait.waitedMs / 1000).toFixed(1)}s`, `${wait.ok ? '✅' : '❌'} ${wait.state}`]),
+        outcome.restored.map((wait) => [
+          wait.service,
+          `${(wait.waitedMs / 1000).toFixed(1)}s`,
+          `${wait.ok ? '✅' : '❌'} ${wait.state}`,
+        ]),
       )}`,
     );
   }
@@ -52,9 +64,14 @@ export function deploySummary(outcome: DeployOutcome, environment: string, host:
       `- revision: ${escapeHtml(migration.revisionBefore || '(base)')} → ${escapeHtml(migration.revisionAfter || '(base)')}${migration.applied ? '' : ' (not applied)'}`,
       `- backup: ${escapeHtml(migration.backup ?? 'none taken')}`,
     ];
-    if (migration.destructive?.length) lines.push(`- destructive: ${migration.destructive.map((found) => escapeHtml(found.statement)).join('; ')}`);
+    if (migration.destructive?.length)
+      lines.push(
+        `- destructive: ${migration.destructive.map((found) => escapeHtml(found.statement)).join('; ')}`,
+      );
     if (migration.sql) {
-      lines.push(`\n<details><summary>SQL${migration.sqlTruncated ? ' (cut)' : ''}</summary>\n\n\`\`\`sql\n${migration.sql.replaceAll('```', "'''")}\n\`\`\`\n</details>`);
+      lines.push(
+        `\n<details><summary>SQL${migration.sqlTruncated ? ' (cut)' : ''}</summary>\n\n\`\`\`sql\n${migration.sql.replaceAll('```', "'''")}\n\`\`\`\n</details>`,
+      );
     }
     parts.push(lines.join('\n'));
     if (outcome.rolledBack && migration.applied) {
@@ -66,7 +83,10 @@ export function deploySummary(outcome: DeployOutcome, environment: string, host:
   if (outcome.dryRun) {
     parts.push(
       `### Plan\n\n${outcome.plan
-        .map((step, index) => `${index + 1}. ${escapeHtml(step.title)}${step.command ? `\n   \`${escapeHtml(renderScript(step.command))}\`` : ''}`)
+        .map(
+          (step, index) =>
+            `${index + 1}. ${escapeHtml(step.title)}${step.command ? `\n   \`${escapeHtml(renderScript(step.command))}\`` : ''}`,
+        )
         .join('\n')}`,
     );
   }
