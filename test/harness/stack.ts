@@ -11,7 +11,15 @@ import { ROOT } from './runner';
 import { TEST_USER, scratchDir } from './sshd';
 
 export const BASE_IMAGE = 'thinktank-fixture-base:latest';
-export const RELEASES = ['v1', 'v2', 'bad-health', 'never-healthy'] as const;
+export const RELEASES = [
+  'v1',
+  'v2',
+  'bad-health',
+  'never-healthy',
+  'destructive',
+  'failing',
+  'two-heads',
+] as const;
 export type ReleaseName = (typeof RELEASES)[number];
 
 /** Builds the base image (docker build's cache makes a rebuild instant). */
@@ -52,6 +60,27 @@ def downgrade():
     op.drop_column("items", "note")
 `;
 
+/** A migration file: its revision, parent, and the bodies of upgrade() and downgrade(). */
+function migration(revision: string, parent: string, upgrade: string, downgrade = 'pass'): string {
+  return [
+    `"""${revision}"""`,
+    'from alembic import op',
+    'import sqlalchemy as sa',
+    '',
+    `revision = "${revision}"`,
+    `down_revision = "${parent}"`,
+    '',
+    '',
+    'def upgrade():',
+    `    ${upgrade}`,
+    '',
+    '',
+    'def downgrade():',
+    `    ${downgrade}`,
+    '',
+  ].join('\n');
+}
+
 export interface AppRepo {
   readonly dir: string;
   readonly origin: string;
@@ -59,6 +88,8 @@ export interface AppRepo {
   readonly shas: Readonly<Record<ReleaseName, string>>;
   /** git in the server checkout (as root, who does not own it). */
   git(...args: string[]): string;
+  /** Checks a release out in the server checkout, as the test user. */
+  checkout(release: ReleaseName): void;
 }
 
 export function createAppRepo(name: string): AppRepo {
@@ -95,6 +126,41 @@ export function createAppRepo(name: string): AppRepo {
   unlinkSync(join(work, 'docker/gateway/www/ready'));
   health({ status: 'healthy', version: 'never-healthy' });
   const neverHealthy = commit('never-healthy');
+  // Releases for the migration checks, each on v2.
+  const versions = join(work, 'backend/alembic/versions');
+  const branch = (name: string, files: Record<string, string>) => {
+    git(work, 'checkout', '-q', '-b', `${name}-branch`, 'v2');
+    for (const [file, text] of Object.entries(files)) writeFileSync(join(versions, file), text);
+    return commit(name);
+  };
+  const destructive = branch('destructive', {
+    '0003_drop_note.py': migration(
+      '0003',
+      '0002',
+      'op.drop_column("items", "note")',
+      'op.add_column("items", sa.Column("note", sa.Text))',
+    ),
+  });
+  const failing = branch('failing', {
+    '0003_things.py': migration(
+      '0003',
+      '0002',
+      'op.create_table("things", sa.Column("id", sa.Integer, primary_key=True))',
+    ),
+    '0004_broken.py': migration('0004', '0003', 'op.execute("UPDATE items SET no_such_column = 1")'),
+  });
+  const twoHeads = branch('two-heads', {
+    '0003_a.py': migration(
+      '0003a',
+      '0002',
+      'op.create_table("a", sa.Column("id", sa.Integer, primary_key=True))',
+    ),
+    '0003_b.py': migration(
+      '0003b',
+      '0002',
+      'op.create_table("b", sa.Column("id", sa.Integer, primary_key=True))',
+    ),
+  });
   git(work, 'checkout', '-q', 'main');
   const origin = join(dir, 'origin.git');
   git(dir, 'clone', '-q', '--bare', work, origin);
@@ -106,8 +172,30 @@ export function createAppRepo(name: string): AppRepo {
     dir,
     origin,
     appDir,
-    shas: { v1, v2, 'bad-health': badHealth, 'never-healthy': neverHealthy },
+    shas: {
+      v1,
+      v2,
+      'bad-health': badHealth,
+      'never-healthy': neverHealthy,
+      destructive,
+      failing,
+      'two-heads': twoHeads,
+    },
     git: (...args) => git(appDir, ...args),
+    checkout: (release) => {
+      execFileSync('runuser', [
+        '-u',
+        TEST_USER,
+        '--',
+        'git',
+        '-C',
+        appDir,
+        'checkout',
+        '-q',
+        '--detach',
+        release,
+      ]);
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { imageMode, planRelease, runningImageTag } from '../../packages/shared/src/deploy/deploy';
 import { refCandidates } from '../../packages/shared/src/git/git';
 import { DEPLOY_DEFAULTS } from '../../packages/shared/src/inputs/deploy';
+import { MIGRATE_DEFAULTS, migrationTarget } from '../../packages/shared/src/inputs/migrate';
 import { commandPrefix, InputProblem } from '../../packages/shared/src/inputs/validators';
 import { backupNamed, parseRevisions } from '../../packages/shared/src/migrate/alembic';
 import { destructiveStatements } from '../../packages/shared/src/migrate/sql';
@@ -166,5 +167,37 @@ describe('destructive SQL', () => {
     '-- DROP TABLE items;\nSELECT 1;',
   ])('does not flag %j', (sql) => {
     expect(destructiveStatements(sql)).toEqual([]);
+  });
+});
+
+describe('migration targets', () => {
+  it.each([
+    ['upgrade', '', 'head'],
+    ['downgrade', '', '-1'],
+    ['upgrade', '+2', '+2'],
+    ['downgrade', 'base', 'base'],
+    ['upgrade', 'ae1027a6acf', 'ae1027a6acf'],
+  ] as const)('%s %j means %s', (direction, value, expected) => {
+    expect(migrationTarget(direction, value)).toBe(expected);
+  });
+  it.each([
+    ['upgrade', '-1'],
+    ['downgrade', 'head'],
+    ['downgrade', '+1'],
+    ['upgrade', 'head; rm -rf /'],
+    ['upgrade', '--sql'],
+    ['upgrade', '-0'],
+    ['upgrade', 'a'.repeat(65)],
+  ] as const)('refuses %s %j', (direction, value) => {
+    expect(() => migrationTarget(direction, value)).toThrow(InputProblem);
+  });
+
+  it('defaults in code match action-migrate/action.yml', () => {
+    const yml = readFileSync(join(ROOT, 'action-migrate', 'action.yml'), 'utf8');
+    for (const [name, value] of Object.entries(MIGRATE_DEFAULTS)) {
+      const block = new RegExp(`\\n  ${name}:\\n(?:    .*\\n)*?    default: '([^']*)'`).exec(yml);
+      if (name === 'github-token') expect(block?.[1]).toBe('${{ github.token }}');
+      else expect([name, block?.[1]]).toEqual([name, value]);
+    }
   });
 });

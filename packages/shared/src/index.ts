@@ -26,3 +26,5 @@ export * from './ledger/ledger';
 export * from './git/git';
 export * from './github/deployments';
 export { deploySummary, rollbackCommand } from './summary/deploy';
+export * from './inputs/migrate';
+export { migrationSummary } from './summary/migrate';

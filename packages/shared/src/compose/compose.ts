@@ -2,6 +2,7 @@
  * Docker Compose on the server: which command works there (v2 plugin or the v1/v2 standalone
  * binary), and the state of each service's containers, read in a way both versions answer.
  */
+import { parse as parseYaml } from 'yaml';
 import { commandLine, type RemoteCommand } from '../shell';
 import type { SshSession } from '../ssh/session';
 import type { ConnectionSettings } from '../inputs/connection';
@@ -95,6 +96,19 @@ export function parseInspect(text: string): ContainerState[] {
   return containers;
 }
 
+/**
+ * The services that make up the running stack: all in the configuration but those behind a profile
+ * (one-shot tools such as a migrator). v1's `config --services` lists those too, hence the parse.
+ */
+export function stackServices(configYaml: string): string[] {
+  const config = parseYaml(configYaml) as {
+    services?: Record<string, { profiles?: string[] } | null>;
+  } | null;
+  return Object.entries(config?.services ?? {})
+    .filter(([, service]) => (service?.profiles ?? []).length === 0)
+    .map(([name]) => name);
+}
+
 export interface ServicesState {
   /** Every service the compose file defines. */
   readonly services: readonly string[];
@@ -138,9 +152,9 @@ export async function readServicesState(
   settings: Pick<ConnectionSettings, 'appDir' | 'composeFile'>,
   env?: Readonly<Record<string, string>>,
 ): Promise<ServicesState> {
-  const servicesText = await session.run(
-    commandLine(composeCommand(compose, settings, ['config', '--services'], env)),
-    'listing the compose services',
+  const configText = await session.run(
+    commandLine(composeCommand(compose, settings, ['config'], env)),
+    'reading the compose configuration',
     { echo: 'stderr', timeoutSeconds: 120 },
   );
   const ids = parseIds(
@@ -154,13 +168,7 @@ export async function readServicesState(
     ),
   );
   const containers = await inspectContainers(session, ids);
-  return {
-    services: servicesText
-      .split('\n')
-      .map((name) => name.trim())
-      .filter((name) => name !== ''),
-    containers,
-  };
+  return { services: stackServices(configText), containers };
 }
 
 export interface ServiceVerdict {

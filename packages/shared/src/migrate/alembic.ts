@@ -168,9 +168,10 @@ export async function runMigration(
     log(
       `destructive statements: ${destructive.map((found) => `${found.kind}: ${found.statement}`).join('; ')}`,
     );
-    if (!request.preview && !settings.allowDestructive) {
+    if (!settings.allowDestructive) {
       throw new MigrationError(
-        `the migration is destructive (${destructive.map((found) => found.kind).join(', ')}) and allow-destructive is false; nothing was applied, no backup was taken`,
+        `the migration is destructive (${destructive.map((found) => found.kind).join(', ')}) and allow-destructive is false; ` +
+          `${request.preview ? 'it would be refused' : 'nothing was applied, no backup was taken'}`,
         { ...base, revisionAfter: revisionBefore, applied: false },
       );
     }
@@ -201,20 +202,25 @@ export async function runMigration(
     }
   }
 
+  // Alembic logs each step before running it; the last one seen is the one that failed.
+  let running: string | undefined;
   const applied = await place.session.exec(
     alembicCommandLine(place, settings, [request.direction, request.target]),
-    { echo: 'all' },
+    {
+      echo: 'all',
+      onStderrLine: (line) => {
+        const step = /Running (upgrade|downgrade) .*$/.exec(line);
+        if (step) running = step[0].trim();
+      },
+    },
   );
   const revisionAfter = await currentRevision(place, settings).catch(
     () => '(unknown: alembic current failed)',
   );
   if (applied.outcome.kind !== 'exited' || applied.outcome.code !== 0) {
-    const running = [...applied.stderrTail]
-      .reverse()
-      .find((line) => /Running (upgrade|downgrade)/.test(line));
     throw new MigrationError(
       `alembic ${request.direction} ${request.target} ${describeOutcome(applied.outcome)}` +
-        (running ? ` during "${running.replace(/^.*Running/, 'Running').trim()}"` : '') +
+        (running ? ` during "${running}"` : '') +
         `; the database is now at ${revisionAfter || '(base)'}` +
         (backup ? `; the backup taken before it is ${backup}` : '; no backup was taken') +
         (applied.stderrTail.length > 0

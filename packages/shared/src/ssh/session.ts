@@ -42,6 +42,8 @@ export interface ExecOptions {
   readonly keepStdinOpen?: boolean;
   /** Called with each stdout line as it arrives. */
   readonly onStdoutLine?: (line: string) => void;
+  /** Called with each stderr line as it arrives. */
+  readonly onStderrLine?: (line: string) => void;
 }
 
 /** A command started on the server: its result to come, and its stdin to close. */
@@ -292,6 +294,7 @@ export class SshSession {
           if (echo === 'all') fence.line(`${prefix}${line}`);
         });
         const errLines = new LineSplitter((line) => {
+          options.onStderrLine?.(line);
           stderrTail.push(line);
           if (echo !== 'none') fence.line(`${prefix}${line}`);
         });

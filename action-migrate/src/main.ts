@@ -1,0 +1,100 @@
+import * as core from '@actions/core';
+import {
+  appendRelease,
+  commandLine,
+  detectCompose,
+  errorMessage,
+  headCommit,
+  holderFromEnvironment,
+  migrationSummary,
+  MigrationError,
+  readMigrateInputs,
+  readReleases,
+  runMigration,
+  runningImageTag,
+  Sessions,
+  stage,
+  takeDeployLock,
+  type MigrationOutcome,
+  type RunContext,
+} from '@thinktank/shared';
+
+export async function main({ signal }: RunContext): Promise<void> {
+  const settings = readMigrateInputs();
+  const { connection, request } = settings;
+  const holder = holderFromEnvironment(connection.environment, 'migrate');
+  const sessions = new Sessions(connection, { signal });
+  try {
+    const [session] = await stage('Connect', () => sessions.connectAll());
+    const lock = connection.dryRun
+      ? undefined
+      : await stage('Take the deploy lock', () =>
+          takeDeployLock(session, connection.stateDir, settings.lockTimeoutSeconds, holder, (busy) =>
+            core.info(`the deploy lock is held by ${busy}; waiting up to ${settings.lockTimeoutSeconds}s`),
+          ),
+        );
+    try {
+      const ref = (
+        await session.run(commandLine(headCommit(connection.appDir)), 'reading the checked-out commit', {
+          echo: 'stderr',
+        })
+      ).trim();
+      // The migration runs with the image of the release running now.
+      const imageTag = runningImageTag(await readReleases(session, connection.stateDir), ref);
+      const compose =
+        settings.migration.migrateService === undefined
+          ? undefined
+          : await detectCompose(session, connection.composeCommand);
+      let outcome: Partial<MigrationOutcome> = {};
+      let failure: string | undefined;
+      try {
+        outcome = await stage(
+          `alembic ${request.direction} ${request.target}${request.preview ? ' (preview)' : ''}`,
+          () =>
+            runMigration(
+              {
+                session,
+                appDir: connection.appDir,
+                composeFile: connection.composeFile,
+                compose,
+                env: { IMAGE_TAG: imageTag },
+              },
+              settings.migration,
+              request,
+              (message) => core.info(message),
+            ),
+        );
+      } catch (error) {
+        if (!(error instanceof MigrationError)) throw error;
+        outcome = error.partial;
+        failure = error.message;
+      }
+      core.setOutput('revision-before', outcome.revisionBefore ?? '');
+      core.setOutput('revision-after', outcome.revisionAfter ?? '');
+      core.setOutput('destructive', String((outcome.destructive ?? []).length > 0));
+      core.setOutput('sql', outcome.sql ?? '');
+      core.setOutput('backup', outcome.backup ?? '');
+      await core.summary.addRaw(migrationSummary(connection.environment, request, outcome, failure)).write();
+      if (!request.preview && (outcome.applied || failure !== undefined)) {
+        await appendRelease(session, connection.stateDir, {
+          time: new Date().toISOString(),
+          environment: connection.environment,
+          ref,
+          image_tag: imageTag,
+          previous_ref: ref,
+          migration: `${outcome.revisionBefore || 'base'} -> ${outcome.revisionAfter || 'base'}`,
+          actor: holder.actor,
+          run_url: holder.run_url,
+          result: failure === undefined ? 'success' : 'failed',
+          action: 'migrate',
+          ...(outcome.backup ? { backup: outcome.backup } : {}),
+        }).catch((error: unknown) => core.warning(`could not append to the ledger: ${errorMessage(error)}`));
+      }
+      if (failure !== undefined) throw new Error(failure);
+    } finally {
+      await lock?.release();
+    }
+  } finally {
+    sessions.closeAll();
+  }
+}
