@@ -75954,7 +75954,7 @@ class alembic_MigrationError extends Error {
 }
 const SQL_LIMIT = 256 * 1024;
 /** The text sent over SSH to run `alembic <args>`. */
-function alembicCommandLine(place, settings, args) {
+function alembic_alembicCommandLine(place, settings, args) {
     const script = `${settings.alembicCommand} ${args.map(quote).join(' ')}`;
     if (settings.migrateService === undefined)
         return shell_toSshCommand(`cd "$1" && ${script}`, [place.appDir]);
@@ -75963,20 +75963,20 @@ function alembicCommandLine(place, settings, args) {
     return shell_commandLine(compose_composeCommand(place.compose, place, ['run', '--rm', '--no-deps', '-T', settings.migrateService, 'sh', '-c', script], place.env));
 }
 /** Revision ids from `alembic current` / `alembic heads` output ("ae1027a6acf (head)"). */
-function parseRevisions(output) {
+function alembic_parseRevisions(output) {
     return output
         .split('\n')
         .map((line) => /^([0-9A-Za-z_]+)(?:\s+\(.*\))?\s*$/.exec(line.trim())?.[1])
         .filter((revision) => revision !== undefined);
 }
 async function alembic(place, settings, args, what, maxBytes) {
-    return place.session.run(alembicCommandLine(place, settings, args), what, { echo: 'stderr', maxBytes });
+    return place.session.run(alembic_alembicCommandLine(place, settings, args), what, { echo: 'stderr', maxBytes });
 }
-async function currentRevision(place, settings) {
-    return parseRevisions(await alembic(place, settings, ['current'], 'alembic current')).join(',');
+async function alembic_currentRevision(place, settings) {
+    return alembic_parseRevisions(await alembic(place, settings, ['current'], 'alembic current')).join(',');
 }
 /** The path a backup command names: its last output line that looks like a file, else its last line. */
-function backupNamed(output) {
+function alembic_backupNamed(output) {
     const lines = output
         .split('\n')
         .map((line) => line.trim())
@@ -75988,11 +75988,11 @@ function backupNamed(output) {
     return path ?? lines[lines.length - 1];
 }
 async function alembic_runMigration(place, settings, request, log) {
-    const heads = parseRevisions(await alembic(place, settings, ['heads'], 'alembic heads'));
+    const heads = alembic_parseRevisions(await alembic(place, settings, ['heads'], 'alembic heads'));
     if (heads.length > 1) {
         throw new alembic_MigrationError(`the migrations have ${heads.length} heads (${heads.join(', ')}): merge them (alembic merge) before deploying`, {});
     }
-    const revisionBefore = await currentRevision(place, settings);
+    const revisionBefore = await alembic_currentRevision(place, settings);
     log(`database revision: ${revisionBefore || '(none: base)'}; head: ${heads[0] ?? '(no migrations)'}`);
     // Offline mode starts at base unless told where to start: give it exactly the range to apply.
     const range = request.direction === 'upgrade'
@@ -76005,7 +76005,7 @@ async function alembic_runMigration(place, settings, request, log) {
     let sql = '';
     let sqlTruncated = false;
     if (!upToDate) {
-        const preview = await place.session.exec(alembicCommandLine(place, settings, [request.direction, range, '--sql']), {
+        const preview = await place.session.exec(alembic_alembicCommandLine(place, settings, [request.direction, range, '--sql']), {
             echo: 'stderr',
             maxBytes: SQL_LIMIT,
         });
@@ -76035,7 +76035,7 @@ async function alembic_runMigration(place, settings, request, log) {
             const output = await place.session.run(shell_toSshCommand(`cd "$1" && ${settings.backupCommand}`, [place.appDir]), 'the backup command', {
                 echo: 'all',
             });
-            backup = backupNamed(output);
+            backup = alembic_backupNamed(output);
             log(`backup taken: ${backup ?? '(the backup command named no file)'}`);
         }
         catch (error) {
@@ -76050,7 +76050,7 @@ async function alembic_runMigration(place, settings, request, log) {
     }
     // Alembic logs each step before running it; the last one seen is the one that failed.
     let running;
-    const applied = await place.session.exec(alembicCommandLine(place, settings, [request.direction, request.target]), {
+    const applied = await place.session.exec(alembic_alembicCommandLine(place, settings, [request.direction, request.target]), {
         echo: 'all',
         onStderrLine: (line) => {
             const step = /Running (upgrade|downgrade) .*$/.exec(line);
@@ -76058,7 +76058,7 @@ async function alembic_runMigration(place, settings, request, log) {
                 running = step[0].trim();
         },
     });
-    const revisionAfter = await currentRevision(place, settings).catch(() => '(unknown: alembic current failed)');
+    const revisionAfter = await alembic_currentRevision(place, settings).catch(() => '(unknown: alembic current failed)');
     if (applied.outcome.kind !== 'exited' || applied.outcome.code !== 0) {
         throw new alembic_MigrationError(`alembic ${request.direction} ${request.target} ${describeOutcome(applied.outcome)}` +
             (running ? ` during "${running}"` : '') +
@@ -76084,7 +76084,7 @@ const HEADLINE = {
 function deploy_rollbackCommand(environment, ref, full = false) {
     return `gh workflow run rollback.yml -f environment=${environment} -f to=${ref}${full ? ` -f mode=full -f confirm=${environment}` : ''}`;
 }
-function deploySummary(outcome, environment, host) {
+function deploy_deploySummary(outcome, environment, host) {
     const parts = [];
     const title = outcome.dryRun ? '🔎 dry run: nothing changed' : HEADLINE[outcome.result];
     parts.push(`## Deploy to ${escapeHtml(environment)} (${escapeHtml(host)}): ${title}`);
@@ -76160,7 +76160,7 @@ function deploySummary(outcome, environment, host) {
 
 const IMAGE_TAG = 'IMAGE_TAG';
 /** Runs `work` inside a log group named for the stage, and says how long it took. */
-async function stage(name, work) {
+async function deploy_stage(name, work) {
     const started = Date.now();
     lib_core.startGroup(name);
     try {
@@ -76192,7 +76192,7 @@ async function waitForHealthUrl(session, url, timeoutSeconds, signal) {
         await deploy_sleep(1000, signal);
     }
 }
-async function resolveRef(session, appDir, ref, remote) {
+async function deploy_resolveRef(session, appDir, ref, remote) {
     for (const candidate of refCandidates(ref, remote)) {
         const result = await session.exec(commandLine(resolveCommand(appDir, candidate)), {
             echo: 'none',
@@ -76206,13 +76206,13 @@ async function resolveRef(session, appDir, ref, remote) {
 }
 const shortSha = (sha) => sha.slice(0, 12);
 const deploy_seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
-const defaultImageTag = (sha) => `git-${shortSha(sha)}`;
+const deploy_defaultImageTag = (sha) => `git-${shortSha(sha)}`;
 /** The image tag recorded for the release now running, else the tag a build of it would get. */
-function runningImageTag(releases, ref) {
+function deploy_runningImageTag(releases, ref) {
     const entry = [...releases]
         .reverse()
         .find((release) => release.ref === ref && (release.result === 'success' || release.result === 'unchanged'));
-    return entry?.image_tag || defaultImageTag(ref);
+    return entry?.image_tag || deploy_defaultImageTag(ref);
 }
 function imageMode(build, imageTagGiven) {
     if (build === 'auto')
@@ -76244,7 +76244,7 @@ function planRelease(connection, compose, rollout, sha, mode, env, migration) {
     }
     return steps;
 }
-async function runDeploy(settings, context) {
+async function deploy_runDeploy(settings, context) {
     const started = Date.now();
     const { session, signal } = context;
     const { connection } = settings;
@@ -76252,17 +76252,17 @@ async function runDeploy(settings, context) {
     // Reads whose answer is parsed, not shown (stderr still is).
     const read = (command, what) => session.run(commandLine(command), what, { echo: 'stderr' });
     const compose = await detectCompose(session, connection.composeCommand);
-    const state = await stage('Read the live state', async () => {
+    const state = await deploy_stage('Read the live state', async () => {
         const previousRef = (await read(headCommit(connection.appDir), 'reading the checked-out commit')).trim();
         await run(fetchRemote(connection.appDir, settings.remote), 'git fetch');
-        const targetRef = await resolveRef(session, connection.appDir, settings.ref, settings.remote);
+        const targetRef = await deploy_resolveRef(session, connection.appDir, settings.ref, settings.remote);
         const releases = await readReleases(session, connection.stateDir);
         core.info(`running: ${previousRef}; requested ${settings.ref} = ${targetRef}; compose: ${compose.command.join(' ')} (v${compose.major})`);
         return { previousRef, targetRef, releases };
     });
     const { previousRef, targetRef } = state;
-    const previousImageTag = runningImageTag(state.releases, previousRef);
-    const imageTag = settings.imageTag ?? defaultImageTag(targetRef);
+    const previousImageTag = deploy_runningImageTag(state.releases, previousRef);
+    const imageTag = settings.imageTag ?? deploy_defaultImageTag(targetRef);
     const env = { [IMAGE_TAG]: imageTag };
     const mode = imageMode(settings.build, settings.imageTag !== undefined);
     const migrationFiles = settings.migrate === 'false' || previousRef === targetRef
@@ -76302,7 +76302,7 @@ async function runDeploy(settings, context) {
         actor: context.actor,
         run_url: context.runUrl,
         result,
-        action: 'deploy',
+        action: context.action ?? 'deploy',
         ...(backup ? { backup } : {}),
     });
     if (connection.dryRun) {
@@ -76324,20 +76324,20 @@ async function runDeploy(settings, context) {
     let migration;
     let checkedOut = false;
     try {
-        await stage(`Check out ${shortSha(targetRef)}`, async () => {
+        await deploy_stage(`Check out ${shortSha(targetRef)}`, async () => {
             await run(checkoutCommand(connection.appDir, targetRef), 'git checkout');
             checkedOut = true;
         });
         if (mode !== 'none') {
-            await stage(mode === 'build' ? `Build images (${imageTag})` : `Pull images (${imageTag})`, () => run(mode === 'build'
+            await deploy_stage(mode === 'build' ? `Build images (${imageTag})` : `Pull images (${imageTag})`, () => run(mode === 'build'
                 ? buildCommand(compose, connection, env)
                 : pullCommand(compose, connection, env, settings.services), `compose ${mode}`));
         }
         if (migrate) {
-            migration = await stage('Migrate the database', () => runMigration({ session, appDir: connection.appDir, composeFile: connection.composeFile, compose, env }, settings.migration, { direction: 'upgrade', target: 'head', preview: false }, (message) => core.info(message)));
+            migration = await deploy_stage('Migrate the database', () => runMigration({ session, appDir: connection.appDir, composeFile: connection.composeFile, compose, env }, settings.migration, { direction: 'upgrade', target: 'head', preview: false }, (message) => core.info(message)));
         }
         for (const service of settings.services) {
-            await stage(`Restart ${service}`, async () => {
+            await deploy_stage(`Restart ${service}`, async () => {
                 restarted.push(service);
                 const upStarted = Date.now();
                 await run(upCommand(compose, connection, env, service), `restarting ${service}`);
@@ -76368,7 +76368,7 @@ async function runDeploy(settings, context) {
         }
         core.error(`deploy of ${shortSha(targetRef)} failed: ${failure}`);
         if (restarted.length > 0 && settings.autoRollback) {
-            const restored = await stage(`Roll back to ${shortSha(previousRef)}`, () => restorePrevious(session, compose, settings, previousRef, previousImageTag, mode, restarted, signal));
+            const restored = await deploy_stage(`Roll back to ${shortSha(previousRef)}`, () => restorePrevious(session, compose, settings, previousRef, previousImageTag, mode, restarted, signal));
             const ok = restored.failure === undefined;
             await record(ok ? 'rolled-back' : 'failed', migration, migration?.backup);
             return outcome(ok ? 'rolled-back' : 'failed', {
@@ -76779,7 +76779,363 @@ function migrationSummary(environment, request, outcome, failure) {
     return markdown_bounded(`${lines.join('\n')}\n`);
 }
 
+;// CONCATENATED MODULE: ./packages/shared/src/inputs/rollback.ts
+/** action-rollback's inputs (contract: "action-rollback"). */
+
+
+
+
+
+
+const ROLLBACK_DEFAULTS = {
+    ...CONNECTION_DEFAULTS,
+    mode: 'image',
+    to: 'previous',
+    backup: 'latest',
+    'restore-command': 'docker exec -i thinktank-backup /usr/local/bin/restore.sh',
+    'backup-command': MIGRATION_DEFAULTS['backup-command'],
+    confirm: '',
+    services: DEPLOY_DEFAULTS.services,
+    'health-url': DEPLOY_DEFAULTS['health-url'],
+    'wait-timeout': DEPLOY_DEFAULTS['wait-timeout'],
+    'lock-timeout': DEPLOY_DEFAULTS['lock-timeout'],
+    build: DEPLOY_DEFAULTS.build,
+    'auto-rollback': DEPLOY_DEFAULTS['auto-rollback'],
+    'migrate-service': MIGRATION_DEFAULTS['migrate-service'],
+    'alembic-command': MIGRATION_DEFAULTS['alembic-command'],
+};
+function rollbackTarget(value) {
+    if (value === 'previous')
+        return { kind: 'previous' };
+    // A SHA is also a valid tag; both are looked up, the SHA first.
+    return { kind: 'sha-or-tag', value: imageTag(value) };
+}
+function backupChoice(value) {
+    if (value === 'latest')
+        return { kind: 'latest' };
+    if (value.startsWith('s3:')) {
+        const key = value.slice(3);
+        if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,1023}$/.test(key) || key.includes('..')) {
+            throw new InputProblem(`${shown(value)} is not an S3 key`, 's3:backups/daily/thinktank_daily_20260225_020000.sql.gz');
+        }
+        return { kind: 's3', key };
+    }
+    try {
+        return { kind: 'file', path: absolutePath(value) };
+    }
+    catch {
+        throw new InputProblem(`${shown(value)} is not latest, an absolute backup file path, or s3:<key>`, 'latest');
+    }
+}
+const rollbackSchema = object({
+    ...connectionShape,
+    ...rolloutShape,
+    'backup-command': migrationShape['backup-command'],
+    'migrate-service': migrationShape['migrate-service'],
+    'alembic-command': migrationShape['alembic-command'],
+    mode: field(oneOf(['image', 'full'])),
+    to: field(rollbackTarget),
+    backup: field(backupChoice),
+    'restore-command': field(commandPrefix),
+    confirm: schemas_string(),
+})
+    .transform((raw, context) => {
+    const connection = toConnectionSettings(raw, context);
+    if (connection.targets.length > 1) {
+        context.addIssue({
+            code: 'custom',
+            path: ['host'],
+            message: 'give one host: a fleet rollback is planned, not supported yet',
+        });
+    }
+    if (raw.mode === 'full' && raw.confirm !== connection.environment) {
+        context.addIssue({
+            code: 'custom',
+            path: ['confirm'],
+            message: `a full rollback restores the database: set confirm to the environment name (${connection.environment}) to go on; nothing was done`,
+        });
+    }
+    return {
+        deploy: {
+            connection,
+            ref: '',
+            remote: 'origin',
+            imageTag: undefined,
+            build: raw.build,
+            services: raw.services,
+            waitTimeoutSeconds: raw['wait-timeout'],
+            migrate: 'false',
+            migrationsPath: DEPLOY_DEFAULTS['migrations-path'],
+            healthUrl: raw['health-url'],
+            autoRollback: raw['auto-rollback'],
+            lockTimeoutSeconds: raw['lock-timeout'],
+            migration: toMigrationSettings({
+                'allow-destructive': false,
+                backup: true,
+                'migrate-service': raw['migrate-service'],
+                'alembic-command': raw['alembic-command'],
+                'backup-command': raw['backup-command'],
+            }),
+        },
+        mode: raw.mode,
+        to: raw.to,
+        backup: raw.backup,
+        restoreCommand: raw['restore-command'],
+    };
+});
+function readRollbackInputs() {
+    return Object.freeze(readInputs(rollbackSchema, ROLLBACK_DEFAULTS, CONNECTION_SECRETS));
+}
+
+;// CONCATENATED MODULE: ./packages/shared/src/rollback/rollback.ts
+/**
+ * Runbook §5: an image rollback (the target commit and its images, restarted one service at a time
+ * with health waits, exactly as a deploy) or a full rollback (an emergency backup of the database
+ * first, the application services stopped, the database restored, then the same rolling restart).
+ */
+
+
+
+
+
+
+
+
+
+const GOOD = (/* unused pure expression or super */ null && (['success', 'unchanged']));
+function recent(releases) {
+    const lines = [...releases]
+        .reverse()
+        .slice(0, 10)
+        .map((r) => `  ${r.time} ${r.ref.slice(0, 12)} ${r.image_tag} ${r.result}${r.action ? ` (${r.action})` : ''} by ${r.actor}`);
+    return lines.length === 0
+        ? ' (the ledger is empty: no release was recorded on this server yet)'
+        : `; recent releases:\n${lines.join('\n')}`;
+}
+/** Resolves `to` against the ledger (and git, for a SHA the ledger does not name). */
+async function resolveTarget(session, appDir, releases, head, to) {
+    const newestFirst = [...releases].reverse();
+    if (to.kind === 'previous') {
+        const entry = newestFirst.find((r) => GOOD.includes(r.result) && r.ref !== head);
+        if (entry)
+            return { sha: entry.ref, imageTag: entry.image_tag || undefined };
+        const current = newestFirst.find((r) => r.ref === head && r.previous_ref !== '' && r.previous_ref !== head);
+        if (current)
+            return { sha: current.previous_ref, imageTag: undefined };
+        throw new Error(`no previous release to roll back to${recent(releases)}`);
+    }
+    const value = to.value;
+    if (/^[0-9a-f]{7,40}$/.test(value)) {
+        const entry = newestFirst.find((r) => r.ref.startsWith(value) && GOOD.includes(r.result));
+        if (entry)
+            return { sha: entry.ref, imageTag: entry.image_tag || undefined };
+        try {
+            return { sha: await resolveRef(session, appDir, value, 'origin'), imageTag: undefined };
+        }
+        catch {
+            // Not a commit here: try it as an image tag below.
+        }
+    }
+    const tagged = newestFirst.find((r) => r.image_tag === value && GOOD.includes(r.result));
+    if (tagged)
+        return { sha: tagged.ref, imageTag: tagged.image_tag };
+    throw new Error(`"${value}" is neither a commit nor an image tag this server's ledger knows${recent(releases)}`);
+}
+/** The newest backup in `restore-command --list` output, by the timestamp in its name, else the last listed. */
+function newestBackup(listing) {
+    const files = listing
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/).pop() ?? '')
+        .filter((file) => /\//.test(file) || /\.(sql|gz|dump|bak)$/.test(file));
+    const stamp = (file) => /(\d{8})[_-]?(\d{6})/.exec(file)?.slice(1).join('') ?? '';
+    const dated = files.filter((file) => stamp(file) !== '');
+    if (dated.length > 0)
+        return dated.sort((a, b) => stamp(a).localeCompare(stamp(b))).at(-1);
+    return files.at(-1);
+}
+async function runRollback(settings, context) {
+    const { session } = context;
+    const { connection } = settings.deploy;
+    const account = [];
+    const note = (line) => {
+        account.push(line);
+        core.info(line);
+    };
+    const fromRef = (await session.run(commandLine(headCommit(connection.appDir)), 'reading the checked-out commit', {
+        echo: 'stderr',
+    })).trim();
+    const releases = await readReleases(session, connection.stateDir);
+    const target = await resolveTarget(session, connection.appDir, releases, fromRef, settings.to);
+    const toImageTag = target.imageTag ?? defaultImageTag(target.sha);
+    const fromTag = runningImageTag(releases, fromRef);
+    note(`rolling back (${settings.mode}) from ${fromRef.slice(0, 12)} (${fromTag}) to ${target.sha.slice(0, 12)} (${toImageTag})`);
+    const base = { mode: settings.mode, fromRef, toRef: target.sha, toImageTag, account };
+    const compose = await detectCompose(session, connection.composeCommand);
+    const migrationPlace = {
+        session,
+        appDir: connection.appDir,
+        composeFile: connection.composeFile,
+        compose,
+        env: { IMAGE_TAG: fromTag },
+    };
+    let restoredBackup;
+    let emergencyBackup;
+    const deploySettings = {
+        ...settings.deploy,
+        ref: target.sha,
+        // A tag that is not ours (git-<sha>) was pulled when it was deployed; pull it again.
+        imageTag: target.imageTag !== undefined && !target.imageTag.startsWith('git-') ? target.imageTag : undefined,
+        // After a database restore, putting the newer code back on the older data would be worse.
+        autoRollback: settings.mode === 'full' ? false : settings.deploy.autoRollback,
+    };
+    if (settings.mode === 'full' && !connection.dryRun) {
+        const fail = async (failure) => {
+            await appendRelease(session, connection.stateDir, {
+                time: new Date().toISOString(),
+                environment: connection.environment,
+                ref: target.sha,
+                image_tag: toImageTag,
+                previous_ref: fromRef,
+                migration: '',
+                actor: context.actor,
+                run_url: context.runUrl,
+                result: 'failed',
+                action: 'rollback',
+                ...(restoredBackup ? { backup: restoredBackup } : {}),
+            }).catch((error) => core.warning(`could not append to the ledger: ${errorMessage(error)}`));
+            return {
+                ...base,
+                restoredBackup,
+                emergencyBackup,
+                schemaWarning: undefined,
+                deploy: undefined,
+                failure,
+            };
+        };
+        // 1. Which backup: chosen before the emergency backup exists, so `latest` can never be that one.
+        let restoreArgs;
+        if (settings.backup.kind === 'latest') {
+            const listing = await session.run(toSshCommand(`cd "$1" && ${settings.restoreCommand} --list`, [connection.appDir]), 'listing the backups', {
+                echo: 'stderr',
+            });
+            const newest = newestBackup(listing);
+            if (newest === undefined)
+                return fail(`restore-command --list names no backup; nothing was changed`);
+            restoredBackup = newest;
+            restoreArgs = [newest];
+        }
+        else if (settings.backup.kind === 'file') {
+            restoredBackup = settings.backup.path;
+            restoreArgs = [settings.backup.path];
+        }
+        else {
+            restoredBackup = `s3:${settings.backup.key}`;
+            restoreArgs = ['--from-s3', settings.backup.key];
+        }
+        note(`backup to restore: ${restoredBackup}`);
+        // 2. Emergency backup of the database as it is, so a wrong restore can be undone.
+        try {
+            const output = await stage('Emergency backup', () => session.run(toSshCommand(`cd "$1" && ${settings.deploy.migration.backupCommand}`, [connection.appDir]), 'the emergency backup'));
+            emergencyBackup = backupNamed(output);
+            note(`emergency backup of the current database: ${emergencyBackup ?? '(the command named no file)'}`);
+        }
+        catch (error) {
+            if (error instanceof CancelledError)
+                throw error;
+            return fail(`${errorMessage(error)}; the emergency backup failed, so nothing was stopped or restored`);
+        }
+        // 3. Stop the application services (not the database).
+        const env = { IMAGE_TAG: fromTag };
+        await stage('Stop the application services', () => session.run(commandLine(composeCommand(compose, connection, ['stop', ...settings.deploy.services], env)), 'stopping the services'));
+        note(`stopped: ${settings.deploy.services.join(', ')}`);
+        // 4. Restore, answering the script's confirmation prompt.
+        try {
+            await stage(`Restore ${restoredBackup}`, () => session.run(toSshCommand(`cd "$1" && shift && ${settings.restoreCommand} "$@"`, [
+                connection.appDir,
+                ...restoreArgs,
+            ]), 'the restore command', {
+                stdin: 'yes\n',
+            }));
+            note(`database restored from ${restoredBackup}`);
+        }
+        catch (error) {
+            if (error instanceof CancelledError)
+                throw error;
+            const why = errorMessage(error);
+            // Bring the stopped services back as they were, so the failed restore costs no more downtime.
+            const restart = await session.exec(commandLine(composeCommand(compose, connection, ['up', '-d', '--no-deps', ...settings.deploy.services], env)));
+            const back = restart.outcome.kind === 'exited' && restart.outcome.code === 0;
+            note(back
+                ? `services started again on ${fromRef.slice(0, 12)}`
+                : `could not start the services again: ${restart.stderrTail.join(' ')}`);
+            return fail(`${why}\nthe restore failed; ${back ? `${settings.deploy.services.join(', ')} were started again on ${fromRef.slice(0, 12)}` : 'the services are STOPPED'}; ` +
+                `the database may be partly restored: the emergency backup ${emergencyBackup ?? '(none named)'} holds it as it was before the rollback`);
+        }
+    }
+    // Schema compatibility (image mode): the database's revision against the target's migration head.
+    let dbRevision;
+    if (settings.mode === 'image') {
+        dbRevision = await currentRevision(migrationPlace, settings.deploy.migration).catch((error) => {
+            core.warning(`could not read the database revision: ${errorMessage(error)}`);
+            return undefined;
+        });
+    }
+    const deploy = await runDeploy(deploySettings, { ...context, action: 'rollback' });
+    let schemaWarning;
+    if (settings.mode === 'image' && dbRevision !== undefined && !connection.dryRun) {
+        const heads = await session
+            .run(alembicCommandLine({ ...migrationPlace, env: { IMAGE_TAG: toImageTag } }, settings.deploy.migration, [
+            'heads',
+        ]), 'alembic heads', { echo: 'stderr' })
+            .then((text) => parseRevisions(text).join(','))
+            .catch((error) => `(unknown: ${errorMessage(error)})`);
+        if (heads !== dbRevision) {
+            schemaWarning =
+                `code and schema may not match: the database is at ${dbRevision || '(base)'} but ${target.sha.slice(0, 12)}'s migrations end at ${heads || '(none)'}. ` +
+                    `The database was not changed; to restore it too: ${rollbackCommand(connection.environment, target.sha, true)}`;
+            core.warning(schemaWarning);
+        }
+    }
+    return {
+        ...base,
+        restoredBackup: settings.mode === 'full' ? restoredBackup : undefined,
+        emergencyBackup,
+        schemaWarning,
+        deploy,
+        failure: deploy.failure,
+    };
+}
+
+;// CONCATENATED MODULE: ./packages/shared/src/summary/rollback.ts
+
+
+function rollbackSummary(outcome, environment, host) {
+    const verdict = outcome.failure ? '❌ failed' : '✅ done';
+    const lines = [
+        `## Rollback (${outcome.mode}) of ${escapeHtml(environment)}: ${verdict}`,
+        '',
+        `- from: ${outcome.fromRef}`,
+        `- to: ${outcome.toRef} (${escapeHtml(outcome.toImageTag)})`,
+    ];
+    if (outcome.mode === 'full') {
+        lines.push(`- restored backup: ${escapeHtml(outcome.restoredBackup ?? 'none')}`);
+        lines.push(`- emergency backup (the database as it was before this rollback): ${escapeHtml(outcome.emergencyBackup ?? 'none')}`);
+    }
+    if (outcome.schemaWarning)
+        lines.push('', `> ⚠️ ${escapeHtml(outcome.schemaWarning)}`);
+    if (outcome.failure)
+        lines.push('', `**What failed:** ${escapeHtml(outcome.failure)}`);
+    lines.push('', '### Steps', '', ...outcome.account.map((line) => `- ${escapeHtml(line)}`));
+    const deploy = outcome.deploy
+        ? `\n${deploySummary(outcome.deploy, environment, host).replace(/^## Deploy to/, '### Restart of')}`
+        : '';
+    return bounded(`${lines.join('\n')}\n${deploy}`);
+}
+
 ;// CONCATENATED MODULE: ./packages/shared/src/index.ts
+
+
+
 
 
 
@@ -76820,23 +77176,23 @@ async function main({ signal }) {
     const holder = holderFromEnvironment(connection.environment, 'migrate');
     const sessions = new Sessions(connection, { signal });
     try {
-        const [session] = await stage('Connect', () => sessions.connectAll());
+        const [session] = await deploy_stage('Connect', () => sessions.connectAll());
         const lock = connection.dryRun
             ? undefined
-            : await stage('Take the deploy lock', () => takeDeployLock(session, connection.stateDir, settings.lockTimeoutSeconds, holder, (busy) => lib_core.info(`the deploy lock is held by ${busy}; waiting up to ${settings.lockTimeoutSeconds}s`)));
+            : await deploy_stage('Take the deploy lock', () => takeDeployLock(session, connection.stateDir, settings.lockTimeoutSeconds, holder, (busy) => lib_core.info(`the deploy lock is held by ${busy}; waiting up to ${settings.lockTimeoutSeconds}s`)));
         try {
             const ref = (await session.run(shell_commandLine(git_headCommit(connection.appDir)), 'reading the checked-out commit', {
                 echo: 'stderr',
             })).trim();
             // The migration runs with the image of the release running now.
-            const imageTag = runningImageTag(await ledger_readReleases(session, connection.stateDir), ref);
+            const imageTag = deploy_runningImageTag(await ledger_readReleases(session, connection.stateDir), ref);
             const compose = settings.migration.migrateService === undefined
                 ? undefined
                 : await compose_detectCompose(session, connection.composeCommand);
             let outcome = {};
             let failure;
             try {
-                outcome = await stage(`alembic ${request.direction} ${request.target}${request.preview ? ' (preview)' : ''}`, () => alembic_runMigration({
+                outcome = await deploy_stage(`alembic ${request.direction} ${request.target}${request.preview ? ' (preview)' : ''}`, () => alembic_runMigration({
                     session,
                     appDir: connection.appDir,
                     composeFile: connection.composeFile,

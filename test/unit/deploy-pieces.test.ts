@@ -4,6 +4,8 @@ import { imageMode, planRelease, runningImageTag } from '../../packages/shared/s
 import { refCandidates } from '../../packages/shared/src/git/git';
 import { DEPLOY_DEFAULTS } from '../../packages/shared/src/inputs/deploy';
 import { MIGRATE_DEFAULTS, migrationTarget } from '../../packages/shared/src/inputs/migrate';
+import { ROLLBACK_DEFAULTS } from '../../packages/shared/src/inputs/rollback';
+import { newestBackup } from '../../packages/shared/src/rollback/rollback';
 import { commandPrefix, InputProblem } from '../../packages/shared/src/inputs/validators';
 import { backupNamed, parseRevisions } from '../../packages/shared/src/migrate/alembic';
 import { destructiveStatements } from '../../packages/shared/src/migrate/sql';
@@ -195,6 +197,31 @@ describe('migration targets', () => {
   it('defaults in code match action-migrate/action.yml', () => {
     const yml = readFileSync(join(ROOT, 'action-migrate', 'action.yml'), 'utf8');
     for (const [name, value] of Object.entries(MIGRATE_DEFAULTS)) {
+      const block = new RegExp(`\\n  ${name}:\\n(?:    .*\\n)*?    default: '([^']*)'`).exec(yml);
+      if (name === 'github-token') expect(block?.[1]).toBe('${{ github.token }}');
+      else expect([name, block?.[1]]).toEqual([name, value]);
+    }
+  });
+});
+
+describe('rollback pieces', () => {
+  it('picks the newest backup by the timestamp in its name, across daily/weekly names', () => {
+    const listing = [
+      '/backups/weekly/thinktank_weekly_20260222_020000.sql.gz',
+      '/backups/daily/thinktank_daily_20260225_020000.sql.gz',
+      '/backups/daily/thinktank_daily_20260224_020000.sql.gz',
+      '/backups/monthly/thinktank_monthly_20260201_020000.sql.gz',
+    ].join('\n');
+    expect(newestBackup(listing)).toBe('/backups/daily/thinktank_daily_20260225_020000.sql.gz');
+    expect(
+      newestBackup('-rw-r--r-- 1 root root 10 x /backups/a.sql\n-rw-r--r-- 1 root root 10 x /backups/b.sql'),
+    ).toBe('/backups/b.sql');
+    expect(newestBackup('no backups\n')).toBeUndefined();
+  });
+
+  it('defaults in code match action-rollback/action.yml', () => {
+    const yml = readFileSync(join(ROOT, 'action-rollback', 'action.yml'), 'utf8');
+    for (const [name, value] of Object.entries(ROLLBACK_DEFAULTS)) {
       const block = new RegExp(`\\n  ${name}:\\n(?:    .*\\n)*?    default: '([^']*)'`).exec(yml);
       if (name === 'github-token') expect(block?.[1]).toBe('${{ github.token }}');
       else expect([name, block?.[1]]).toEqual([name, value]);

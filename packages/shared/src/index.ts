@@ -28,3 +28,6 @@ export * from './github/deployments';
 export { deploySummary, rollbackCommand } from './summary/deploy';
 export * from './inputs/migrate';
 export { migrationSummary } from './summary/migrate';
+export * from './inputs/rollback';
+export * from './rollback/rollback';
+export { rollbackSummary } from './summary/rollback';

@@ -173,6 +173,8 @@ export interface DeployContext {
   readonly signal: AbortSignal;
   readonly actor: string;
   readonly runUrl: string;
+  /** What the ledger calls this run: a deploy, or an image rollback done the same way. */
+  readonly action?: 'deploy' | 'rollback';
 }
 
 export async function runDeploy(settings: DeploySettings, context: DeployContext): Promise<DeployOutcome> {
@@ -253,7 +255,7 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
       actor: context.actor,
       run_url: context.runUrl,
       result,
-      action: 'deploy',
+      action: context.action ?? 'deploy',
       ...(backup ? { backup } : {}),
     });
 

@@ -1,0 +1,4 @@
+import { runAction } from '@thinktank/shared';
+import { main } from './main';
+
+void runAction(main);

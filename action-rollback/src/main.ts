@@ -1,0 +1,66 @@
+import * as core from '@actions/core';
+import {
+  deploymentTarget,
+  GitHubDeployment,
+  holderFromEnvironment,
+  readRollbackInputs,
+  rollbackSummary,
+  runRollback,
+  Sessions,
+  stage,
+  takeDeployLock,
+  type RunContext,
+} from '@thinktank/shared';
+
+export async function main({ signal }: RunContext): Promise<void> {
+  const settings = readRollbackInputs();
+  const { connection } = settings.deploy;
+  const holder = holderFromEnvironment(connection.environment, 'rollback');
+  core.info(
+    `${settings.mode} rollback of ${connection.environment} to ${settings.to.kind === 'previous' ? 'previous' : settings.to.value} requested by ${holder.actor}`,
+  );
+  const sessions = new Sessions(connection, { signal });
+  try {
+    const [session] = await stage('Connect', () => sessions.connectAll());
+    const lock = connection.dryRun
+      ? undefined
+      : await stage('Take the deploy lock', () =>
+          takeDeployLock(session, connection.stateDir, settings.deploy.lockTimeoutSeconds, holder, (busy) =>
+            core.info(
+              `the deploy lock is held by ${busy}; waiting up to ${settings.deploy.lockTimeoutSeconds}s`,
+            ),
+          ),
+        );
+    try {
+      const outcome = await runRollback(settings, {
+        session,
+        signal,
+        actor: holder.actor,
+        runUrl: holder.run_url,
+      });
+      const deployment = connection.dryRun
+        ? undefined
+        : await GitHubDeployment.start(
+            deploymentTarget(connection.githubToken, connection.environment),
+            outcome.toRef,
+            `rollback to ${outcome.toRef.slice(0, 12)}`,
+          );
+      core.setOutput('from-ref', outcome.fromRef);
+      core.setOutput('to-ref', outcome.toRef);
+      core.setOutput('restored-backup', outcome.restoredBackup ?? '');
+      await core.summary.addRaw(rollbackSummary(outcome, connection.environment, session.label)).write();
+      await deployment?.status(
+        outcome.failure ? 'failure' : 'success',
+        `${settings.mode} rollback to ${outcome.toRef.slice(0, 12)}`,
+      );
+      if (outcome.failure)
+        throw new Error(
+          `${settings.mode} rollback to ${outcome.toRef.slice(0, 12)} failed: ${outcome.failure}`,
+        );
+    } finally {
+      await lock?.release();
+    }
+  } finally {
+    sessions.closeAll();
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * action-rollback end to end, after a real deploy v1 -> v2 (a migration and new rows): image rollback,
+ * full rollback with a database restore, refusals, and a failing restore. The server and the database
+ * are checked afterwards.
+ */
+import { execSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeUserKey, scratchDir, startSshd, type Sshd } from '../harness/sshd';
+import { connectionInputs } from '../harness/settings';
+import { errorLines, runBundledAction } from '../harness/runner';
+import { ledgerOf, startStack, waitStackHealthy, type Stack } from '../harness/stack';
+import { startPostgres, type Postgres } from '../harness/postgres';
+
+jest.setTimeout(300_000);
+
+const key = makeUserKey(scratchDir('tt-rollback-'), 'id_ed25519', 'ed25519');
+let sshd: Sshd;
+let stack: Stack;
+let pg: Postgres;
+
+const alembic = () => `cd backend && DATABASE_URL=${pg.url} /usr/bin/python3 -m alembic`;
+const backupDir = () => join(stack.repo.dir, 'backups');
+const env = () => `BACKUP_DIR=${backupDir()} DATABASE_URL=${pg.url}`;
+const head = () => stack.repo.git('rev-parse', 'HEAD');
+const revision = () => pg.sql('SELECT version_num FROM alembic_version');
+const names = () => pg.sql("SELECT string_agg(name, ',' ORDER BY id) FROM items");
+
+function common(): Record<string, string> {
+  return {
+    ...connectionInputs(sshd, key),
+    'app-dir': stack.appDir,
+    services: 'gateway,worker',
+    'health-url': stack.healthUrl,
+    'wait-timeout': '20',
+    'migrate-service': '',
+    'alembic-command': alembic(),
+    'backup-command': `${env()} sh scripts/backup.sh`,
+    environment: 'production',
+  };
+}
+const rollback = (extra: Record<string, string> = {}) =>
+  runBundledAction('action-rollback', {
+    ...common(),
+    'restore-command': `${env()} sh scripts/restore.sh`,
+    ...extra,
+  });
+const deploy = (ref: string) => runBundledAction('action-deploy', { ...common(), ref });
+
+beforeAll(async () => {
+  [sshd, pg] = await Promise.all([startSshd({ authorizedKeys: [key.publicKey] }), startPostgres()]);
+  stack = startStack('rollback');
+  execSync(`${alembic()} upgrade head`, { cwd: stack.appDir, stdio: 'pipe' });
+  pg.sql("INSERT INTO items (name) VALUES ('v1 row')");
+  await waitStackHealthy(stack, ['gateway', 'worker']);
+  const first = await deploy('v2');
+  if (first.code !== 0) throw new Error(`deploy v1 -> v2 failed:\n${first.stdout}`);
+  pg.sql("INSERT INTO items (name, note) VALUES ('v2 row', 'written after the deploy')");
+});
+afterAll(async () => {
+  stack?.down();
+  pg?.stop();
+  await sshd?.stop();
+});
+
+describe('action-rollback (bundled)', () => {
+  it.each([
+    [{ mode: 'full' }, 'confirm'],
+    [{ mode: 'full', confirm: 'Production' }, 'confirm'],
+    [{ to: 'v1;touch /tmp/pwned' }, 'to'],
+    [{ backup: '../etc/passwd' }, 'backup'],
+    [{ 'restore-command': 'restore.sh `id`' }, 'restore-command'],
+    [{ mode: 'sideways' }, 'mode'],
+  ])('refuses %j before connecting; nothing is done', async (bad, input) => {
+    const before = (sshd.log().match(/Connection from/g) ?? []).length;
+    const run = await rollback(bad);
+    expect(run.code).toBe(1);
+    expect(errorLines(run).join('\n')).toContain(`Input '${input}'`);
+    expect((sshd.log().match(/Connection from/g) ?? []).length).toBe(before);
+    expect(head()).toBe(stack.repo.shas.v2);
+  });
+
+  it('refuses an unknown target, listing the recent releases', async () => {
+    const run = await rollback({ to: 'no-such-tag' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /::error::"no-such-tag" is neither a commit nor an image tag this server's ledger knows; recent releases:/,
+    );
+    expect(head()).toBe(stack.repo.shas.v2);
+  });
+
+  it('image rollback to previous: v1 code running, database untouched, schema warning shown', async () => {
+    const { v1, v2 } = stack.repo.shas;
+    const run = await rollback();
+    expect(errorLines(run)).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.outputs).toMatchObject({ 'from-ref': v2, 'to-ref': v1, 'restored-backup': '' });
+    expect(head()).toBe(v1);
+    expect(JSON.parse(stack.health())).toEqual({ status: 'healthy', version: 'v1' });
+    expect(revision()).toBe('0002');
+    expect(names()).toBe('v1 row,v2 row');
+    expect(run.stdout).toMatch(
+      /::warning::code and schema may not match: the database is at 0002 but [0-9a-f]{12}'s migrations end at 0001/,
+    );
+    expect(run.summary).toContain('code and schema may not match');
+    expect(run.summary).toContain(`-f mode=full -f confirm=production`);
+    expect(ledgerOf(join(stack.appDir, '.deploy')).at(-1)).toMatchObject({
+      ref: v1,
+      previous_ref: v2,
+      action: 'rollback',
+      result: 'success',
+    });
+  });
+
+  it('a failing restore brings the services back up and says where the data is', async () => {
+    const again = await deploy('v2');
+    expect(again.code).toBe(0);
+    const backupsBefore = readdirSync(backupDir()).length;
+    const run = await rollback({ mode: 'full', confirm: 'production', backup: '/nonexistent/backup.sql' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /::error::full rollback to [0-9a-f]{12} failed: the restore command on .* exited with code 1[\s\S]*gateway, worker were started again/,
+    );
+    expect(run.stdout).toMatch(/the emergency backup \/.*\.sql holds it as it was before the rollback/);
+    expect(readdirSync(backupDir()).length).toBe(backupsBefore + 1);
+    await waitStackHealthy(stack, ['gateway', 'worker']);
+    expect(JSON.parse(stack.health()).version).toBe('v2');
+    expect(head()).toBe(stack.repo.shas.v2);
+    expect(names()).toBe('v1 row,v2 row');
+  });
+
+  it('full rollback: emergency backup, services stopped, database restored from the latest earlier backup, v1 running', async () => {
+    const { v1, v2 } = stack.repo.shas;
+    pg.sql("INSERT INTO items (name) VALUES ('written just before the full rollback')");
+    const before = new Set(readdirSync(backupDir()));
+    // The newest backup before this run: the previous test's emergency backup (v1 row, v2 row at 0002).
+    const newest = [...before].sort().at(-1);
+    const run = await rollback({ mode: 'full', confirm: 'production' });
+    expect(errorLines(run)).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.outputs['from-ref']).toBe(v2);
+    expect(run.outputs['to-ref']).toBe(v1);
+    // The restored backup is the newest that existed before this run, not the emergency one it took.
+    expect(run.outputs['restored-backup']).toBe(join(backupDir(), newest ?? ''));
+    const created = readdirSync(backupDir()).filter((file) => !before.has(file));
+    expect(created).toHaveLength(1);
+    expect(readFileSync(join(backupDir(), created[0]), 'utf8')).toContain(
+      'written just before the full rollback',
+    );
+    // The data and the revision are the backup's: the row written just before is gone.
+    expect(revision()).toBe('0002');
+    expect(names()).toBe('v1 row,v2 row');
+    expect(head()).toBe(v1);
+    expect(JSON.parse(stack.health()).version).toBe('v1');
+    expect(run.summary).toMatch(/emergency backup \(the database as it was before this rollback\): \//);
+  });
+});
