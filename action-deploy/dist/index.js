@@ -74876,12 +74876,33 @@ class TailLines {
     }
 }
 
+;// CONCATENATED MODULE: ./packages/shared/src/sleep.ts
+
+/** Waits `ms`, or rejects with CancelledError as soon as the run is cancelled. */
+function sleep_sleep(ms, signal) {
+    return new Promise((resolve, reject) => {
+        if (signal?.aborted)
+            return reject(new errors_CancelledError(String(signal.reason ?? 'signal')));
+        const timer = setTimeout(done, ms);
+        function done() {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+        }
+        function onAbort() {
+            clearTimeout(timer);
+            reject(new errors_CancelledError(String(signal?.reason ?? 'signal')));
+        }
+        signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
+
 ;// CONCATENATED MODULE: ./packages/shared/src/ssh/session.ts
 /**
  * The one SSH session type: a pinned, authenticated ssh2 connection to one host, reused for every
  * command of the run. Retries only what failed before authentication; never a failed login, never
  * a command.
  */
+
 
 
 
@@ -74927,22 +74948,6 @@ const KEEPALIVE_COUNT = 3;
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_CAP_MS = 15_000;
 const DEFAULT_MAX_BYTES = 1024 * 1024;
-function sleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        if (signal?.aborted)
-            return reject(new errors_CancelledError(String(signal.reason ?? 'signal')));
-        const timer = setTimeout(done, ms);
-        function done() {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-        }
-        function onAbort() {
-            clearTimeout(timer);
-            reject(new errors_CancelledError(String(signal?.reason ?? 'signal')));
-        }
-        signal?.addEventListener('abort', onAbort, { once: true });
-    });
-}
 class SshSession {
     endpoint;
     client;
@@ -74994,7 +74999,7 @@ class SshSession {
                 }
                 const delay = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
                 warn(`${error.message}; retrying in ${(delay / 1000).toFixed(1)}s (attempt ${attempt + 2} of ${settings.connectRetries + 1})`);
-                await sleep(delay, hooks.signal);
+                await sleep_sleep(delay, hooks.signal);
             }
         }
     }
@@ -75479,6 +75484,7 @@ function compose_judgeServices(state) {
 
 
 
+
 /** Warning levels from runbook §7; a critical threshold set below one lowers it. */
 const WARN_P95_SECONDS = 2;
 const WARN_ERROR_RATE = 0.01;
@@ -75614,15 +75620,6 @@ async function checkServer(session, settings, compose) {
     }
     return results;
 }
-function checks_sleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        const timer = setTimeout(resolve, ms);
-        signal.addEventListener('abort', () => {
-            clearTimeout(timer);
-            reject(new CancelledError(String(signal.reason)));
-        }, { once: true });
-    });
-}
 /**
  * Runs every check on every server (and the runner-side URL), repeating the whole set until all pass
  * or `retries` more rounds have failed.
@@ -75659,7 +75656,7 @@ async function runHealthChecks(sessions, settings, signal) {
             return { healthy: failing.length === 0, attempts: round, checks, failing };
         }
         core.info(`round ${round} of ${rounds} failed: ${failing.join('; ')}; next round in ${settings.intervalSeconds}s`);
-        await checks_sleep(settings.intervalSeconds * 1000, signal);
+        await sleep(settings.intervalSeconds * 1000, signal);
     }
 }
 
@@ -75820,15 +75817,6 @@ const upCommand = (compose, place, env, service) => compose_composeCommand(compo
 const POLL_MS = 1000;
 /** A service without a healthcheck must stay running this many polls in a row. */
 const STABLE_POLLS = 2;
-function rollout_sleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        const timer = setTimeout(resolve, ms);
-        signal?.addEventListener('abort', () => {
-            clearTimeout(timer);
-            reject(new errors_CancelledError(String(signal.reason)));
-        }, { once: true });
-    });
-}
 async function logsTail(session, id) {
     const result = await session.exec(shell_commandLine({ argv: ['docker', 'logs', '--tail', '15', id] }), {
         echo: 'none',
@@ -75872,7 +75860,7 @@ async function waitUntilHealthy(session, compose, place, env, service, timeoutSe
         }
         else
             stableRuns = 0;
-        await rollout_sleep(POLL_MS, signal);
+        await sleep_sleep(POLL_MS, signal);
     }
     const states = last.map((c) => `${c.status}${c.health === 'none' ? '' : `, ${c.health}`}`).join('; ');
     return result(false, `not healthy within ${timeoutSeconds}s (${states || 'no state'})`);
@@ -76246,6 +76234,7 @@ function deploy_deploySummary(outcome, environment, host) {
 
 
 
+
 const IMAGE_TAG = 'IMAGE_TAG';
 /** Runs `work` inside a log group named for the stage, and says how long it took. */
 async function deploy_stage(name, work) {
@@ -76259,15 +76248,6 @@ async function deploy_stage(name, work) {
         lib_core.info(`${name}: ${((Date.now() - started) / 1000).toFixed(1)}s`);
     }
 }
-function deploy_sleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        const timer = setTimeout(resolve, ms);
-        signal?.addEventListener('abort', () => {
-            clearTimeout(timer);
-            reject(new errors_CancelledError(String(signal.reason)));
-        }, { once: true });
-    });
-}
 /** Probes health-url on the server until it answers 2xx with status "healthy", or until the timeout. */
 async function waitForHealthUrl(session, url, timeoutSeconds, signal) {
     const deadline = Date.now() + timeoutSeconds * 1000;
@@ -76277,7 +76257,7 @@ async function waitForHealthUrl(session, url, timeoutSeconds, signal) {
             return verdict.value;
         if (Date.now() >= deadline)
             throw new Error(`${url} did not report healthy within ${timeoutSeconds}s (last: ${verdict.value})`);
-        await deploy_sleep(1000, signal);
+        await sleep_sleep(1000, signal);
     }
 }
 async function deploy_resolveRef(session, appDir, ref, remote) {
@@ -76427,14 +76407,10 @@ async function deploy_runDeploy(settings, context) {
         for (const service of settings.services) {
             await deploy_stage(`Restart ${service}`, async () => {
                 restarted.push(service);
-                const upStarted = Date.now();
-                await run(upCommand(compose, connection, env, service), `restarting ${service}`);
-                lib_core.info(`${service} recreated in ${deploy_seconds(upStarted)}`);
-                const wait = await waitUntilHealthy(session, compose, connection, env, service, settings.waitTimeoutSeconds, signal);
+                const wait = await restartService(session, compose, settings, env, service, signal);
                 services.push(wait);
                 if (!wait.ok)
                     throw new Error(`${service} did not become healthy: ${wait.state}`);
-                lib_core.info(`${service}: ${wait.state} after ${(wait.waitedMs / 1000).toFixed(1)}s`);
                 const probeStarted = Date.now();
                 const answer = await waitForHealthUrl(session, settings.healthUrl, settings.waitTimeoutSeconds, signal);
                 lib_core.info(`health-url: ${answer} after ${deploy_seconds(probeStarted)}`);
@@ -76487,6 +76463,15 @@ async function deploy_runDeploy(settings, context) {
     await record('success', migration, migration?.backup);
     return outcome('success', { services, migration, migrated: migration?.applied ?? false });
 }
+/** `up -d --no-deps` one service, then wait until its new container is healthy (or running). */
+async function restartService(session, compose, settings, env, service, signal) {
+    const started = Date.now();
+    await session.run(shell_commandLine(upCommand(compose, settings.connection, env, service)), `restarting ${service}`);
+    lib_core.info(`${service} recreated in ${deploy_seconds(started)}`);
+    const wait = await waitUntilHealthy(session, compose, settings.connection, env, service, settings.waitTimeoutSeconds, signal);
+    lib_core.info(`${service}: ${wait.state} after ${(wait.waitedMs / 1000).toFixed(1)}s`);
+    return wait;
+}
 /** Puts the previous release back: its commit, its images, the restarted services, each healthy. */
 async function restorePrevious(session, compose, settings, previousRef, previousImageTag, mode, services, signal) {
     const { connection } = settings;
@@ -76501,8 +76486,7 @@ async function restorePrevious(session, compose, settings, previousRef, previous
         if (previousMode === 'pull')
             await session.run(shell_commandLine(pullCommand(compose, connection, env, services)), 'pulling the previous images');
         for (const service of services) {
-            await session.run(shell_commandLine(upCommand(compose, connection, env, service)), `restarting ${service}`);
-            const wait = await waitUntilHealthy(session, compose, connection, env, service, settings.waitTimeoutSeconds, signal);
+            const wait = await restartService(session, compose, settings, env, service, signal);
             waits.push(wait);
             if (!wait.ok)
                 throw new Error(`${service} did not become healthy: ${wait.state}`);
@@ -76525,6 +76509,7 @@ async function restorePrevious(session, compose, settings, previousRef, previous
  * shell exits and the kernel releases the lock: a dead runner never leaves it held.
  * Deploy, migrate and rollback all take this same lock.
  */
+
 
 
 
@@ -76597,6 +76582,30 @@ function holderFromEnvironment(environment, action) {
         action,
         since: new Date().toISOString(),
     };
+}
+/**
+ * Runs `work` holding the deploy lock, released whatever happens. A dry run changes nothing, so it
+ * takes no lock (taking it writes the holder into state-dir).
+ */
+async function withDeployLock(session, connection, timeoutSeconds, holder, work) {
+    if (connection.dryRun)
+        return work();
+    const started = Date.now();
+    lib_core.startGroup('Take the deploy lock');
+    let lock;
+    try {
+        lock = await takeDeployLock(session, connection.stateDir, timeoutSeconds, holder, (busy) => lib_core.info(`the deploy lock is held by ${busy}; waiting up to ${timeoutSeconds}s`));
+    }
+    finally {
+        lib_core.endGroup();
+    }
+    lib_core.info(`Take the deploy lock: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    try {
+        return await work();
+    }
+    finally {
+        await lock.release();
+    }
 }
 
 ;// CONCATENATED MODULE: ./packages/shared/src/github/deployments.ts
@@ -77146,27 +77155,24 @@ async function main({ signal }) {
     const settings = readDeployInputs();
     const { connection } = settings;
     const holder = holderFromEnvironment(connection.environment, 'deploy');
+    const triggering = process.env.GITHUB_TRIGGERING_ACTOR;
     lib_core.info(`deploy of ${settings.ref} to ${connection.environment} requested by ${holder.actor}` +
-        (process.env.GITHUB_TRIGGERING_ACTOR && process.env.GITHUB_TRIGGERING_ACTOR !== holder.actor
-            ? ` (triggered by ${process.env.GITHUB_TRIGGERING_ACTOR})`
-            : ''));
+        (triggering && triggering !== holder.actor ? ` (triggered by ${triggering})` : ''));
     const sessions = new Sessions(connection, { signal });
     try {
         const [session] = await deploy_stage('Connect', () => sessions.connectAll());
-        // A dry run changes nothing, so it takes no lock (taking it writes the holder into state-dir).
-        const lock = connection.dryRun
-            ? undefined
-            : await deploy_stage('Take the deploy lock', () => takeDeployLock(session, connection.stateDir, settings.lockTimeoutSeconds, holder, (busy) => lib_core.info(`the deploy lock is held by ${busy}; waiting up to ${settings.lockTimeoutSeconds}s`)));
-        const deployment = connection.dryRun
-            ? undefined
-            : await GitHubDeployment.start(deploymentTarget(connection.githubToken, connection.environment), settings.ref, `deploy ${settings.ref}`);
-        try {
-            const outcome = await deploy_runDeploy(settings, {
-                session,
-                signal,
-                actor: holder.actor,
-                runUrl: holder.run_url,
-            });
+        await withDeployLock(session, connection, settings.lockTimeoutSeconds, holder, async () => {
+            const deployment = connection.dryRun
+                ? undefined
+                : await GitHubDeployment.start(deploymentTarget(connection.githubToken, connection.environment), settings.ref, `deploy ${settings.ref}`);
+            let outcome;
+            try {
+                outcome = await deploy_runDeploy(settings, { session, signal, actor: holder.actor, runUrl: holder.run_url });
+            }
+            catch (error) {
+                await deployment?.status('failure', 'deploy failed');
+                throw error;
+            }
             lib_core.setOutput('previous-ref', outcome.previousRef);
             lib_core.setOutput('deployed-ref', outcome.deployedRef);
             lib_core.setOutput('attempted-ref', outcome.attemptedRef);
@@ -77183,15 +77189,7 @@ async function main({ signal }) {
                     ? `deploy of ${outcome.attemptedRef.slice(0, 12)} failed and was rolled back to ${outcome.deployedRef.slice(0, 12)}: ${outcome.failure}`
                     : `deploy of ${outcome.attemptedRef.slice(0, 12)} failed: ${outcome.failure}`);
             }
-        }
-        catch (error) {
-            if (deployment && !(error instanceof Error && /^deploy of /.test(error.message)))
-                await deployment.status('failure', 'deploy failed');
-            throw error;
-        }
-        finally {
-            await lock?.release();
-        }
+        });
     }
     finally {
         sessions.closeAll();

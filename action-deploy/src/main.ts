@@ -8,7 +8,7 @@ import {
   runDeploy,
   Sessions,
   stage,
-  takeDeployLock,
+  withDeployLock,
   type RunContext,
 } from '@thinktank/shared';
 
@@ -16,37 +16,29 @@ export async function main({ signal }: RunContext): Promise<void> {
   const settings = readDeployInputs();
   const { connection } = settings;
   const holder = holderFromEnvironment(connection.environment, 'deploy');
+  const triggering = process.env.GITHUB_TRIGGERING_ACTOR;
   core.info(
     `deploy of ${settings.ref} to ${connection.environment} requested by ${holder.actor}` +
-      (process.env.GITHUB_TRIGGERING_ACTOR && process.env.GITHUB_TRIGGERING_ACTOR !== holder.actor
-        ? ` (triggered by ${process.env.GITHUB_TRIGGERING_ACTOR})`
-        : ''),
+      (triggering && triggering !== holder.actor ? ` (triggered by ${triggering})` : ''),
   );
   const sessions = new Sessions(connection, { signal });
   try {
     const [session] = await stage('Connect', () => sessions.connectAll());
-    // A dry run changes nothing, so it takes no lock (taking it writes the holder into state-dir).
-    const lock = connection.dryRun
-      ? undefined
-      : await stage('Take the deploy lock', () =>
-          takeDeployLock(session, connection.stateDir, settings.lockTimeoutSeconds, holder, (busy) =>
-            core.info(`the deploy lock is held by ${busy}; waiting up to ${settings.lockTimeoutSeconds}s`),
-          ),
-        );
-    const deployment = connection.dryRun
-      ? undefined
-      : await GitHubDeployment.start(
-          deploymentTarget(connection.githubToken, connection.environment),
-          settings.ref,
-          `deploy ${settings.ref}`,
-        );
-    try {
-      const outcome = await runDeploy(settings, {
-        session,
-        signal,
-        actor: holder.actor,
-        runUrl: holder.run_url,
-      });
+    await withDeployLock(session, connection, settings.lockTimeoutSeconds, holder, async () => {
+      const deployment = connection.dryRun
+        ? undefined
+        : await GitHubDeployment.start(
+            deploymentTarget(connection.githubToken, connection.environment),
+            settings.ref,
+            `deploy ${settings.ref}`,
+          );
+      let outcome;
+      try {
+        outcome = await runDeploy(settings, { session, signal, actor: holder.actor, runUrl: holder.run_url });
+      } catch (error) {
+        await deployment?.status('failure', 'deploy failed');
+        throw error;
+      }
       core.setOutput('previous-ref', outcome.previousRef);
       core.setOutput('deployed-ref', outcome.deployedRef);
       core.setOutput('attempted-ref', outcome.attemptedRef);
@@ -71,13 +63,7 @@ export async function main({ signal }: RunContext): Promise<void> {
             : `deploy of ${outcome.attemptedRef.slice(0, 12)} failed: ${outcome.failure}`,
         );
       }
-    } catch (error) {
-      if (deployment && !(error instanceof Error && /^deploy of /.test(error.message)))
-        await deployment.status('failure', 'deploy failed');
-      throw error;
-    } finally {
-      await lock?.release();
-    }
+    });
   } finally {
     sessions.closeAll();
   }

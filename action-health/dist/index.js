@@ -74876,12 +74876,33 @@ class TailLines {
     }
 }
 
+;// CONCATENATED MODULE: ./packages/shared/src/sleep.ts
+
+/** Waits `ms`, or rejects with CancelledError as soon as the run is cancelled. */
+function sleep_sleep(ms, signal) {
+    return new Promise((resolve, reject) => {
+        if (signal?.aborted)
+            return reject(new errors_CancelledError(String(signal.reason ?? 'signal')));
+        const timer = setTimeout(done, ms);
+        function done() {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+        }
+        function onAbort() {
+            clearTimeout(timer);
+            reject(new errors_CancelledError(String(signal?.reason ?? 'signal')));
+        }
+        signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
+
 ;// CONCATENATED MODULE: ./packages/shared/src/ssh/session.ts
 /**
  * The one SSH session type: a pinned, authenticated ssh2 connection to one host, reused for every
  * command of the run. Retries only what failed before authentication; never a failed login, never
  * a command.
  */
+
 
 
 
@@ -74927,22 +74948,6 @@ const KEEPALIVE_COUNT = 3;
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_CAP_MS = 15_000;
 const DEFAULT_MAX_BYTES = 1024 * 1024;
-function sleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        if (signal?.aborted)
-            return reject(new errors_CancelledError(String(signal.reason ?? 'signal')));
-        const timer = setTimeout(done, ms);
-        function done() {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-        }
-        function onAbort() {
-            clearTimeout(timer);
-            reject(new errors_CancelledError(String(signal?.reason ?? 'signal')));
-        }
-        signal?.addEventListener('abort', onAbort, { once: true });
-    });
-}
 class SshSession {
     endpoint;
     client;
@@ -74994,7 +74999,7 @@ class SshSession {
                 }
                 const delay = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
                 warn(`${error.message}; retrying in ${(delay / 1000).toFixed(1)}s (attempt ${attempt + 2} of ${settings.connectRetries + 1})`);
-                await sleep(delay, hooks.signal);
+                await sleep_sleep(delay, hooks.signal);
             }
         }
     }
@@ -75569,6 +75574,7 @@ function serverErrorRate(samples, name) {
 
 
 
+
 /** Warning levels from runbook §7; a critical threshold set below one lowers it. */
 const WARN_P95_SECONDS = 2;
 const WARN_ERROR_RATE = 0.01;
@@ -75704,15 +75710,6 @@ async function checkServer(session, settings, compose) {
     }
     return results;
 }
-function checks_sleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        const timer = setTimeout(resolve, ms);
-        signal.addEventListener('abort', () => {
-            clearTimeout(timer);
-            reject(new errors_CancelledError(String(signal.reason)));
-        }, { once: true });
-    });
-}
 /**
  * Runs every check on every server (and the runner-side URL), repeating the whole set until all pass
  * or `retries` more rounds have failed.
@@ -75749,7 +75746,7 @@ async function runHealthChecks(sessions, settings, signal) {
             return { healthy: failing.length === 0, attempts: round, checks, failing };
         }
         lib_core.info(`round ${round} of ${rounds} failed: ${failing.join('; ')}; next round in ${settings.intervalSeconds}s`);
-        await checks_sleep(settings.intervalSeconds * 1000, signal);
+        await sleep_sleep(settings.intervalSeconds * 1000, signal);
     }
 }
 
@@ -75937,15 +75934,6 @@ const rollout_upCommand = (compose, place, env, service) => composeCommand(compo
 const POLL_MS = 1000;
 /** A service without a healthcheck must stay running this many polls in a row. */
 const STABLE_POLLS = 2;
-function rollout_sleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        const timer = setTimeout(resolve, ms);
-        signal?.addEventListener('abort', () => {
-            clearTimeout(timer);
-            reject(new CancelledError(String(signal.reason)));
-        }, { once: true });
-    });
-}
 async function logsTail(session, id) {
     const result = await session.exec(commandLine({ argv: ['docker', 'logs', '--tail', '15', id] }), {
         echo: 'none',
@@ -75989,7 +75977,7 @@ async function rollout_waitUntilHealthy(session, compose, place, env, service, t
         }
         else
             stableRuns = 0;
-        await rollout_sleep(POLL_MS, signal);
+        await sleep(POLL_MS, signal);
     }
     const states = last.map((c) => `${c.status}${c.health === 'none' ? '' : `, ${c.health}`}`).join('; ');
     return result(false, `not healthy within ${timeoutSeconds}s (${states || 'no state'})`);
@@ -76221,6 +76209,7 @@ function deploy_deploySummary(outcome, environment, host) {
 
 
 
+
 const IMAGE_TAG = 'IMAGE_TAG';
 /** Runs `work` inside a log group named for the stage, and says how long it took. */
 async function deploy_stage(name, work) {
@@ -76234,15 +76223,6 @@ async function deploy_stage(name, work) {
         core.info(`${name}: ${((Date.now() - started) / 1000).toFixed(1)}s`);
     }
 }
-function deploy_sleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        const timer = setTimeout(resolve, ms);
-        signal?.addEventListener('abort', () => {
-            clearTimeout(timer);
-            reject(new CancelledError(String(signal.reason)));
-        }, { once: true });
-    });
-}
 /** Probes health-url on the server until it answers 2xx with status "healthy", or until the timeout. */
 async function waitForHealthUrl(session, url, timeoutSeconds, signal) {
     const deadline = Date.now() + timeoutSeconds * 1000;
@@ -76252,7 +76232,7 @@ async function waitForHealthUrl(session, url, timeoutSeconds, signal) {
             return verdict.value;
         if (Date.now() >= deadline)
             throw new Error(`${url} did not report healthy within ${timeoutSeconds}s (last: ${verdict.value})`);
-        await deploy_sleep(1000, signal);
+        await sleep(1000, signal);
     }
 }
 async function deploy_resolveRef(session, appDir, ref, remote) {
@@ -76402,14 +76382,10 @@ async function deploy_runDeploy(settings, context) {
         for (const service of settings.services) {
             await deploy_stage(`Restart ${service}`, async () => {
                 restarted.push(service);
-                const upStarted = Date.now();
-                await run(upCommand(compose, connection, env, service), `restarting ${service}`);
-                core.info(`${service} recreated in ${deploy_seconds(upStarted)}`);
-                const wait = await waitUntilHealthy(session, compose, connection, env, service, settings.waitTimeoutSeconds, signal);
+                const wait = await restartService(session, compose, settings, env, service, signal);
                 services.push(wait);
                 if (!wait.ok)
                     throw new Error(`${service} did not become healthy: ${wait.state}`);
-                core.info(`${service}: ${wait.state} after ${(wait.waitedMs / 1000).toFixed(1)}s`);
                 const probeStarted = Date.now();
                 const answer = await waitForHealthUrl(session, settings.healthUrl, settings.waitTimeoutSeconds, signal);
                 core.info(`health-url: ${answer} after ${deploy_seconds(probeStarted)}`);
@@ -76462,6 +76438,15 @@ async function deploy_runDeploy(settings, context) {
     await record('success', migration, migration?.backup);
     return outcome('success', { services, migration, migrated: migration?.applied ?? false });
 }
+/** `up -d --no-deps` one service, then wait until its new container is healthy (or running). */
+async function restartService(session, compose, settings, env, service, signal) {
+    const started = Date.now();
+    await session.run(commandLine(upCommand(compose, settings.connection, env, service)), `restarting ${service}`);
+    core.info(`${service} recreated in ${deploy_seconds(started)}`);
+    const wait = await waitUntilHealthy(session, compose, settings.connection, env, service, settings.waitTimeoutSeconds, signal);
+    core.info(`${service}: ${wait.state} after ${(wait.waitedMs / 1000).toFixed(1)}s`);
+    return wait;
+}
 /** Puts the previous release back: its commit, its images, the restarted services, each healthy. */
 async function restorePrevious(session, compose, settings, previousRef, previousImageTag, mode, services, signal) {
     const { connection } = settings;
@@ -76476,8 +76461,7 @@ async function restorePrevious(session, compose, settings, previousRef, previous
         if (previousMode === 'pull')
             await session.run(commandLine(pullCommand(compose, connection, env, services)), 'pulling the previous images');
         for (const service of services) {
-            await session.run(commandLine(upCommand(compose, connection, env, service)), `restarting ${service}`);
-            const wait = await waitUntilHealthy(session, compose, connection, env, service, settings.waitTimeoutSeconds, signal);
+            const wait = await restartService(session, compose, settings, env, service, signal);
             waits.push(wait);
             if (!wait.ok)
                 throw new Error(`${service} did not become healthy: ${wait.state}`);
@@ -76500,6 +76484,7 @@ async function restorePrevious(session, compose, settings, previousRef, previous
  * shell exits and the kernel releases the lock: a dead runner never leaves it held.
  * Deploy, migrate and rollback all take this same lock.
  */
+
 
 
 
@@ -76572,6 +76557,30 @@ function holderFromEnvironment(environment, action) {
         action,
         since: new Date().toISOString(),
     };
+}
+/**
+ * Runs `work` holding the deploy lock, released whatever happens. A dry run changes nothing, so it
+ * takes no lock (taking it writes the holder into state-dir).
+ */
+async function withDeployLock(session, connection, timeoutSeconds, holder, work) {
+    if (connection.dryRun)
+        return work();
+    const started = Date.now();
+    core.startGroup('Take the deploy lock');
+    let lock;
+    try {
+        lock = await takeDeployLock(session, connection.stateDir, timeoutSeconds, holder, (busy) => core.info(`the deploy lock is held by ${busy}; waiting up to ${timeoutSeconds}s`));
+    }
+    finally {
+        core.endGroup();
+    }
+    core.info(`Take the deploy lock: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    try {
+        return await work();
+    }
+    finally {
+        await lock.release();
+    }
 }
 
 ;// CONCATENATED MODULE: ./packages/shared/src/github/deployments.ts

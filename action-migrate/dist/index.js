@@ -74925,12 +74925,33 @@ class TailLines {
     }
 }
 
+;// CONCATENATED MODULE: ./packages/shared/src/sleep.ts
+
+/** Waits `ms`, or rejects with CancelledError as soon as the run is cancelled. */
+function sleep_sleep(ms, signal) {
+    return new Promise((resolve, reject) => {
+        if (signal?.aborted)
+            return reject(new errors_CancelledError(String(signal.reason ?? 'signal')));
+        const timer = setTimeout(done, ms);
+        function done() {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+        }
+        function onAbort() {
+            clearTimeout(timer);
+            reject(new errors_CancelledError(String(signal?.reason ?? 'signal')));
+        }
+        signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
+
 ;// CONCATENATED MODULE: ./packages/shared/src/ssh/session.ts
 /**
  * The one SSH session type: a pinned, authenticated ssh2 connection to one host, reused for every
  * command of the run. Retries only what failed before authentication; never a failed login, never
  * a command.
  */
+
 
 
 
@@ -74976,22 +74997,6 @@ const KEEPALIVE_COUNT = 3;
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_CAP_MS = 15_000;
 const DEFAULT_MAX_BYTES = 1024 * 1024;
-function sleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        if (signal?.aborted)
-            return reject(new errors_CancelledError(String(signal.reason ?? 'signal')));
-        const timer = setTimeout(done, ms);
-        function done() {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-        }
-        function onAbort() {
-            clearTimeout(timer);
-            reject(new errors_CancelledError(String(signal?.reason ?? 'signal')));
-        }
-        signal?.addEventListener('abort', onAbort, { once: true });
-    });
-}
 class SshSession {
     endpoint;
     client;
@@ -75043,7 +75048,7 @@ class SshSession {
                 }
                 const delay = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
                 warn(`${error.message}; retrying in ${(delay / 1000).toFixed(1)}s (attempt ${attempt + 2} of ${settings.connectRetries + 1})`);
-                await sleep(delay, hooks.signal);
+                await sleep_sleep(delay, hooks.signal);
             }
         }
     }
@@ -75479,6 +75484,7 @@ function compose_judgeServices(state) {
 
 
 
+
 /** Warning levels from runbook §7; a critical threshold set below one lowers it. */
 const WARN_P95_SECONDS = 2;
 const WARN_ERROR_RATE = 0.01;
@@ -75614,15 +75620,6 @@ async function checkServer(session, settings, compose) {
     }
     return results;
 }
-function checks_sleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        const timer = setTimeout(resolve, ms);
-        signal.addEventListener('abort', () => {
-            clearTimeout(timer);
-            reject(new CancelledError(String(signal.reason)));
-        }, { once: true });
-    });
-}
 /**
  * Runs every check on every server (and the runner-side URL), repeating the whole set until all pass
  * or `retries` more rounds have failed.
@@ -75659,7 +75656,7 @@ async function runHealthChecks(sessions, settings, signal) {
             return { healthy: failing.length === 0, attempts: round, checks, failing };
         }
         core.info(`round ${round} of ${rounds} failed: ${failing.join('; ')}; next round in ${settings.intervalSeconds}s`);
-        await checks_sleep(settings.intervalSeconds * 1000, signal);
+        await sleep(settings.intervalSeconds * 1000, signal);
     }
 }
 
@@ -75820,15 +75817,6 @@ const rollout_upCommand = (compose, place, env, service) => composeCommand(compo
 const POLL_MS = 1000;
 /** A service without a healthcheck must stay running this many polls in a row. */
 const STABLE_POLLS = 2;
-function rollout_sleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        const timer = setTimeout(resolve, ms);
-        signal?.addEventListener('abort', () => {
-            clearTimeout(timer);
-            reject(new CancelledError(String(signal.reason)));
-        }, { once: true });
-    });
-}
 async function logsTail(session, id) {
     const result = await session.exec(commandLine({ argv: ['docker', 'logs', '--tail', '15', id] }), {
         echo: 'none',
@@ -75872,7 +75860,7 @@ async function rollout_waitUntilHealthy(session, compose, place, env, service, t
         }
         else
             stableRuns = 0;
-        await rollout_sleep(POLL_MS, signal);
+        await sleep(POLL_MS, signal);
     }
     const states = last.map((c) => `${c.status}${c.health === 'none' ? '' : `, ${c.health}`}`).join('; ');
     return result(false, `not healthy within ${timeoutSeconds}s (${states || 'no state'})`);
@@ -76158,6 +76146,7 @@ function deploy_deploySummary(outcome, environment, host) {
 
 
 
+
 const IMAGE_TAG = 'IMAGE_TAG';
 /** Runs `work` inside a log group named for the stage, and says how long it took. */
 async function deploy_stage(name, work) {
@@ -76171,15 +76160,6 @@ async function deploy_stage(name, work) {
         lib_core.info(`${name}: ${((Date.now() - started) / 1000).toFixed(1)}s`);
     }
 }
-function deploy_sleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        const timer = setTimeout(resolve, ms);
-        signal?.addEventListener('abort', () => {
-            clearTimeout(timer);
-            reject(new CancelledError(String(signal.reason)));
-        }, { once: true });
-    });
-}
 /** Probes health-url on the server until it answers 2xx with status "healthy", or until the timeout. */
 async function waitForHealthUrl(session, url, timeoutSeconds, signal) {
     const deadline = Date.now() + timeoutSeconds * 1000;
@@ -76189,7 +76169,7 @@ async function waitForHealthUrl(session, url, timeoutSeconds, signal) {
             return verdict.value;
         if (Date.now() >= deadline)
             throw new Error(`${url} did not report healthy within ${timeoutSeconds}s (last: ${verdict.value})`);
-        await deploy_sleep(1000, signal);
+        await sleep(1000, signal);
     }
 }
 async function deploy_resolveRef(session, appDir, ref, remote) {
@@ -76339,14 +76319,10 @@ async function deploy_runDeploy(settings, context) {
         for (const service of settings.services) {
             await deploy_stage(`Restart ${service}`, async () => {
                 restarted.push(service);
-                const upStarted = Date.now();
-                await run(upCommand(compose, connection, env, service), `restarting ${service}`);
-                core.info(`${service} recreated in ${deploy_seconds(upStarted)}`);
-                const wait = await waitUntilHealthy(session, compose, connection, env, service, settings.waitTimeoutSeconds, signal);
+                const wait = await restartService(session, compose, settings, env, service, signal);
                 services.push(wait);
                 if (!wait.ok)
                     throw new Error(`${service} did not become healthy: ${wait.state}`);
-                core.info(`${service}: ${wait.state} after ${(wait.waitedMs / 1000).toFixed(1)}s`);
                 const probeStarted = Date.now();
                 const answer = await waitForHealthUrl(session, settings.healthUrl, settings.waitTimeoutSeconds, signal);
                 core.info(`health-url: ${answer} after ${deploy_seconds(probeStarted)}`);
@@ -76399,6 +76375,15 @@ async function deploy_runDeploy(settings, context) {
     await record('success', migration, migration?.backup);
     return outcome('success', { services, migration, migrated: migration?.applied ?? false });
 }
+/** `up -d --no-deps` one service, then wait until its new container is healthy (or running). */
+async function restartService(session, compose, settings, env, service, signal) {
+    const started = Date.now();
+    await session.run(commandLine(upCommand(compose, settings.connection, env, service)), `restarting ${service}`);
+    core.info(`${service} recreated in ${deploy_seconds(started)}`);
+    const wait = await waitUntilHealthy(session, compose, settings.connection, env, service, settings.waitTimeoutSeconds, signal);
+    core.info(`${service}: ${wait.state} after ${(wait.waitedMs / 1000).toFixed(1)}s`);
+    return wait;
+}
 /** Puts the previous release back: its commit, its images, the restarted services, each healthy. */
 async function restorePrevious(session, compose, settings, previousRef, previousImageTag, mode, services, signal) {
     const { connection } = settings;
@@ -76413,8 +76398,7 @@ async function restorePrevious(session, compose, settings, previousRef, previous
         if (previousMode === 'pull')
             await session.run(commandLine(pullCommand(compose, connection, env, services)), 'pulling the previous images');
         for (const service of services) {
-            await session.run(commandLine(upCommand(compose, connection, env, service)), `restarting ${service}`);
-            const wait = await waitUntilHealthy(session, compose, connection, env, service, settings.waitTimeoutSeconds, signal);
+            const wait = await restartService(session, compose, settings, env, service, signal);
             waits.push(wait);
             if (!wait.ok)
                 throw new Error(`${service} did not become healthy: ${wait.state}`);
@@ -76437,6 +76421,7 @@ async function restorePrevious(session, compose, settings, previousRef, previous
  * shell exits and the kernel releases the lock: a dead runner never leaves it held.
  * Deploy, migrate and rollback all take this same lock.
  */
+
 
 
 
@@ -76509,6 +76494,30 @@ function holderFromEnvironment(environment, action) {
         action,
         since: new Date().toISOString(),
     };
+}
+/**
+ * Runs `work` holding the deploy lock, released whatever happens. A dry run changes nothing, so it
+ * takes no lock (taking it writes the holder into state-dir).
+ */
+async function withDeployLock(session, connection, timeoutSeconds, holder, work) {
+    if (connection.dryRun)
+        return work();
+    const started = Date.now();
+    lib_core.startGroup('Take the deploy lock');
+    let lock;
+    try {
+        lock = await takeDeployLock(session, connection.stateDir, timeoutSeconds, holder, (busy) => lib_core.info(`the deploy lock is held by ${busy}; waiting up to ${timeoutSeconds}s`));
+    }
+    finally {
+        lib_core.endGroup();
+    }
+    lib_core.info(`Take the deploy lock: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    try {
+        return await work();
+    }
+    finally {
+        await lock.release();
+    }
 }
 
 ;// CONCATENATED MODULE: ./packages/shared/src/ledger/ledger.ts
@@ -77177,10 +77186,7 @@ async function main({ signal }) {
     const sessions = new Sessions(connection, { signal });
     try {
         const [session] = await deploy_stage('Connect', () => sessions.connectAll());
-        const lock = connection.dryRun
-            ? undefined
-            : await deploy_stage('Take the deploy lock', () => takeDeployLock(session, connection.stateDir, settings.lockTimeoutSeconds, holder, (busy) => lib_core.info(`the deploy lock is held by ${busy}; waiting up to ${settings.lockTimeoutSeconds}s`)));
-        try {
+        await withDeployLock(session, connection, settings.lockTimeoutSeconds, holder, async () => {
             const ref = (await session.run(shell_commandLine(git_headCommit(connection.appDir)), 'reading the checked-out commit', {
                 echo: 'stderr',
             })).trim();
@@ -77189,7 +77195,7 @@ async function main({ signal }) {
             const compose = settings.migration.migrateService === undefined
                 ? undefined
                 : await compose_detectCompose(session, connection.composeCommand);
-            let outcome = {};
+            let outcome;
             let failure;
             try {
                 outcome = await deploy_stage(`alembic ${request.direction} ${request.target}${request.preview ? ' (preview)' : ''}`, () => alembic_runMigration({
@@ -77229,10 +77235,7 @@ async function main({ signal }) {
             }
             if (failure !== undefined)
                 throw new Error(failure);
-        }
-        finally {
-            await lock?.release();
-        }
+        });
     }
     finally {
         sessions.closeAll();

@@ -14,7 +14,7 @@ import {
   runningImageTag,
   Sessions,
   stage,
-  takeDeployLock,
+  withDeployLock,
   type MigrationOutcome,
   type RunContext,
 } from '@thinktank/shared';
@@ -26,14 +26,7 @@ export async function main({ signal }: RunContext): Promise<void> {
   const sessions = new Sessions(connection, { signal });
   try {
     const [session] = await stage('Connect', () => sessions.connectAll());
-    const lock = connection.dryRun
-      ? undefined
-      : await stage('Take the deploy lock', () =>
-          takeDeployLock(session, connection.stateDir, settings.lockTimeoutSeconds, holder, (busy) =>
-            core.info(`the deploy lock is held by ${busy}; waiting up to ${settings.lockTimeoutSeconds}s`),
-          ),
-        );
-    try {
+    await withDeployLock(session, connection, settings.lockTimeoutSeconds, holder, async () => {
       const ref = (
         await session.run(commandLine(headCommit(connection.appDir)), 'reading the checked-out commit', {
           echo: 'stderr',
@@ -45,7 +38,7 @@ export async function main({ signal }: RunContext): Promise<void> {
         settings.migration.migrateService === undefined
           ? undefined
           : await detectCompose(session, connection.composeCommand);
-      let outcome: Partial<MigrationOutcome> = {};
+      let outcome: Partial<MigrationOutcome>;
       let failure: string | undefined;
       try {
         outcome = await stage(
@@ -91,9 +84,7 @@ export async function main({ signal }: RunContext): Promise<void> {
         }).catch((error: unknown) => core.warning(`could not append to the ledger: ${errorMessage(error)}`));
       }
       if (failure !== undefined) throw new Error(failure);
-    } finally {
-      await lock?.release();
-    }
+    });
   } finally {
     sessions.closeAll();
   }

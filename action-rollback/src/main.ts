@@ -8,7 +8,7 @@ import {
   runRollback,
   Sessions,
   stage,
-  takeDeployLock,
+  withDeployLock,
   type RunContext,
 } from '@thinktank/shared';
 
@@ -22,16 +22,7 @@ export async function main({ signal }: RunContext): Promise<void> {
   const sessions = new Sessions(connection, { signal });
   try {
     const [session] = await stage('Connect', () => sessions.connectAll());
-    const lock = connection.dryRun
-      ? undefined
-      : await stage('Take the deploy lock', () =>
-          takeDeployLock(session, connection.stateDir, settings.deploy.lockTimeoutSeconds, holder, (busy) =>
-            core.info(
-              `the deploy lock is held by ${busy}; waiting up to ${settings.deploy.lockTimeoutSeconds}s`,
-            ),
-          ),
-        );
-    try {
+    await withDeployLock(session, connection, settings.deploy.lockTimeoutSeconds, holder, async () => {
       const outcome = await runRollback(settings, {
         session,
         signal,
@@ -57,9 +48,7 @@ export async function main({ signal }: RunContext): Promise<void> {
         throw new Error(
           `${settings.mode} rollback to ${outcome.toRef.slice(0, 12)} failed: ${outcome.failure}`,
         );
-    } finally {
-      await lock?.release();
-    }
+    });
   } finally {
     sessions.closeAll();
   }

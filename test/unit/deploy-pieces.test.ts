@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { imageMode, planRelease, runningImageTag } from '../../packages/shared/src/deploy/deploy';
 import { refCandidates } from '../../packages/shared/src/git/git';
 import { DEPLOY_DEFAULTS } from '../../packages/shared/src/inputs/deploy';
@@ -10,7 +8,7 @@ import { commandPrefix, InputProblem } from '../../packages/shared/src/inputs/va
 import { backupNamed, parseRevisions } from '../../packages/shared/src/migrate/alembic';
 import { destructiveStatements } from '../../packages/shared/src/migrate/sql';
 import { renderScript } from '../../packages/shared/src/shell';
-import { ROOT } from '../harness/runner';
+import { actionYmlDefaults, codeDefaults } from '../harness/action-yml';
 import { healthSettingsFrom } from '../harness/settings';
 
 const SHA = 'a'.repeat(40);
@@ -87,12 +85,7 @@ describe('deploy pieces', () => {
   });
 
   it('defaults in code match action-deploy/action.yml', () => {
-    const yml = readFileSync(join(ROOT, 'action-deploy', 'action.yml'), 'utf8');
-    for (const [name, value] of Object.entries(DEPLOY_DEFAULTS)) {
-      const block = new RegExp(`\\n  ${name}:\\n(?:    .*\\n)*?    default: '([^']*)'`).exec(yml);
-      if (name === 'github-token') expect(block?.[1]).toBe('${{ github.token }}');
-      else expect([name, block?.[1]]).toEqual([name, value]);
-    }
+    expect(actionYmlDefaults('action-deploy')).toEqual(codeDefaults(DEPLOY_DEFAULTS));
   });
 });
 
@@ -195,12 +188,7 @@ describe('migration targets', () => {
   });
 
   it('defaults in code match action-migrate/action.yml', () => {
-    const yml = readFileSync(join(ROOT, 'action-migrate', 'action.yml'), 'utf8');
-    for (const [name, value] of Object.entries(MIGRATE_DEFAULTS)) {
-      const block = new RegExp(`\\n  ${name}:\\n(?:    .*\\n)*?    default: '([^']*)'`).exec(yml);
-      if (name === 'github-token') expect(block?.[1]).toBe('${{ github.token }}');
-      else expect([name, block?.[1]]).toEqual([name, value]);
-    }
+    expect(actionYmlDefaults('action-migrate')).toEqual(codeDefaults(MIGRATE_DEFAULTS));
   });
 });
 
@@ -220,11 +208,6 @@ describe('rollback pieces', () => {
   });
 
   it('defaults in code match action-rollback/action.yml', () => {
-    const yml = readFileSync(join(ROOT, 'action-rollback', 'action.yml'), 'utf8');
-    for (const [name, value] of Object.entries(ROLLBACK_DEFAULTS)) {
-      const block = new RegExp(`\\n  ${name}:\\n(?:    .*\\n)*?    default: '([^']*)'`).exec(yml);
-      if (name === 'github-token') expect(block?.[1]).toBe('${{ github.token }}');
-      else expect([name, block?.[1]]).toEqual([name, value]);
-    }
+    expect(actionYmlDefaults('action-rollback')).toEqual(codeDefaults(ROLLBACK_DEFAULTS));
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigurationError } from '../../packages/shared/src/errors';
 import { HEALTH_DEFAULTS, readHealthInputs } from '../../packages/shared/src/inputs/health';
 import { makeUserKey, scratchDir } from '../harness/sshd';
-import { ROOT } from '../harness/runner';
+import { actionYmlDefaults, codeDefaults } from '../harness/action-yml';
 import { healthSettingsFrom } from '../harness/settings';
 
 const dir = scratchDir('tt-inputs-');
@@ -50,12 +50,7 @@ describe('action-health inputs', () => {
   });
 
   it('defaults in code match action.yml', () => {
-    const yml = readFileSync(join(ROOT, 'action-health', 'action.yml'), 'utf8');
-    for (const [name, value] of Object.entries(HEALTH_DEFAULTS)) {
-      const block = new RegExp(`\\n  ${name}:\\n(?:    .*\\n)*?    default: '([^']*)'`).exec(yml);
-      if (name === 'github-token') expect(block?.[1]).toBe('${{ github.token }}');
-      else expect([name, block?.[1] ?? '']).toEqual([name, value]);
-    }
+    expect(actionYmlDefaults('action-health')).toEqual(codeDefaults(HEALTH_DEFAULTS));
   });
 
   it('names every bad input, with an example, and never the secret values', () => {

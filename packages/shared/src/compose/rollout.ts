@@ -2,7 +2,6 @@
  * The rolling restart of runbook §3, with the blind `sleep 10` replaced by a wait until the new
  * container is healthy (or running, where it has no healthcheck), stopping at the first bad sign.
  */
-import { CancelledError } from '../errors';
 import { commandLine, type RemoteCommand } from '../shell';
 import type { SshSession } from '../ssh/session';
 import {
@@ -13,6 +12,7 @@ import {
   type Compose,
   type ContainerState,
 } from './compose';
+import { sleep } from '../sleep';
 
 export interface ComposePlace {
   readonly appDir: string;
@@ -52,20 +52,6 @@ export interface ServiceWait {
 const POLL_MS = 1000;
 /** A service without a healthcheck must stay running this many polls in a row. */
 const STABLE_POLLS = 2;
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(new CancelledError(String(signal.reason)));
-      },
-      { once: true },
-    );
-  });
-}
 
 async function logsTail(session: SshSession, id: string): Promise<string> {
   const result = await session.exec(commandLine({ argv: ['docker', 'logs', '--tail', '15', id] }), {

@@ -24,6 +24,7 @@ import { MigrationError, runMigration, type MigrationOutcome } from '../migrate/
 import { commandLine, renderScript, toSshCommand, type RemoteCommand } from '../shell';
 import type { SshSession } from '../ssh/session';
 import { rollbackCommand } from '../summary/deploy';
+import { sleep } from '../sleep';
 
 export interface PlanStep {
   readonly title: string;
@@ -61,20 +62,6 @@ export async function stage<T>(name: string, work: () => Promise<T>): Promise<T>
     core.endGroup();
     core.info(`${name}: ${((Date.now() - started) / 1000).toFixed(1)}s`);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(new CancelledError(String(signal.reason)));
-      },
-      { once: true },
-    );
-  });
 }
 
 /** Probes health-url on the server until it answers 2xx with status "healthy", or until the timeout. */
@@ -314,21 +301,9 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
     for (const service of settings.services) {
       await stage(`Restart ${service}`, async () => {
         restarted.push(service);
-        const upStarted = Date.now();
-        await run(upCommand(compose, connection, env, service), `restarting ${service}`);
-        core.info(`${service} recreated in ${seconds(upStarted)}`);
-        const wait = await waitUntilHealthy(
-          session,
-          compose,
-          connection,
-          env,
-          service,
-          settings.waitTimeoutSeconds,
-          signal,
-        );
+        const wait = await restartService(session, compose, settings, env, service, signal);
         services.push(wait);
         if (!wait.ok) throw new Error(`${service} did not become healthy: ${wait.state}`);
-        core.info(`${service}: ${wait.state} after ${(wait.waitedMs / 1000).toFixed(1)}s`);
         const probeStarted = Date.now();
         const answer = await waitForHealthUrl(
           session,
@@ -396,6 +371,34 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
   return outcome('success', { services, migration, migrated: migration?.applied ?? false });
 }
 
+/** `up -d --no-deps` one service, then wait until its new container is healthy (or running). */
+async function restartService(
+  session: SshSession,
+  compose: Compose,
+  settings: RolloutSettings & { readonly connection: ConnectionSettings },
+  env: Readonly<Record<string, string>>,
+  service: string,
+  signal: AbortSignal,
+): Promise<ServiceWait> {
+  const started = Date.now();
+  await session.run(
+    commandLine(upCommand(compose, settings.connection, env, service)),
+    `restarting ${service}`,
+  );
+  core.info(`${service} recreated in ${seconds(started)}`);
+  const wait = await waitUntilHealthy(
+    session,
+    compose,
+    settings.connection,
+    env,
+    service,
+    settings.waitTimeoutSeconds,
+    signal,
+  );
+  core.info(`${service}: ${wait.state} after ${(wait.waitedMs / 1000).toFixed(1)}s`);
+  return wait;
+}
+
 /** Puts the previous release back: its commit, its images, the restarted services, each healthy. */
 export async function restorePrevious(
   session: SshSession,
@@ -428,16 +431,7 @@ export async function restorePrevious(
         'pulling the previous images',
       );
     for (const service of services) {
-      await session.run(commandLine(upCommand(compose, connection, env, service)), `restarting ${service}`);
-      const wait = await waitUntilHealthy(
-        session,
-        compose,
-        connection,
-        env,
-        service,
-        settings.waitTimeoutSeconds,
-        signal,
-      );
+      const wait = await restartService(session, compose, settings, env, service, signal);
       waits.push(wait);
       if (!wait.ok) throw new Error(`${service} did not become healthy: ${wait.state}`);
     }

@@ -6,6 +6,7 @@ import type { HealthSettings } from '../inputs/health';
 import { toSshCommand } from '../shell';
 import type { SshSession } from '../ssh/session';
 import { histogramQuantile, parseMetrics, serverErrorRate } from './prometheus';
+import { sleep } from '../sleep';
 
 export type Verdict = 'pass' | 'warn' | 'fail' | 'skip';
 
@@ -204,20 +205,6 @@ export async function checkServer(
     add('disk', (error as Error).message, `fail > ${settings.maxDiskPercent}%`, 'fail');
   }
   return results;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(new CancelledError(String(signal.reason)));
-      },
-      { once: true },
-    );
-  });
 }
 
 /**

@@ -4,6 +4,7 @@
  * shell exits and the kernel releases the lock: a dead runner never leaves it held.
  * Deploy, migrate and rollback all take this same lock.
  */
+import * as core from '@actions/core';
 import { toSshCommand } from '../shell';
 import { describeOutcome, type SshSession } from '../ssh/session';
 import { CancelledError } from '../errors';
@@ -105,4 +106,34 @@ export function holderFromEnvironment(environment: string, action: string): Lock
     action,
     since: new Date().toISOString(),
   };
+}
+
+/**
+ * Runs `work` holding the deploy lock, released whatever happens. A dry run changes nothing, so it
+ * takes no lock (taking it writes the holder into state-dir).
+ */
+export async function withDeployLock<T>(
+  session: SshSession,
+  connection: { readonly stateDir: string; readonly dryRun: boolean },
+  timeoutSeconds: number,
+  holder: LockHolder,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (connection.dryRun) return work();
+  const started = Date.now();
+  core.startGroup('Take the deploy lock');
+  let lock: DeployLock;
+  try {
+    lock = await takeDeployLock(session, connection.stateDir, timeoutSeconds, holder, (busy) =>
+      core.info(`the deploy lock is held by ${busy}; waiting up to ${timeoutSeconds}s`),
+    );
+  } finally {
+    core.endGroup();
+  }
+  core.info(`Take the deploy lock: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  try {
+    return await work();
+  } finally {
+    await lock.release();
+  }
 }

@@ -9,6 +9,7 @@ import type { ConnectionSettings, Endpoint } from '../inputs/connection';
 import { CancelledError } from '../errors';
 import { fingerprintOf, hasPins, hostKeyAlgorithms, verifyHostKey } from './known-hosts';
 import { BoundedBuffer, CommandFence, LineSplitter, TailLines, stdoutSink, type LogSink } from './output';
+import { sleep } from '../sleep';
 
 export type ExecOutcome =
   | { readonly kind: 'exited'; readonly code: number }
@@ -109,22 +110,6 @@ const KEEPALIVE_COUNT = 3;
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_CAP_MS = 15_000;
 const DEFAULT_MAX_BYTES = 1024 * 1024;
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new CancelledError(String(signal.reason ?? 'signal')));
-    const timer = setTimeout(done, ms);
-    function done() {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }
-    function onAbort() {
-      clearTimeout(timer);
-      reject(new CancelledError(String(signal?.reason ?? 'signal')));
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 interface ActiveCommand {
   readonly stream: ClientChannel;
