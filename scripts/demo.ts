@@ -4,12 +4,9 @@
  * action-deploy to v2 and action-health run against it exactly as the Actions runner would, with
  * their job summaries printed as text. Cleans up after itself.
  */
-import { execFileSync, execSync } from 'node:child_process';
-import { makeUserKey, scratchDir, startSshd } from '../test/harness/sshd';
-import { connectionInputs } from '../test/harness/settings';
+import { execFileSync } from 'node:child_process';
 import { ROOT, runBundledAction, type ActionRun } from '../test/harness/runner';
-import { startStack, waitStackHealthy } from '../test/harness/stack';
-import { startPostgres } from '../test/harness/postgres';
+import { startSandbox } from '../test/harness/sandbox';
 
 function show(title: string, run: ActionRun): void {
   console.log(
@@ -27,28 +24,15 @@ function show(title: string, run: ActionRun): void {
 async function demo(): Promise<number> {
   console.log('== preparing this machine (packages, dockerd, test user)');
   execFileSync('bash', [`${ROOT}/scripts/setup-machine.sh`], { stdio: 'inherit' });
-  const key = makeUserKey(scratchDir('tt-demo-'), 'id_ed25519', 'ed25519');
-  const [sshd, pg] = await Promise.all([startSshd({ authorizedKeys: [key.publicKey] }), startPostgres()]);
+  const sandbox = await startSandbox('demo', 'a row written at v1');
+  const { sshd, pg, stack } = sandbox;
   console.log(
     `== sandbox server: sshd on ${sshd.address}:${sshd.port} (pinned by its known_hosts line), PostgreSQL on 127.0.0.1:${pg.port}`,
   );
-  const stack = startStack('demo');
   try {
-    const alembic = `cd backend && DATABASE_URL=${pg.url} /usr/bin/python3 -m alembic`;
-    execSync(`${alembic} upgrade head`, { cwd: stack.appDir, stdio: 'pipe' });
-    pg.sql("INSERT INTO items (name) VALUES ('a row written at v1')");
-    await waitStackHealthy(stack, ['gateway', 'worker']);
     console.log(`== sample stack at v1 in ${stack.appDir}: ${stack.health()}`);
-    const connection = { ...connectionInputs(sshd, key), 'app-dir': stack.appDir, environment: 'sandbox' };
-    const deploy = await runBundledAction('action-deploy', {
-      ...connection,
-      ref: 'v2',
-      services: 'gateway,worker',
-      'health-url': stack.healthUrl,
-      'migrate-service': '',
-      'alembic-command': alembic,
-      'backup-command': `BACKUP_DIR=${stack.repo.dir}/backups DATABASE_URL=${pg.url} sh scripts/backup.sh`,
-    });
+    const connection = sandbox.inputs({ environment: 'sandbox' });
+    const deploy = await runBundledAction('action-deploy', { ...connection, ref: 'v2' });
     show('action-deploy v1 -> v2', deploy);
     const health = await runBundledAction('action-health', {
       ...connection,
@@ -63,9 +47,7 @@ async function demo(): Promise<number> {
     );
     return deploy.code === 0 && health.code === 0 ? 0 : 1;
   } finally {
-    stack.down();
-    pg.stop();
-    await sshd.stop();
+    await sandbox.stop();
     console.log('== sandbox removed');
   }
 }

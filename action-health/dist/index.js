@@ -74723,6 +74723,16 @@ function toConnectionSettings(raw, context) {
         githubToken: raw['github-token'] || undefined,
     };
 }
+/** Actions that work on one server refuse a fleet clearly (the contract plans fleets for later). */
+function refuseFleet(connection, context, why) {
+    if (connection.targets.length > 1) {
+        context.addIssue({
+            code: 'custom',
+            path: ['host'],
+            message: `${connection.targets.length} hosts given: ${why}; give one host`,
+        });
+    }
+}
 
 ;// CONCATENATED MODULE: ./packages/shared/src/inputs/health.ts
 /** action-health's inputs (contract: "action-health"), on top of the connection inputs. */
@@ -75876,13 +75886,7 @@ const deploySchema = object({
 })
     .transform((raw, context) => {
     const connection = toConnectionSettings(raw, context);
-    if (connection.targets.length > 1) {
-        context.addIssue({
-            code: 'custom',
-            path: ['host'],
-            message: `${connection.targets.length} hosts given: deploying to a fleet is planned, not supported yet; give one host`,
-        });
-    }
+    refuseFleet(connection, context, 'deploying to a fleet is planned, not supported yet');
     let ref = raw.ref;
     if (ref === undefined) {
         // GITHUB_SHA stands in for ref; it is not an input, so it is validated the same way here.
@@ -76135,6 +76139,14 @@ const HEADLINE = {
 function deploy_rollbackCommand(environment, ref, full = false) {
     return `gh workflow run rollback.yml -f environment=${environment} -f to=${ref}${full ? ` -f mode=full -f confirm=${environment}` : ''}`;
 }
+function waitsTable(title, waits) {
+    const rows = waits.map((wait) => [
+        wait.service,
+        `${(wait.waitedMs / 1000).toFixed(1)}s`,
+        `${wait.ok ? '✅' : '❌'} ${wait.state}`,
+    ]);
+    return `### ${title}\n\n${table(['service', 'waited', 'state'], rows)}`;
+}
 function deploy_deploySummary(outcome, environment, host) {
     const parts = [];
     const title = outcome.dryRun ? '🔎 dry run: nothing changed' : HEADLINE[outcome.result];
@@ -76150,20 +76162,10 @@ function deploy_deploySummary(outcome, environment, host) {
     ]));
     if (outcome.failure)
         parts.push(`**What failed:** ${escapeHtml(outcome.failure)}`);
-    if (outcome.services.length > 0) {
-        parts.push(`### Services\n\n${table(['service', 'waited', 'state'], outcome.services.map((wait) => [
-            wait.service,
-            `${(wait.waitedMs / 1000).toFixed(1)}s`,
-            `${wait.ok ? '✅' : '❌'} ${wait.state}`,
-        ]))}`);
-    }
-    if (outcome.restored.length > 0) {
-        parts.push(`### Restored (previous release)\n\n${table(['service', 'waited', 'state'], outcome.restored.map((wait) => [
-            wait.service,
-            `${(wait.waitedMs / 1000).toFixed(1)}s`,
-            `${wait.ok ? '✅' : '❌'} ${wait.state}`,
-        ]))}`);
-    }
+    if (outcome.services.length > 0)
+        parts.push(waitsTable('Services', outcome.services));
+    if (outcome.restored.length > 0)
+        parts.push(waitsTable('Restored (previous release)', outcome.restored));
     if (outcome.migration) {
         const migration = outcome.migration;
         const lines = [
@@ -76716,13 +76718,7 @@ const migrateSchema = object({
         context.addIssue({ code: 'custom', path: ['target'], message: error.message });
     }
     const connection = toConnectionSettings(raw, context);
-    if (connection.targets.length > 1) {
-        context.addIssue({
-            code: 'custom',
-            path: ['host'],
-            message: 'give one host: the database is migrated once, from one server',
-        });
-    }
+    refuseFleet(connection, context, 'the database is migrated once, from one server');
     return {
         connection,
         // A dry run only previews.
@@ -76797,13 +76793,7 @@ const rollbackSchema = object({
 })
     .transform((raw, context) => {
     const connection = toConnectionSettings(raw, context);
-    if (connection.targets.length > 1) {
-        context.addIssue({
-            code: 'custom',
-            path: ['host'],
-            message: 'give one host: a fleet rollback is planned, not supported yet',
-        });
-    }
+    refuseFleet(connection, context, 'a fleet rollback is planned, not supported yet');
     if (raw.mode === 'full' && raw.confirm !== connection.environment) {
         context.addIssue({
             code: 'custom',

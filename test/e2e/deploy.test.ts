@@ -6,54 +6,32 @@
 import { execFileSync, execSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeUserKey, scratchDir, startSshd, type Sshd } from '../harness/sshd';
-import { connectionInputs } from '../harness/settings';
+import type { Sshd } from '../harness/sshd';
 import { errorLines, runBundledAction, type ActionRun } from '../harness/runner';
-import { imageTagOf, ledgerOf, startStack, waitStackHealthy, type Stack } from '../harness/stack';
-import { startPostgres, type Postgres } from '../harness/postgres';
+import { imageTagOf, ledgerOf, type Stack } from '../harness/stack';
+import type { Postgres } from '../harness/postgres';
+import { startSandbox, type Sandbox } from '../harness/sandbox';
 
 jest.setTimeout(300_000);
 
-const key = makeUserKey(scratchDir('tt-deploy-'), 'id_ed25519', 'ed25519');
+let sandbox: Sandbox;
 let sshd: Sshd;
 let stack: Stack;
 let pg: Postgres;
 
-const alembic = () => `cd backend && DATABASE_URL=${pg.url} /usr/bin/python3 -m alembic`;
-
 beforeAll(async () => {
-  [sshd, pg] = await Promise.all([startSshd({ authorizedKeys: [key.publicKey] }), startPostgres()]);
-  stack = startStack('deploy');
   // The database as v1 left it: its migration applied, and data in it.
-  execSync(`${alembic()} upgrade head`, { cwd: stack.appDir, stdio: 'pipe' });
-  pg.sql("INSERT INTO items (name) VALUES ('kept across deploys')");
-  await waitStackHealthy(stack, ['gateway', 'worker']);
+  sandbox = await startSandbox('deploy', 'kept across deploys');
+  ({ sshd, stack, pg } = sandbox);
 });
-afterAll(async () => {
-  stack?.down();
-  pg?.stop();
-  await sshd?.stop();
-});
+afterAll(() => sandbox?.stop());
 
-function inputs(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    ...connectionInputs(sshd, key),
-    'app-dir': stack.appDir,
-    services: 'gateway,worker',
-    'health-url': stack.healthUrl,
-    'wait-timeout': '20',
-    'migrate-service': '',
-    'alembic-command': alembic(),
-    'backup-command': `BACKUP_DIR=${stack.repo.dir}/backups DATABASE_URL=${pg.url} sh scripts/backup.sh`,
-    'lock-timeout': '120',
-    environment: 'staging',
-    ...extra,
-  };
-}
+const inputs = (extra: Record<string, string> = {}) =>
+  sandbox.inputs({ 'lock-timeout': '120', environment: 'staging', ...extra });
 
 const stateDir = () => join(stack.appDir, '.deploy');
-const head = () => stack.repo.git('rev-parse', 'HEAD');
-const revision = () => pg.sql('SELECT version_num FROM alembic_version');
+const head = () => sandbox.head();
+const revision = () => sandbox.revision();
 const gatewayImage = () =>
   execFileSync('docker', ['inspect', '--format', '{{.Config.Image}}', stack.containerOf('gateway')], {
     encoding: 'utf8',

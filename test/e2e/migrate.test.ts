@@ -2,55 +2,37 @@
  * action-migrate end to end: the bundled action against a real sshd, real alembic and a real
  * PostgreSQL, on the host and inside a compose service container; the database is checked afterwards.
  */
-import { execFileSync, execSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeUserKey, scratchDir, startSshd, type Sshd } from '../harness/sshd';
-import { connectionInputs } from '../harness/settings';
+import type { Sshd } from '../harness/sshd';
 import { errorLines, runBundledAction } from '../harness/runner';
-import { imageTagOf, ledgerOf, localCompose, startStack, type Stack } from '../harness/stack';
-import { startPostgres, type Postgres } from '../harness/postgres';
+import { imageTagOf, ledgerOf, localCompose, type Stack } from '../harness/stack';
+import type { Postgres } from '../harness/postgres';
+import { startSandbox, type Sandbox } from '../harness/sandbox';
 
 jest.setTimeout(300_000);
 
-const key = makeUserKey(scratchDir('tt-migrate-'), 'id_ed25519', 'ed25519');
+let sandbox: Sandbox;
 let sshd: Sshd;
 let stack: Stack;
 let pg: Postgres;
 
-const hostAlembic = () => `cd backend && DATABASE_URL=${pg.url} /usr/bin/python3 -m alembic`;
-const backupDir = () => join(stack.repo.dir, 'backups');
-const backups = () => (existsSync(backupDir()) ? readdirSync(backupDir()) : []);
-const revision = () => pg.sql('SELECT version_num FROM alembic_version');
+const backups = () => (existsSync(sandbox.backupDir) ? readdirSync(sandbox.backupDir) : []);
+const revision = () => sandbox.revision();
 const columns = () =>
   pg.sql(
     "SELECT string_agg(column_name, ',' ORDER BY column_name) FROM information_schema.columns WHERE table_name = 'items'",
   );
 
 beforeAll(async () => {
-  [sshd, pg] = await Promise.all([startSshd({ authorizedKeys: [key.publicKey] }), startPostgres()]);
-  stack = startStack('migrate');
-  execSync(`${hostAlembic()} upgrade head`, { cwd: stack.appDir, stdio: 'pipe' });
-  pg.sql("INSERT INTO items (name) VALUES ('precious row')");
+  sandbox = await startSandbox('migrate', 'precious row');
+  ({ sshd, stack, pg } = sandbox);
   stack.repo.checkout('v2');
 });
-afterAll(async () => {
-  stack?.down();
-  pg?.stop();
-  await sshd?.stop();
-});
+afterAll(() => sandbox?.stop());
 
-function inputs(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    ...connectionInputs(sshd, key),
-    'app-dir': stack.appDir,
-    'migrate-service': '',
-    'alembic-command': hostAlembic(),
-    'backup-command': `BACKUP_DIR=${backupDir()} DATABASE_URL=${pg.url} sh scripts/backup.sh`,
-    environment: 'staging',
-    ...extra,
-  };
-}
+const inputs = (extra: Record<string, string> = {}) => sandbox.inputs({ environment: 'staging', ...extra });
 
 describe('action-migrate (bundled)', () => {
   it.each([

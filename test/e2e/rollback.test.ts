@@ -3,65 +3,39 @@
  * full rollback with a database restore, refusals, and a failing restore. The server and the database
  * are checked afterwards.
  */
-import { execSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeUserKey, scratchDir, startSshd, type Sshd } from '../harness/sshd';
-import { connectionInputs } from '../harness/settings';
+import type { Sshd } from '../harness/sshd';
 import { errorLines, runBundledAction } from '../harness/runner';
-import { ledgerOf, startStack, waitStackHealthy, type Stack } from '../harness/stack';
-import { startPostgres, type Postgres } from '../harness/postgres';
+import { ledgerOf, waitStackHealthy, type Stack } from '../harness/stack';
+import type { Postgres } from '../harness/postgres';
+import { startSandbox, type Sandbox } from '../harness/sandbox';
 
 jest.setTimeout(300_000);
 
-const key = makeUserKey(scratchDir('tt-rollback-'), 'id_ed25519', 'ed25519');
+let sandbox: Sandbox;
 let sshd: Sshd;
 let stack: Stack;
 let pg: Postgres;
 
-const alembic = () => `cd backend && DATABASE_URL=${pg.url} /usr/bin/python3 -m alembic`;
-const backupDir = () => join(stack.repo.dir, 'backups');
-const env = () => `BACKUP_DIR=${backupDir()} DATABASE_URL=${pg.url}`;
-const head = () => stack.repo.git('rev-parse', 'HEAD');
-const revision = () => pg.sql('SELECT version_num FROM alembic_version');
+const backupDir = () => sandbox.backupDir;
+const head = () => sandbox.head();
+const revision = () => sandbox.revision();
 const names = () => pg.sql("SELECT string_agg(name, ',' ORDER BY id) FROM items");
 
-function common(): Record<string, string> {
-  return {
-    ...connectionInputs(sshd, key),
-    'app-dir': stack.appDir,
-    services: 'gateway,worker',
-    'health-url': stack.healthUrl,
-    'wait-timeout': '20',
-    'migrate-service': '',
-    'alembic-command': alembic(),
-    'backup-command': `${env()} sh scripts/backup.sh`,
-    environment: 'production',
-  };
-}
+const common = () => sandbox.inputs({ environment: 'production' });
 const rollback = (extra: Record<string, string> = {}) =>
-  runBundledAction('action-rollback', {
-    ...common(),
-    'restore-command': `${env()} sh scripts/restore.sh`,
-    ...extra,
-  });
+  runBundledAction('action-rollback', { ...common(), 'restore-command': sandbox.restoreCommand, ...extra });
 const deploy = (ref: string) => runBundledAction('action-deploy', { ...common(), ref });
 
 beforeAll(async () => {
-  [sshd, pg] = await Promise.all([startSshd({ authorizedKeys: [key.publicKey] }), startPostgres()]);
-  stack = startStack('rollback');
-  execSync(`${alembic()} upgrade head`, { cwd: stack.appDir, stdio: 'pipe' });
-  pg.sql("INSERT INTO items (name) VALUES ('v1 row')");
-  await waitStackHealthy(stack, ['gateway', 'worker']);
+  sandbox = await startSandbox('rollback', 'v1 row');
+  ({ sshd, stack, pg } = sandbox);
   const first = await deploy('v2');
   if (first.code !== 0) throw new Error(`deploy v1 -> v2 failed:\n${first.stdout}`);
   pg.sql("INSERT INTO items (name, note) VALUES ('v2 row', 'written after the deploy')");
 });
-afterAll(async () => {
-  stack?.down();
-  pg?.stop();
-  await sshd?.stop();
-});
+afterAll(() => sandbox?.stop());
 
 describe('action-rollback (bundled)', () => {
   it.each([

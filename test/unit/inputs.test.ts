@@ -5,7 +5,10 @@ import { ConfigurationError } from '../../packages/shared/src/errors';
 import { HEALTH_DEFAULTS, readHealthInputs } from '../../packages/shared/src/inputs/health';
 import { makeUserKey, scratchDir } from '../harness/sshd';
 import { actionYmlDefaults, codeDefaults } from '../harness/action-yml';
-import { healthSettingsFrom } from '../harness/settings';
+import { healthSettingsFrom, readWithInputs } from '../harness/settings';
+import { readDeployInputs } from '../../packages/shared/src/inputs/deploy';
+import { readMigrateInputs } from '../../packages/shared/src/inputs/migrate';
+import { readRollbackInputs } from '../../packages/shared/src/inputs/rollback';
 
 const dir = scratchDir('tt-inputs-');
 const key = makeUserKey(dir, 'id_ed25519', 'ed25519');
@@ -145,5 +148,23 @@ describe('action-health inputs', () => {
     expect(problems({ ...GOOD, host: 'deploy.example.com,bad host' })).toEqual([
       expect.stringMatching(/^Input 'host': "bad host"/),
     ]);
+  });
+
+  it('deploy, migrate and rollback refuse a fleet clearly; health takes one', () => {
+    const fleet = {
+      ...GOOD,
+      host: 'a.example.com,b.example.com',
+      'known-hosts': `a.example.com,b.example.com ${hostLine}`,
+    };
+    expect(problems(fleet)).toEqual([]);
+    for (const read of [readDeployInputs, readMigrateInputs, readRollbackInputs] as (() => unknown)[]) {
+      let found: readonly string[] = [];
+      try {
+        readWithInputs({ ...fleet, ref: 'main' }, read);
+      } catch (error) {
+        if (error instanceof ConfigurationError) found = error.problems;
+      }
+      expect(found).toEqual([expect.stringMatching(/^Input 'host': 2 hosts given: .*; give one host$/)]);
+    }
   });
 });

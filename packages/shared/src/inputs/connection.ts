@@ -158,3 +158,14 @@ export function toConnectionSettings(raw: ConnectionRaw, context: z.RefinementCt
     githubToken: raw['github-token'] || undefined,
   };
 }
+
+/** Actions that work on one server refuse a fleet clearly (the contract plans fleets for later). */
+export function refuseFleet(connection: ConnectionSettings, context: z.RefinementCtx, why: string): void {
+  if (connection.targets.length > 1) {
+    context.addIssue({
+      code: 'custom',
+      path: ['host'],
+      message: `${connection.targets.length} hosts given: ${why}; give one host`,
+    });
+  }
+}

@@ -4,6 +4,7 @@ import {
   CONNECTION_DEFAULTS,
   CONNECTION_SECRETS,
   connectionShape,
+  refuseFleet,
   toConnectionSettings,
   type ConnectionSettings,
 } from './connection';
@@ -82,13 +83,7 @@ export const deploySchema = z
   })
   .transform((raw, context): DeploySettings => {
     const connection = toConnectionSettings(raw, context);
-    if (connection.targets.length > 1) {
-      context.addIssue({
-        code: 'custom',
-        path: ['host'],
-        message: `${connection.targets.length} hosts given: deploying to a fleet is planned, not supported yet; give one host`,
-      });
-    }
+    refuseFleet(connection, context, 'deploying to a fleet is planned, not supported yet');
     let ref = raw.ref;
     if (ref === undefined) {
       // GITHUB_SHA stands in for ref; it is not an input, so it is validated the same way here.

@@ -4,6 +4,7 @@ import {
   CONNECTION_DEFAULTS,
   CONNECTION_SECRETS,
   connectionShape,
+  refuseFleet,
   toConnectionSettings,
   type ConnectionSettings,
 } from './connection';
@@ -65,13 +66,7 @@ export const migrateSchema = z
       context.addIssue({ code: 'custom', path: ['target'], message: error.message });
     }
     const connection = toConnectionSettings(raw, context);
-    if (connection.targets.length > 1) {
-      context.addIssue({
-        code: 'custom',
-        path: ['host'],
-        message: 'give one host: the database is migrated once, from one server',
-      });
-    }
+    refuseFleet(connection, context, 'the database is migrated once, from one server');
     return {
       connection,
       // A dry run only previews.

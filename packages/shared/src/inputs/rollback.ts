@@ -1,6 +1,12 @@
 /** action-rollback's inputs (contract: "action-rollback"). */
 import { z } from 'zod';
-import { CONNECTION_DEFAULTS, CONNECTION_SECRETS, connectionShape, toConnectionSettings } from './connection';
+import {
+  CONNECTION_DEFAULTS,
+  CONNECTION_SECRETS,
+  connectionShape,
+  refuseFleet,
+  toConnectionSettings,
+} from './connection';
 import { DEPLOY_DEFAULTS, rolloutShape, type DeploySettings } from './deploy';
 import { MIGRATION_DEFAULTS, migrationShape, toMigrationSettings } from './migrate-pieces';
 import { field, readInputs } from './read';
@@ -86,13 +92,7 @@ export const rollbackSchema = z
   })
   .transform((raw, context): RollbackSettings => {
     const connection = toConnectionSettings(raw, context);
-    if (connection.targets.length > 1) {
-      context.addIssue({
-        code: 'custom',
-        path: ['host'],
-        message: 'give one host: a fleet rollback is planned, not supported yet',
-      });
-    }
+    refuseFleet(connection, context, 'a fleet rollback is planned, not supported yet');
     if (raw.mode === 'full' && raw.confirm !== connection.environment) {
       context.addIssue({
         code: 'custom',

@@ -1,4 +1,5 @@
 /** The deploy job summary: before and after, each service's wait, the migration, and how to roll back. */
+import type { ServiceWait } from '../compose/rollout';
 import type { DeployOutcome } from '../deploy/deploy';
 import { renderScript } from '../shell';
 import { bounded, escapeHtml, table } from './markdown';
@@ -12,6 +13,15 @@ const HEADLINE: Record<DeployOutcome['result'], string> = {
 
 export function rollbackCommand(environment: string, ref: string, full = false): string {
   return `gh workflow run rollback.yml -f environment=${environment} -f to=${ref}${full ? ` -f mode=full -f confirm=${environment}` : ''}`;
+}
+
+function waitsTable(title: string, waits: readonly ServiceWait[]): string {
+  const rows = waits.map((wait) => [
+    wait.service,
+    `${(wait.waitedMs / 1000).toFixed(1)}s`,
+    `${wait.ok ? '✅' : '❌'} ${wait.state}`,
+  ]);
+  return `### ${title}\n\n${table(['service', 'waited', 'state'], rows)}`;
 }
 
 export function deploySummary(outcome: DeployOutcome, environment: string, host: string): string {
@@ -33,30 +43,8 @@ export function deploySummary(outcome: DeployOutcome, environment: string, host:
     ),
   );
   if (outcome.failure) parts.push(`**What failed:** ${escapeHtml(outcome.failure)}`);
-  if (outcome.services.length > 0) {
-    parts.push(
-      `### Services\n\n${table(
-        ['service', 'waited', 'state'],
-        outcome.services.map((wait) => [
-          wait.service,
-          `${(wait.waitedMs / 1000).toFixed(1)}s`,
-          `${wait.ok ? '✅' : '❌'} ${wait.state}`,
-        ]),
-      )}`,
-    );
-  }
-  if (outcome.restored.length > 0) {
-    parts.push(
-      `### Restored (previous release)\n\n${table(
-        ['service', 'waited', 'state'],
-        outcome.restored.map((wait) => [
-          wait.service,
-          `${(wait.waitedMs / 1000).toFixed(1)}s`,
-          `${wait.ok ? '✅' : '❌'} ${wait.state}`,
-        ]),
-      )}`,
-    );
-  }
+  if (outcome.services.length > 0) parts.push(waitsTable('Services', outcome.services));
+  if (outcome.restored.length > 0) parts.push(waitsTable('Restored (previous release)', outcome.restored));
   if (outcome.migration) {
     const migration = outcome.migration;
     const lines = [
