@@ -5,6 +5,7 @@
  */
 import { execFileSync, execSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import type { Sshd } from '../harness/sshd';
 import { errorLines, runBundledAction, type ActionRun } from '../harness/runner';
@@ -132,13 +133,57 @@ describe('action-deploy (bundled)', () => {
     expect(stack.repo.git('status', '--porcelain')).not.toMatch(/\.deploy/);
   });
 
-  it('re-deploying the running commit restarts nothing and records "unchanged"', async () => {
-    const container = stack.containerOf('gateway');
-    const run = await runBundledAction('action-deploy', inputs({ ref: stack.repo.shas.v2 }));
-    expect(run.code).toBe(0);
-    expect(run.outputs.migrated).toBe('false');
-    expect(stack.containerOf('gateway')).toBe(container);
-    expect(lastLedger()).toMatchObject({ ref: stack.repo.shas.v2, result: 'unchanged' });
+  it('re-deploying the running commit restarts nothing, records "unchanged", and reports a GitHub Deployment', async () => {
+    const requests: { path: string; body: Record<string, unknown>; auth?: string }[] = [];
+    const api = createServer((request, response) => {
+      let text = '';
+      request.on('data', (chunk) => (text += chunk));
+      request.on('end', () => {
+        requests.push({
+          path: request.url ?? '',
+          body: JSON.parse(text) as Record<string, unknown>,
+          auth: request.headers.authorization,
+        });
+        response.writeHead(201, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ id: 7 }));
+      });
+    });
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    try {
+      const container = stack.containerOf('gateway');
+      const run = await runBundledAction(
+        'action-deploy',
+        inputs({ ref: stack.repo.shas.v2, 'github-token': 'gh-test-token' }),
+        {
+          env: {
+            GITHUB_API_URL: `http://127.0.0.1:${(api.address() as { port: number }).port}`,
+            GITHUB_REPOSITORY: 'thinktank/app',
+            GITHUB_RUN_ID: '99',
+            GITHUB_SERVER_URL: 'https://github.com',
+          },
+        },
+      );
+      expect(run.code).toBe(0);
+      expect(run.outputs.migrated).toBe('false');
+      expect(stack.containerOf('gateway')).toBe(container);
+      expect(lastLedger()).toMatchObject({
+        ref: stack.repo.shas.v2,
+        result: 'unchanged',
+        run_url: 'https://github.com/thinktank/app/actions/runs/99',
+      });
+      expect(requests.map((r) => [r.path, r.body.state ?? r.body.environment, r.auth])).toEqual([
+        ['/repos/thinktank/app/deployments', 'staging', 'Bearer gh-test-token'],
+        ['/repos/thinktank/app/deployments/7/statuses', 'in_progress', 'Bearer gh-test-token'],
+        ['/repos/thinktank/app/deployments/7/statuses', 'success', 'Bearer gh-test-token'],
+      ]);
+      expect(requests[2].body.log_url).toBe('https://github.com/thinktank/app/actions/runs/99');
+      // The token appears only in the runner's masking commands.
+      const withToken = run.stdout.split('\n').filter((line) => line.includes('gh-test-token'));
+      expect(withToken.length).toBeGreaterThan(0);
+      expect(withToken.filter((line) => line !== '::add-mask::gh-test-token')).toEqual([]);
+    } finally {
+      api.close();
+    }
   });
 
   it('rolls back automatically when /health says unhealthy after the restart', async () => {

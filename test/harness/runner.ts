@@ -47,6 +47,8 @@ export interface RunOptions {
   readonly timeoutMs?: number;
   /** Called with the child once started (to send it signals). */
   readonly onStart?: (child: ReturnType<typeof spawn>) => void;
+  /** More of the runner's variables (GITHUB_REPOSITORY, GITHUB_API_URL...). */
+  readonly env?: Record<string, string>;
 }
 
 export function runBundledAction(
@@ -69,6 +71,7 @@ export function runBundledAction(
     GITHUB_STEP_SUMMARY: summaryFile,
     GITHUB_ACTIONS: 'true',
     RUNNER_TEMP: dir,
+    ...options.env,
   });
   const started = Date.now();
   return new Promise((resolve, reject) => {
