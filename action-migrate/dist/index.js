@@ -74741,7 +74741,7 @@ function toConnectionSettings(raw, context) {
         const pins = pinsFor(raw['known-hosts'], raw['host-fingerprint'], host, port);
         if (!hasPins(pins) && !raw['insecure-ignore-host-key']) {
             const given = raw['known-hosts'].entries.length > 0 || raw['host-fingerprint'].length > 0;
-            problem(given ? 'known-hosts' : 'known-hosts', given
+            problem('known-hosts', given
                 ? `no pinned host key for ${label(host, port)}: add its known_hosts line or its fingerprint`
                 : `no host key pin for ${label(host, port)}: give known-hosts or host-fingerprint ` +
                     '(take them on the server itself: ssh-keyscan -p PORT localhost, or ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)');
@@ -75459,14 +75459,18 @@ function compose_parseIds(text) {
         .map((id) => id.trim())
         .filter((id) => /^[0-9a-f]{12,64}$/.test(id));
 }
-async function compose_readServicesState(session, compose, settings, env) {
+/** The services of the stack, from `compose config` (it does not change during a run: read it once). */
+async function compose_readStackServices(session, compose, settings, env) {
     const configText = await session.run(commandLine(compose_composeCommand(compose, settings, ['config'], env)), 'reading the compose configuration', { echo: 'stderr', timeoutSeconds: 120 });
+    return stackServices(configText);
+}
+/** The containers of `services` now: `ps` for their ids, `docker inspect` for their state. */
+async function compose_readServicesState(session, compose, settings, services, env) {
     const ids = compose_parseIds(await session.run(commandLine(compose_composeCommand(compose, settings, compose_psArgs(compose), env)), 'listing the containers', {
         echo: 'stderr',
         timeoutSeconds: 120,
     }));
-    const containers = await compose_inspectContainers(session, ids);
-    return { services: stackServices(configText), containers };
+    return { services, containers: await compose_inspectContainers(session, ids) };
 }
 /** Every service running, and healthy where it has a healthcheck. */
 function compose_judgeServices(state) {
@@ -75585,7 +75589,8 @@ async function checkServer(session, settings, compose) {
     add(`server-url ${settings.serverUrl}`, health.value, `status ${settings.expectStatus}`, health.ok ? 'pass' : 'fail');
     if (settings.checkServices) {
         try {
-            const verdicts = judgeServices(await readServicesState(session, await compose(), settings.connection));
+            const project = await compose();
+            const verdicts = judgeServices(await readServicesState(session, project.compose, settings.connection, project.services));
             const bad = verdicts.filter((verdict) => !verdict.ok);
             const value = verdicts.length === 0
                 ? 'no services defined'
@@ -75635,12 +75640,16 @@ async function checkServer(session, settings, compose) {
  * or `retries` more rounds have failed.
  */
 async function runHealthChecks(sessions, settings, signal) {
-    const composeBySession = new Map();
-    const composeFor = (session) => () => {
-        let found = composeBySession.get(session);
+    // Which compose works and which services the stack has do not change between rounds: asked once per host.
+    const projects = new Map();
+    const projectFor = (session) => () => {
+        let found = projects.get(session);
         if (found === undefined) {
-            found = detectCompose(session, settings.connection.composeCommand);
-            composeBySession.set(session, found);
+            found = (async () => {
+                const compose = await detectCompose(session, settings.connection.composeCommand);
+                return { compose, services: await readStackServices(session, compose, settings.connection) };
+            })();
+            projects.set(session, found);
         }
         return found;
     };
@@ -75648,7 +75657,7 @@ async function runHealthChecks(sessions, settings, signal) {
     for (let round = 1;; round++) {
         const checks = [];
         for (const session of sessions)
-            checks.push(...(await checkServer(session, settings, composeFor(session))));
+            checks.push(...(await checkServer(session, settings, projectFor(session))));
         if (settings.url !== undefined) {
             const answer = checks_judgeHealthAnswer(await probeFromRunner(settings.url), settings.expectStatus);
             checks.push({
@@ -76233,7 +76242,7 @@ async function deploy_runDeploy(settings, context) {
     const run = (command, what) => session.run(commandLine(command), what);
     // Reads whose answer is parsed, not shown (stderr still is).
     const read = (command, what) => session.run(commandLine(command), what, { echo: 'stderr' });
-    const compose = await detectCompose(session, connection.composeCommand);
+    const compose = context.compose ?? (await detectCompose(session, connection.composeCommand));
     const state = await deploy_stage('Read the live state', async () => {
         const previousRef = (await read(headCommit(connection.appDir), 'reading the checked-out commit')).trim();
         await run(fetchRemote(connection.appDir, settings.remote), 'git fetch');
@@ -77079,7 +77088,7 @@ async function runRollback(settings, context) {
             return undefined;
         });
     }
-    const deploy = await runDeploy(deploySettings, { ...context, action: 'rollback' });
+    const deploy = await runDeploy(deploySettings, { ...context, action: 'rollback', compose });
     let schemaWarning;
     if (settings.mode === 'image' && dbRevision !== undefined && !connection.dryRun) {
         const heads = await session

@@ -3,7 +3,7 @@
  * in front of the local Docker engine, a real git checkout and a real PostgreSQL with alembic.
  * Every test checks the server afterwards, not only the log.
  */
-import { execFileSync, execSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -235,13 +235,7 @@ describe('action-deploy (bundled)', () => {
         child.stdout?.on('data', (chunk: Buffer) => {
           if (!killed && /health-url|::group::Restart gateway/.test(chunk.toString())) {
             killed = true;
-            setTimeout(
-              () =>
-                execSync(
-                  `pkill -KILL -f 'sshd: ttdeploy' -P ${sshd.pid} || true; for p in $(pgrep -P ${sshd.pid}); do pkill -KILL -P $p; kill -KILL $p; done`,
-                ),
-              1500,
-            );
+            setTimeout(() => sshd.killConnections(), 1500);
           }
         }),
     });

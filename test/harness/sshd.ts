@@ -64,6 +64,35 @@ export interface Sshd {
   knownHostsLine(type?: KeyType): string;
   stop(): Promise<void>;
   readonly log: () => string;
+  /** SIGKILLs this server's per-connection processes: every link drops at once, without an exit status. */
+  killConnections(): void;
+}
+
+/** SIGKILLs the descendants of one sshd named "sshd: ...", leaving the listener (and other servers) alone. */
+function killConnectionsOf(listenerPid: number): void {
+  const table = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+    .filter((match): match is RegExpExecArray => match !== null);
+  const descendants = new Set([listenerPid]);
+  for (let grown = true; grown;) {
+    grown = false;
+    for (const [, pid, ppid] of table) {
+      if (descendants.has(Number(ppid)) && !descendants.has(Number(pid))) {
+        descendants.add(Number(pid));
+        grown = true;
+      }
+    }
+  }
+  for (const [, pid, , args] of table) {
+    if (Number(pid) !== listenerPid && descendants.has(Number(pid)) && args.startsWith('sshd:')) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
 }
 
 function randomAddress(): string {
@@ -153,6 +182,7 @@ export async function startSshd(options: SshdOptions): Promise<Sshd> {
       hostKeys,
       knownHostsLine: (type = types[0]) => `[${address}]:${port} ${hostKeys[type]}`,
       log: () => readLog(logPath),
+      killConnections: () => killConnectionsOf(child.pid ?? 0),
       stop: async () => {
         child.kill('SIGTERM');
         await exited;

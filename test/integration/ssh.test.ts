@@ -71,28 +71,6 @@ function remoteProcesses(pattern: string): string {
   }
 }
 
-/** SIGKILLs every per-connection process of one sshd (its descendants named "sshd: ..."). */
-function killConnections(server: Sshd): void {
-  const table = execSync('ps -eo pid=,ppid=,args=', { encoding: 'utf8' })
-    .split('\n')
-    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
-    .filter((match): match is RegExpExecArray => match !== null);
-  const descendants = new Set([server.pid]);
-  for (let grown = true; grown;) {
-    grown = false;
-    for (const [, pid, ppid] of table) {
-      if (descendants.has(Number(ppid)) && !descendants.has(Number(pid))) {
-        descendants.add(Number(pid));
-        grown = true;
-      }
-    }
-  }
-  for (const [, pid, , args] of table) {
-    if (Number(pid) !== server.pid && descendants.has(Number(pid)) && args.startsWith('sshd:'))
-      process.kill(Number(pid), 'SIGKILL');
-  }
-}
-
 async function eventually(check: () => boolean, ms = 5000): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
@@ -303,7 +281,7 @@ describe('running commands', () => {
     const running = session.exec(commandLine({ argv: ['sleep', '43.5'] }));
     expect(await eventually(() => remoteProcesses('sleep 43.5') !== '')).toBe(true);
     // Kill this server's per-connection sshd processes: the link drops without an exit status.
-    killConnections(sshd);
+    sshd.killConnections();
     const result = await running;
     expect(result.outcome.kind).toBe('unknown');
     expect(describeOutcome(result.outcome)).toMatch(/outcome unknown: .*may still be running/);
@@ -374,11 +352,6 @@ describe('jump host', () => {
     });
     expect((await session.run(commandLine({ argv: ['id', '-un'] }), 'id')).trim()).toBe(TEST_USER);
     expect(bastionLogins() - before).toBe(1);
-    // The target saw the connection come from the bastion's forwarding, not from this process.
-    const clientPort = Number(
-      (await session.run(toSshCommand('echo "$SSH_CONNECTION"'), 'echo')).split(' ')[1],
-    );
-    expect(await eventually(() => bastion.log().includes(`port ${clientPort}`) || clientPort > 0)).toBe(true);
   });
 
   it('refuses a bastion whose key matches no pin', async () => {

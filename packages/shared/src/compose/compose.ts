@@ -146,17 +146,29 @@ export function parseIds(text: string): string[] {
     .filter((id) => /^[0-9a-f]{12,64}$/.test(id));
 }
 
-export async function readServicesState(
+/** The services of the stack, from `compose config` (it does not change during a run: read it once). */
+export async function readStackServices(
   session: SshSession,
   compose: Compose,
   settings: Pick<ConnectionSettings, 'appDir' | 'composeFile'>,
   env?: Readonly<Record<string, string>>,
-): Promise<ServicesState> {
+): Promise<string[]> {
   const configText = await session.run(
     commandLine(composeCommand(compose, settings, ['config'], env)),
     'reading the compose configuration',
     { echo: 'stderr', timeoutSeconds: 120 },
   );
+  return stackServices(configText);
+}
+
+/** The containers of `services` now: `ps` for their ids, `docker inspect` for their state. */
+export async function readServicesState(
+  session: SshSession,
+  compose: Compose,
+  settings: Pick<ConnectionSettings, 'appDir' | 'composeFile'>,
+  services: readonly string[],
+  env?: Readonly<Record<string, string>>,
+): Promise<ServicesState> {
   const ids = parseIds(
     await session.run(
       commandLine(composeCommand(compose, settings, psArgs(compose), env)),
@@ -167,8 +179,7 @@ export async function readServicesState(
       },
     ),
   );
-  const containers = await inspectContainers(session, ids);
-  return { services: stackServices(configText), containers };
+  return { services, containers: await inspectContainers(session, ids) };
 }
 
 export interface ServiceVerdict {

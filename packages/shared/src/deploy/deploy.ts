@@ -162,6 +162,8 @@ export interface DeployContext {
   readonly runUrl: string;
   /** What the ledger calls this run: a deploy, or an image rollback done the same way. */
   readonly action?: 'deploy' | 'rollback';
+  /** The compose command already detected on this host (a rollback has), so it is not asked again. */
+  readonly compose?: Compose;
 }
 
 export async function runDeploy(settings: DeploySettings, context: DeployContext): Promise<DeployOutcome> {
@@ -173,7 +175,7 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
   const read = (command: RemoteCommand, what: string) =>
     session.run(commandLine(command), what, { echo: 'stderr' });
 
-  const compose = await detectCompose(session, connection.composeCommand);
+  const compose = context.compose ?? (await detectCompose(session, connection.composeCommand));
   const state = await stage('Read the live state', async () => {
     const previousRef = (await read(headCommit(connection.appDir), 'reading the checked-out commit')).trim();
     await run(fetchRemote(connection.appDir, settings.remote), 'git fetch');

@@ -1,6 +1,12 @@
 /** action-health's checks, run on each server over its one SSH session, retried as a set. */
 import * as core from '@actions/core';
-import { detectCompose, judgeServices, readServicesState, type Compose } from '../compose/compose';
+import {
+  detectCompose,
+  judgeServices,
+  readServicesState,
+  readStackServices,
+  type Compose,
+} from '../compose/compose';
 import { CancelledError } from '../errors';
 import type { HealthSettings } from '../inputs/health';
 import { toSshCommand } from '../shell';
@@ -44,6 +50,12 @@ elif command -v wget >/dev/null 2>&1; then
 else
   echo 'neither curl nor wget is installed on the server' >&2; exit 127
 fi`;
+
+/** The compose command that works on a host, and the services its stack defines. */
+export interface ComposeProject {
+  readonly compose: Compose;
+  readonly services: readonly string[];
+}
 
 export interface HttpAnswer {
   readonly status: number;
@@ -127,7 +139,7 @@ async function diskPercent(session: SshSession, path: string): Promise<{ percent
 export async function checkServer(
   session: SshSession,
   settings: HealthSettings,
-  compose: () => Promise<Compose>,
+  compose: () => Promise<ComposeProject>,
 ): Promise<CheckResult[]> {
   const host = session.label;
   const results: CheckResult[] = [];
@@ -144,7 +156,10 @@ export async function checkServer(
 
   if (settings.checkServices) {
     try {
-      const verdicts = judgeServices(await readServicesState(session, await compose(), settings.connection));
+      const project = await compose();
+      const verdicts = judgeServices(
+        await readServicesState(session, project.compose, settings.connection, project.services),
+      );
       const bad = verdicts.filter((verdict) => !verdict.ok);
       const value =
         verdicts.length === 0
@@ -216,12 +231,16 @@ export async function runHealthChecks(
   settings: HealthSettings,
   signal: AbortSignal,
 ): Promise<HealthReport> {
-  const composeBySession = new Map<SshSession, Promise<Compose>>();
-  const composeFor = (session: SshSession) => () => {
-    let found = composeBySession.get(session);
+  // Which compose works and which services the stack has do not change between rounds: asked once per host.
+  const projects = new Map<SshSession, Promise<ComposeProject>>();
+  const projectFor = (session: SshSession) => () => {
+    let found = projects.get(session);
     if (found === undefined) {
-      found = detectCompose(session, settings.connection.composeCommand);
-      composeBySession.set(session, found);
+      found = (async () => {
+        const compose = await detectCompose(session, settings.connection.composeCommand);
+        return { compose, services: await readStackServices(session, compose, settings.connection) };
+      })();
+      projects.set(session, found);
     }
     return found;
   };
@@ -229,7 +248,7 @@ export async function runHealthChecks(
   for (let round = 1; ; round++) {
     const checks: CheckResult[] = [];
     for (const session of sessions)
-      checks.push(...(await checkServer(session, settings, composeFor(session))));
+      checks.push(...(await checkServer(session, settings, projectFor(session))));
     if (settings.url !== undefined) {
       const answer = judgeHealthAnswer(await probeFromRunner(settings.url), settings.expectStatus);
       checks.push({

@@ -123,7 +123,7 @@ export function toConnectionSettings(raw: ConnectionRaw, context: z.RefinementCt
     if (!hasPins(pins) && !raw['insecure-ignore-host-key']) {
       const given = raw['known-hosts'].entries.length > 0 || raw['host-fingerprint'].length > 0;
       problem(
-        given ? 'known-hosts' : 'known-hosts',
+        'known-hosts',
         given
           ? `no pinned host key for ${label(host, port)}: add its known_hosts line or its fingerprint`
           : `no host key pin for ${label(host, port)}: give known-hosts or host-fingerprint ` +

@@ -258,7 +258,7 @@ export async function runRollback(
       return undefined;
     });
   }
-  const deploy = await runDeploy(deploySettings, { ...context, action: 'rollback' });
+  const deploy = await runDeploy(deploySettings, { ...context, action: 'rollback', compose });
   let schemaWarning: string | undefined;
   if (settings.mode === 'image' && dbRevision !== undefined && !connection.dryRun) {
     const heads = await session
