@@ -1,7 +1,7 @@
 // Builds every action's dist/index.js with @vercel/ncc (CommonJS: an ESM bundle of ssh2 crashes on
 // __dirname). With --check, builds into a scratch folder and fails when the committed dist/ differs.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
@@ -38,6 +38,16 @@ for (const action of actions) {
   );
   // ssh2 ships a Windows helper for PuTTY's agent; no agent is used here, so it is not shipped.
   for (const path of files(out)) if (path.endsWith('.exe')) rmSync(path);
+  // libpg-query (the SQL guard's parser) reads its WebAssembly from the bundle's own folder at run
+  // time (`__dirname + "/libpg-query.wasm"`), which ncc does not see: ship it beside the chunk that loads it.
+  const loadsParser = files(out).some(
+    (path) => path.endsWith('.js') && readFileSync(path, 'utf8').includes('libpg-query.wasm'),
+  );
+  if (loadsParser)
+    writeFileSync(
+      join(out, 'libpg-query.wasm'),
+      readFileSync(join(root, 'node_modules/libpg-query/wasm/libpg-query.wasm')),
+    );
   const native = files(out).filter((path) => path.endsWith('.node'));
   if (native.length > 0) {
     console.error(`${action}: native addons in the bundle (install with scripts off): ${native.join(', ')}`);

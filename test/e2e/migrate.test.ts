@@ -3,7 +3,7 @@
  * PostgreSQL, on the host and inside a compose service container; the database is checked afterwards.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Sshd } from '../harness/sshd';
 import { errorLines, runBundledAction } from '../harness/runner';
@@ -119,7 +119,12 @@ describe('action-migrate (bundled)', () => {
 
   it('stops when the backup command fails: nothing migrated', async () => {
     stack.repo.checkout('failing');
-    const run = await runBundledAction('action-migrate', inputs({ 'backup-command': 'sh -c false' }));
+    // 0004 of 'failing' is `UPDATE items SET no_such_column = 1`, an UPDATE without WHERE: allowed here,
+    // so what is checked is the backup and the failure, not the guard.
+    const run = await runBundledAction(
+      'action-migrate',
+      inputs({ 'backup-command': 'sh -c false', 'allow-destructive': 'true' }),
+    );
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(
       /::error::the backup command on .* exited with code 1[\s\S]*the backup failed, so nothing was migrated/,
@@ -128,7 +133,7 @@ describe('action-migrate (bundled)', () => {
   });
 
   it('reports a migration that fails halfway: which revision, where the database is, which backup', async () => {
-    const run = await runBundledAction('action-migrate', inputs());
+    const run = await runBundledAction('action-migrate', inputs({ 'allow-destructive': 'true' }));
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(
       /::error::alembic upgrade head exited with code 1 during "Running upgrade 0003 -> 0004.*"; the database is now at 0002; the backup taken before it is \/.*\.sql/,
@@ -180,5 +185,108 @@ describe('action-migrate (bundled)', () => {
     expect(up.code).toBe(0);
     expect(revision()).toBe('0002');
     expect(pg.sql('SELECT name FROM items')).toBe('precious row');
+  });
+});
+
+describe('action-migrate: the destructive-SQL guard on real alembic output (bundled)', () => {
+  // Each a migration 0003 on top of the checkout's 0002 whose upgrade is one raw op.execute(), and the
+  // kinds the refusal names. Every one would destroy data; none may run.
+  const DESTROYERS: readonly (readonly [string, string])[] = [
+    ['DELETE FROM items', 'DELETE without WHERE'],
+    ["UPDATE items SET name = ''", 'UPDATE without WHERE'],
+    ['DROP TYPE item_kind CASCADE', 'DROP TYPE'],
+    ['/* note */ DROP TABLE items', 'DROP TABLE'],
+    ["DO $$ BEGIN EXECUTE 'DROP TABLE items'; END $$", 'DO block (cannot prove safe)'],
+    ['WITH d AS (DELETE FROM items RETURNING *) SELECT count(*) FROM d', 'DELETE without WHERE'],
+    ['ALTER TABLE items DROP name', 'DROP COLUMN'],
+    ['TRUNCATE items', 'TRUNCATE'],
+    ['SELECT purge_items()', 'call of purge_items() (cannot prove safe)'],
+  ];
+  const versions = () => join(stack.appDir, 'backend/alembic/versions');
+  const written: string[] = [];
+  /** Replaces the previous case's file: a new name each time, so no stale bytecode is ever loaded. */
+  const writeMigration = (index: number, sql: string) => {
+    for (const file of written.splice(0)) rmSync(join(versions(), file), { force: true });
+    const file = `0003_destroy_${index}.py`;
+    const body = [
+      `"""destroys data: ${index}"""`,
+      'from alembic import op',
+      '',
+      'revision = "0003"',
+      'down_revision = "0002"',
+      '',
+      '',
+      'def upgrade():',
+      `    op.execute(${JSON.stringify(sql)})`,
+      '',
+      '',
+      'def downgrade():',
+      '    pass',
+      '',
+    ].join('\n');
+    writeFileSync(join(versions(), file), body, { mode: 0o644 });
+    written.push(file);
+  };
+  const state = () =>
+    [
+      pg.sql("SELECT string_agg(id || ':' || name || ':' || kind, ',' ORDER BY id) FROM items"),
+      columns(),
+      pg.sql("SELECT count(*) FROM pg_type WHERE typname = 'item_kind'"),
+      revision(),
+    ].join(' | ');
+
+  beforeAll(() => {
+    stack.repo.checkout('v2');
+    expect(revision()).toBe('0002');
+    pg.sql(
+      "CREATE TYPE item_kind AS ENUM ('plain', 'special'); " +
+        "ALTER TABLE items ADD COLUMN kind item_kind NOT NULL DEFAULT 'plain'; " +
+        'CREATE FUNCTION purge_items() RETURNS bigint LANGUAGE sql AS ' +
+        '$$ WITH d AS (DELETE FROM items RETURNING 1) SELECT count(*) FROM d $$',
+    );
+  });
+  afterAll(() => {
+    for (const file of written.splice(0)) rmSync(join(versions(), file), { force: true });
+  });
+
+  it('refuses each destructive migration without allow-destructive: nothing runs, no backup, data intact', async () => {
+    const before = state();
+    expect(before).toBe('1:precious row:plain | id,kind,name,note | 1 | 0002');
+    const backupsBefore = backups().length;
+    for (const [index, [sql, kind]] of DESTROYERS.entries()) {
+      writeMigration(index, sql);
+      const run = await runBundledAction('action-migrate', inputs({ backup: 'true' }));
+      const context = `${sql}\n${run.stdout}\n${run.stderr}`;
+      expect([context, run.code]).toEqual([context, 1]);
+      expect([context, run.outputs.destructive]).toEqual([context, 'true']);
+      expect(errorLines(run)).toEqual([
+        `::error::the migration is destructive (${kind}) and allow-destructive is false; nothing was applied, no backup was taken`,
+      ]);
+      expect(run.summary).toContain(`**${kind}**`);
+      expect([sql, state()]).toEqual([sql, before]);
+      expect(backups()).toHaveLength(backupsBefore);
+    }
+  });
+
+  it('previews a destructive migration: exit 0, destructive=true, a warning naming the statement, nothing applied', async () => {
+    writeMigration(100, 'WITH d AS (DELETE FROM items RETURNING *) SELECT count(*) FROM d');
+    const before = state();
+    const run = await runBundledAction('action-migrate', inputs({ preview: 'true' }));
+    expect(errorLines(run)).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.outputs).toMatchObject({
+      'revision-before': '0002',
+      'revision-after': '0002',
+      destructive: 'true',
+    });
+    expect(run.outputs.sql).toContain('WITH d AS (DELETE FROM items RETURNING *) SELECT count(*) FROM d');
+    const warnings = run.stdout.split('\n').filter((line) => line.startsWith('::warning'));
+    expect(warnings.join('\n')).toMatch(
+      /::warning::the previewed migration is destructive or cannot be proven safe: applying it would be refused unless allow-destructive is true%0A {2}DELETE without WHERE: WITH d AS \(DELETE FROM items RETURNING \*\) SELECT count\(\*\) FROM d/,
+    );
+    expect(run.summary).toMatch(
+      /preview: nothing applied, destructive[\s\S]*refused unless `allow-destructive` is true[\s\S]*DELETE without WHERE/,
+    );
+    expect(state()).toBe(before);
   });
 });

@@ -8,10 +8,11 @@ export function migrationSummary(
   outcome: Partial<MigrationOutcome>,
   failure: string | undefined,
 ): string {
+  const destructive = outcome.destructive ?? [];
   const verdict = failure
     ? '❌ failed'
     : request.preview
-      ? '🔎 preview: nothing applied'
+      ? `🔎 preview: nothing applied${destructive.length > 0 ? ', destructive' : ''}`
       : outcome.applied
         ? '✅ applied'
         : '➖ nothing to apply';
@@ -23,12 +24,15 @@ export function migrationSummary(
     `- backup: ${escapeHtml(outcome.backup ?? 'none taken')}`,
   ];
   if (failure) lines.push(`- what failed: ${escapeHtml(failure)}`);
-  if (outcome.destructive && outcome.destructive.length > 0) {
+  if (destructive.length > 0) {
     lines.push(
       '',
       '### ⚠️ Destructive statements',
       '',
-      ...outcome.destructive.map((found) => `- **${found.kind}**: \`${escapeHtml(found.statement)}\``),
+      ...(request.preview
+        ? ['Applying this migration is refused unless `allow-destructive` is true.', '']
+        : []),
+      ...destructive.map((found) => `- **${found.kind}**: \`${escapeHtml(found.statement)}\``),
     );
   }
   if (outcome.sql) {
