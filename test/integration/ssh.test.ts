@@ -13,6 +13,8 @@ import {
 import type { LogSink } from '../../packages/shared/src/ssh/output';
 import { makeUserKey, scratchDir, startSshd, TEST_USER, type Sshd, type UserKey } from '../harness/sshd';
 import { connectionFor } from '../harness/settings';
+import { ConfigurationError } from '../../packages/shared/src/errors';
+import { fingerprintOf } from '../../packages/shared/src/ssh/known-hosts';
 
 jest.setTimeout(60_000);
 
@@ -360,9 +362,144 @@ describe('jump host', () => {
       open(keys.ed25519, { 'jump-host': `${bastion.address}:${bastion.port}`, 'known-hosts': known }),
     ).rejects.toThrow(
       new RegExp(
-        `host key of ${bastion.address.replace(/\./g, '\\.')}:${bastion.port} .*matches no pinned key`,
+        `host key of jump host ${bastion.address.replace(/\./g, '\\.')}:${bastion.port} .*matches no pinned key`,
       ),
     );
+  });
+
+  describe('pins per host (host-fingerprint scoped as host=SHA256:...)', () => {
+    const fingerprint = (server: Sshd) =>
+      fingerprintOf(Buffer.from(server.hostKeys.ed25519.split(' ')[1], 'base64'));
+    const where = (server: Sshd) => `${server.address}:${server.port}`;
+    const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    const logins = (server: Sshd) => (server.log().match(/Accepted publickey/g) ?? []).length;
+    const connections = (server: Sshd) => (server.log().match(/Connection from/g) ?? []).length;
+
+    it('reaches the target when the bastion and the target are each pinned by their own fingerprint', async () => {
+      const before = logins(bastion);
+      const session = await open(keys.ed25519, {
+        'jump-host': `${TEST_USER}@${where(bastion)}`,
+        'known-hosts': '',
+        'host-fingerprint': `${where(sshd)}=${fingerprint(sshd)}\n${where(bastion)}=${fingerprint(bastion)}`,
+      });
+      expect((await session.run(commandLine({ argv: ['id', '-un'] }), 'id')).trim()).toBe(TEST_USER);
+      expect(logins(bastion) - before).toBe(1);
+    });
+
+    it('refuses the target when its pin is the bastion key (the bastion cannot answer as the target)', async () => {
+      const bastionBefore = logins(bastion);
+      const targetLog = sshd.log().length;
+      await expect(
+        open(keys.ed25519, {
+          'jump-host': where(bastion),
+          'known-hosts': '',
+          'host-fingerprint': `${where(sshd)}=${fingerprint(bastion)},${where(bastion)}=${fingerprint(bastion)}`,
+        }),
+      ).rejects.toThrow(
+        new RegExp(
+          `^the host key of ${escaped(where(sshd))} \\(${escaped(fingerprint(sshd))}\\) matches no pinned key`,
+        ),
+      );
+      // The bastion was passed (its own pin holds); the target refused before any login was tried.
+      expect(logins(bastion) - bastionBefore).toBe(1);
+      // Through the forwarded channel sshd logs either a disconnect or a closed connection, before login.
+      const ended = /(Disconnected from|Connection closed by) .*\[preauth\]/;
+      expect(await eventually(() => ended.test(sshd.log().slice(targetLog)), 3000)).toBe(true);
+      expect(
+        sshd
+          .log()
+          .slice(targetLog)
+          .match(/Connection from/g),
+      ).toHaveLength(1);
+      expect(sshd.log().slice(targetLog)).not.toMatch(/publickey|Accepted|Failed/);
+    });
+
+    it('refuses the bastion when its pin is the target key, and never reaches the target', async () => {
+      const targetBefore = connections(sshd);
+      await expect(
+        open(keys.ed25519, {
+          'jump-host': where(bastion),
+          'known-hosts': '',
+          'host-fingerprint': `${where(sshd)}=${fingerprint(sshd)},${where(bastion)}=${fingerprint(sshd)}`,
+        }),
+      ).rejects.toThrow(
+        new RegExp(
+          `^the host key of jump host ${escaped(where(bastion))} \\(${escaped(fingerprint(bastion))}\\) matches no pinned key`,
+        ),
+      );
+      expect(connections(sshd) - targetBefore).toBe(0);
+    });
+
+    it('refuses an unpinned jump host before connecting anywhere', () => {
+      const bastionBefore = connections(bastion);
+      const targetBefore = connections(sshd);
+      let found: readonly string[] = [];
+      try {
+        connectionFor(sshd, keys.ed25519, {
+          'jump-host': where(bastion),
+          'known-hosts': '',
+          'host-fingerprint': `${where(sshd)}=${fingerprint(sshd)}`,
+        });
+      } catch (error) {
+        if (error instanceof ConfigurationError) found = error.problems;
+      }
+      expect(found).toEqual([
+        expect.stringMatching(
+          new RegExp(`^Input 'known-hosts': no pinned host key for jump host ${escaped(where(bastion))}: `),
+        ),
+      ]);
+      expect([connections(bastion) - bastionBefore, connections(sshd) - targetBefore]).toEqual([0, 0]);
+    });
+
+    it('connects through an unpinned jump host only with insecure-ignore-host-key, warning about the jump host', async () => {
+      const warnings: string[] = [];
+      const session = await open(
+        keys.ed25519,
+        {
+          'jump-host': where(bastion),
+          'known-hosts': '',
+          'host-fingerprint': `${where(sshd)}=${fingerprint(sshd)}`,
+          'insecure-ignore-host-key': 'true',
+        },
+        { warn: (m) => warnings.push(m) },
+      );
+      expect((await session.run(commandLine({ argv: ['id', '-un'] }), 'id')).trim()).toBe(TEST_USER);
+      // One warning, for the jump host; the target is pinned, so none for it.
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^insecure-ignore-host-key is true: the host key of jump host ${escaped(where(bastion))} is NOT verified`,
+          ),
+        ),
+      ]);
+    });
+
+    it('the session itself refuses an unpinned jump host, whatever built the settings', async () => {
+      const settings = connectionFor(sshd, keys.ed25519, {
+        'jump-host': where(bastion),
+        'known-hosts': '',
+        'host-fingerprint': `${where(sshd)}=${fingerprint(sshd)}`,
+        'insecure-ignore-host-key': 'true',
+      });
+      const before = connections(bastion);
+      await expect(
+        SshSession.open({ ...settings, insecureIgnoreHostKey: false }, settings.targets[0]),
+      ).rejects.toThrow(
+        new RegExp(`^no pinned host key for jump host ${escaped(where(bastion))} .*not connecting`),
+      );
+      expect(connections(bastion) - before).toBe(0);
+    });
+
+    it('still enforces the target pin through an unpinned jump host with insecure-ignore-host-key', async () => {
+      await expect(
+        open(keys.ed25519, {
+          'jump-host': where(bastion),
+          'known-hosts': '',
+          'host-fingerprint': `${where(sshd)}=${fingerprint(bastion)}`,
+          'insecure-ignore-host-key': 'true',
+        }),
+      ).rejects.toThrow(new RegExp(`^the host key of ${escaped(where(sshd))} .*matches no pinned key`));
+    });
   });
 
   it('says clearly when the bastion does not forward', async () => {

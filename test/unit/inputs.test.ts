@@ -9,6 +9,7 @@ import { healthSettingsFrom, readWithInputs } from '../harness/settings';
 import { readDeployInputs } from '../../packages/shared/src/inputs/deploy';
 import { readMigrateInputs } from '../../packages/shared/src/inputs/migrate';
 import { readRollbackInputs } from '../../packages/shared/src/inputs/rollback';
+import { fingerprintOf, verifyHostKey } from '../../packages/shared/src/ssh/known-hosts';
 
 const dir = scratchDir('tt-inputs-');
 const key = makeUserKey(dir, 'id_ed25519', 'ed25519');
@@ -166,5 +167,252 @@ describe('action-health inputs', () => {
       }
       expect(found).toEqual([expect.stringMatching(/^Input 'host': 2 hosts given: .*; give one host$/)]);
     }
+  });
+});
+
+describe('host-fingerprint pins per host (scoped host=SHA256:...)', () => {
+  const FP = {
+    target: 'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s',
+    bastion: 'SHA256:bBbBbBbBbBbBbBbBbBbBbBbBbBbBbBbBbBbBbBbBbBb',
+    other: 'SHA256:oOoOoOoOoOoOoOoOoOoOoOoOoOoOoOoOoOoOoOoOoOo',
+  };
+  const PINNED_BY_FINGERPRINT = { ...GOOD, 'known-hosts': '' };
+  const JUMP = 'ops@bastion.example.com:2200';
+
+  // [case, inputs, fingerprints each target is pinned with, the jump host's]
+  const accepted: [string, Record<string, string>, string[][], string[] | undefined][] = [
+    ['scoped, one host', { 'host-fingerprint': `deploy.example.com=${FP.target}` }, [[FP.target]], undefined],
+    ['unscoped, one host without a jump host', { 'host-fingerprint': FP.target }, [[FP.target]], undefined],
+    [
+      'scoped, a padded fingerprint, spaces around =',
+      { 'host-fingerprint': `deploy.example.com = ${FP.target}=` },
+      [[FP.target]],
+      undefined,
+    ],
+    [
+      'host names compare case-insensitively',
+      { 'host-fingerprint': `DEPLOY.Example.COM=${FP.target}` },
+      [[FP.target]],
+      undefined,
+    ],
+    [
+      'target and jump host, each by its own scope',
+      {
+        'jump-host': JUMP,
+        'host-fingerprint': `deploy.example.com=${FP.target}\nbastion.example.com:2200=${FP.bastion}`,
+      },
+      [[FP.target]],
+      [FP.bastion],
+    ],
+    [
+      'a scope without port names the jump host on its port',
+      {
+        'jump-host': JUMP,
+        'host-fingerprint': `deploy.example.com=${FP.target},bastion.example.com=${FP.bastion}`,
+      },
+      [[FP.target]],
+      [FP.bastion],
+    ],
+    [
+      'jump host pinned by its known_hosts line, the target by fingerprint',
+      {
+        'jump-host': JUMP,
+        'known-hosts': `[bastion.example.com]:2200 ${hostLine}`,
+        'host-fingerprint': `deploy.example.com=${FP.target}`,
+      },
+      [[FP.target]],
+      [],
+    ],
+    [
+      'a fleet, each host with its own fingerprint',
+      {
+        host: 'a.example.com,b.example.com:2222',
+        'host-fingerprint': `a.example.com=${FP.target},b.example.com:2222=${FP.other}`,
+      },
+      [[FP.target], [FP.other]],
+      undefined,
+    ],
+    [
+      'a scope with a port matches the port input for a host that names none',
+      { port: '2222', 'host-fingerprint': `deploy.example.com:2222=${FP.target}` },
+      [[FP.target]],
+      undefined,
+    ],
+    [
+      'v6: [addr]:port',
+      { host: '[2001:db8::10]:2222', 'host-fingerprint': `[2001:db8::10]:2222=${FP.target}` },
+      [[FP.target]],
+      undefined,
+    ],
+    [
+      'v6: [addr] without port, written differently (compared by value)',
+      { host: '[2001:db8::10]:2222', 'host-fingerprint': `[2001:DB8:0::10]=${FP.target}` },
+      [[FP.target]],
+      undefined,
+    ],
+    [
+      'v6: a bare address',
+      { host: '2001:db8::10', 'host-fingerprint': `2001:db8::10=${FP.target}` },
+      [[FP.target]],
+      undefined,
+    ],
+    [
+      'v6: [addr]:22 names the host on the default port',
+      { host: '2001:db8::10', 'host-fingerprint': `[2001:db8::10]:22=${FP.target}` },
+      [[FP.target]],
+      undefined,
+    ],
+    [
+      'v6 jump host',
+      {
+        'jump-host': 'ops@[2001:db8::1]:2200',
+        'host-fingerprint': `deploy.example.com=${FP.target},[2001:db8::1]:2200=${FP.bastion}`,
+      },
+      [[FP.target]],
+      [FP.bastion],
+    ],
+    [
+      'an unpinned jump host with insecure-ignore-host-key',
+      {
+        'jump-host': JUMP,
+        'insecure-ignore-host-key': 'true',
+        'host-fingerprint': `deploy.example.com=${FP.target}`,
+      },
+      [[FP.target]],
+      [],
+    ],
+  ];
+  it.each(accepted)('accepted: %s', (_, inputs, targetPins, jumpPins) => {
+    const connection = withInputs({ ...PINNED_BY_FINGERPRINT, ...inputs })().connection;
+    expect(connection.targets.map((target) => target.pins.fingerprints)).toEqual(targetPins);
+    expect(connection.jumpHost?.pins.fingerprints).toEqual(jumpPins);
+  });
+
+  const refused: [string, Record<string, string>, RegExp[]][] = [
+    [
+      'unscoped with a jump host',
+      { 'jump-host': JUMP, 'host-fingerprint': FP.target },
+      [
+        /^Input 'host-fingerprint': "SHA256:uNiV\S+" names no host: with a jump host write each fingerprint as host=SHA256:.*Example: deploy\.example\.com=SHA256:/,
+      ],
+    ],
+    [
+      'unscoped with a jump host, even beside scoped entries',
+      { 'jump-host': JUMP, 'host-fingerprint': `deploy.example.com=${FP.target},${FP.bastion},${FP.other}` },
+      [/^Input 'host-fingerprint': "SHA256:bBbB\S+" \(and 1 more\) names no host: with a jump host/],
+    ],
+    [
+      'unscoped with several hosts',
+      { host: 'a.example.com,b.example.com', 'host-fingerprint': FP.target },
+      [
+        /^Input 'host-fingerprint': .* names no host: with several hosts write each fingerprint as host=SHA256/,
+      ],
+    ],
+    [
+      'a scope naming neither a target nor the jump host (typo)',
+      {
+        'jump-host': JUMP,
+        'host-fingerprint': `deploy.example.com=${FP.target},bastoin.example.com:2200=${FP.bastion}`,
+      },
+      [
+        /^Input 'host-fingerprint': "bastoin\.example\.com:2200=SHA256:\S+" pins a host that is neither in host nor in jump-host \(deploy\.example\.com \(host\), bastion\.example\.com:2200 \(jump host\)\); is it a typo\?$/,
+      ],
+    ],
+    [
+      'a scope on another port than the host is reached on',
+      { 'host-fingerprint': `deploy.example.com:2222=${FP.target}` },
+      [/^Input 'host-fingerprint': "deploy\.example\.com:2222=.*neither in host nor in jump-host/],
+    ],
+    [
+      'v6: [addr]:port on another port',
+      { host: '[2001:db8::10]:2222', 'host-fingerprint': `[2001:db8::10]:22=${FP.target}` },
+      [/^Input 'host-fingerprint': "\[2001:db8::10\]:22=.*neither in host/],
+    ],
+    [
+      'v6: another address',
+      { host: '[2001:db8::10]:2222', 'host-fingerprint': `[2001:db8::11]=${FP.target}` },
+      [/^Input 'host-fingerprint': "\[2001:db8::11\]=.*neither in host/],
+    ],
+    [
+      'an address never names a host given by name',
+      { 'host-fingerprint': `192.0.2.10=${FP.target}` },
+      [/^Input 'host-fingerprint': "192\.0\.2\.10=.*neither in host/],
+    ],
+    [
+      'a scope without port naming the jump host and a target on another port',
+      {
+        host: 'shared.example.com:2222',
+        'jump-host': 'shared.example.com',
+        'host-fingerprint': `shared.example.com=${FP.target}`,
+      },
+      [
+        /^Input 'host-fingerprint': "shared\.example\.com" names shared\.example\.com:2222 and shared\.example\.com:22: give the port/,
+      ],
+    ],
+    [
+      'an unpinned jump host',
+      { 'jump-host': JUMP, 'host-fingerprint': `deploy.example.com=${FP.target}` },
+      [
+        /^Input 'known-hosts': no pinned host key for jump host bastion\.example\.com:2200: .*bastion\.example\.com:2200=SHA256/,
+      ],
+    ],
+    [
+      'an unpinned jump host, while a known_hosts line pins the target',
+      { 'jump-host': 'bastion.example.com', 'known-hosts': GOOD['known-hosts'] },
+      [/^Input 'known-hosts': no pinned host key for jump host bastion\.example\.com: /],
+    ],
+    [
+      'user@ in a scope',
+      { 'host-fingerprint': `ops@deploy.example.com=${FP.target}` },
+      [/^Input 'host-fingerprint': .*name the host without user@/],
+    ],
+    [
+      'a scope that is no host entry',
+      { 'host-fingerprint': `bad host=${FP.target}` },
+      [/^Input 'host-fingerprint': .*"bad host" is not a host entry/],
+    ],
+    [
+      'a name in brackets',
+      { 'host-fingerprint': `[deploy.example.com]:22=${FP.target}` },
+      [/^Input 'host-fingerprint': .*is not a host entry/],
+    ],
+    [
+      'a scope with a bad fingerprint',
+      { 'host-fingerprint': 'deploy.example.com=MD5:aa:bb' },
+      [/^Input 'host-fingerprint': "MD5:aa:bb" is not a SHA256/],
+    ],
+    [
+      'neither fingerprint nor scope',
+      { 'host-fingerprint': 'deploy.example.com' },
+      [/^Input 'host-fingerprint': "deploy\.example\.com" is not a SHA256/],
+    ],
+  ];
+  it.each(refused)('refused before connecting, naming the input: %s', (_, inputs, expected) => {
+    expect(problems({ ...PINNED_BY_FINGERPRINT, ...inputs })).toEqual(
+      expected.map((re) => expect.stringMatching(re)),
+    );
+  });
+
+  it('each host is verified with its own pins only: the target never takes the bastion key, nor the reverse', () => {
+    const targetKey = makeUserKey(dir, 'host_target', 'ed25519');
+    const bastionKey = makeUserKey(dir, 'host_bastion', 'ed25519');
+    const blob = (k: { publicKey: string }) => Buffer.from(k.publicKey.split(' ')[1], 'base64');
+    const connection = withInputs({
+      ...PINNED_BY_FINGERPRINT,
+      'jump-host': JUMP,
+      'host-fingerprint': `deploy.example.com=${fingerprintOf(blob(targetKey))},bastion.example.com:2200=${fingerprintOf(blob(bastionKey))}`,
+    })().connection;
+    const target = connection.targets[0].pins;
+    const jump = connection.jumpHost?.pins;
+    expect(jump).toBeDefined();
+    if (jump === undefined) return;
+    expect([verifyHostKey(target, blob(targetKey)), verifyHostKey(target, blob(bastionKey))]).toEqual([
+      'accepted',
+      'mismatch',
+    ]);
+    expect([verifyHostKey(jump, blob(bastionKey)), verifyHostKey(jump, blob(targetKey))]).toEqual([
+      'accepted',
+      'mismatch',
+    ]);
   });
 });

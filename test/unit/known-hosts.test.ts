@@ -11,6 +11,8 @@ import {
   pinsFor,
   verifyHostKey,
 } from '../../packages/shared/src/ssh/known-hosts';
+import { scopeNames } from '../../packages/shared/src/inputs/connection';
+import { hostAddress } from '../../packages/shared/src/inputs/validators';
 
 const dir = mkdtempSync(join(tmpdir(), 'tt-kh-'));
 function publicKey(type: string): { line: string; blob: Buffer } {
@@ -96,5 +98,41 @@ describe('known_hosts parsing and matching', () => {
       'line 2: unknown marker @bogus',
       'line 3: the key is not valid base64 of a ssh-rsa key',
     ]);
+  });
+});
+
+describe('which host a host-fingerprint scope names', () => {
+  // [scope as written, host as given, port it is reached on, names it?]
+  const table: [string, string, number, boolean][] = [
+    ['deploy.example.com', 'deploy.example.com', 22, true],
+    ['deploy.example.com', 'deploy.example.com', 2222, true],
+    ['deploy.example.com:2222', 'deploy.example.com', 2222, true],
+    ['deploy.example.com:2222', 'deploy.example.com', 22, false],
+    ['deploy.example.com:22', 'deploy.example.com', 22, true],
+    ['DEPLOY.example.com', 'deploy.EXAMPLE.com', 22, true],
+    ['deploy.example.com', 'deploy.example.org', 22, false],
+    ['deploy', 'deploy.example.com', 22, false],
+    ['10.0.0.5', '10.0.0.5', 22, true],
+    ['10.0.0.5', 'deploy.example.com', 22, false],
+    ['[2001:db8::10]:2222', '2001:db8::10', 2222, true],
+    ['[2001:db8::10]:2222', '2001:db8::10', 22, false],
+    ['[2001:db8::10]', '2001:db8::10', 2222, true],
+    ['2001:db8::10', '2001:db8::10', 22, true],
+    ['[2001:DB8:0::10]', '2001:db8::10', 22, true],
+    ['2001:db8:0:0:0:0:0:10', '2001:db8::10', 22, true],
+    ['[2001:db8::11]', '2001:db8::10', 22, false],
+    ['[::ffff:10.0.0.5]', '10.0.0.5', 22, false],
+  ];
+  it.each(table)('%s for %s on port %d: %s', (scope, host, port, names) => {
+    expect(scopeNames(hostAddress(scope), host, port)).toBe(names);
+  });
+
+  it('a host is verified with the fingerprints scoped to it, never with those of another', () => {
+    const target = pinsFor(parseKnownHosts(''), [fingerprintOf(ed.blob)], 'deploy.example.com', 22);
+    const bastion = pinsFor(parseKnownHosts(''), [fingerprintOf(other.blob)], 'bastion.example.com', 22);
+    expect(verifyHostKey(target, ed.blob)).toBe('accepted');
+    expect(verifyHostKey(target, other.blob)).toBe('mismatch');
+    expect(verifyHostKey(bastion, other.blob)).toBe('accepted');
+    expect(verifyHostKey(bastion, ed.blob)).toBe('mismatch');
   });
 });

@@ -1,4 +1,5 @@
 /** The connection inputs every action shares (contract: "Connection inputs"). */
+import { isIPv6 } from 'node:net';
 import { z } from 'zod';
 import { checkPrivateKey } from '../ssh/keys';
 import { hasPins, parseKnownHosts, pinsFor, type HostPins, type KnownHosts } from '../ssh/known-hosts';
@@ -76,7 +77,7 @@ export const connectionShape = {
     if (parsed.problems.length > 0) throw new v.InputProblem(parsed.problems.join('; '));
     return parsed;
   }),
-  'host-fingerprint': field(v.fingerprintList),
+  'host-fingerprint': field(v.hostFingerprints),
   'insecure-ignore-host-key': field(v.boolean),
   'jump-host': optionalField(v.jumpHost),
   'connect-timeout': field(v.seconds(1, 600)),
@@ -96,6 +97,79 @@ type ConnectionRaw = z.output<z.ZodObject<typeof connectionShape>>;
 function label(host: string, port: number): string {
   const name = host.includes(':') ? `[${host}]` : host;
   return port === 22 ? name : `${name}:${port}`;
+}
+
+/** `name:port` or `[v6addr]:port`, with the port even when it is 22 (to tell hosts apart). */
+function labelWithPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+function canonicalHost(host: string): string {
+  return isIPv6(host) ? new URL(`http://[${host}]/`).hostname : host.toLowerCase();
+}
+
+/**
+ * Whether a `host-fingerprint` scope (`host=SHA256:...`) names the host reached at `host`:`port`.
+ * The scope is compared with the host as given in `host` / `jump-host`, never resolved: names
+ * case-insensitively, IPv6 addresses by value (`[2001:db8::10]` = `[2001:DB8:0::10]`); an address
+ * never names a host given by name. A scope with a port names the host on that port only, the port
+ * it is reached on (its own `:port`, else `port` for a target and 22 for the jump host); a scope
+ * without one names the host on whatever port it is reached on (refused in toConnectionSettings when
+ * that is more than one).
+ */
+export function scopeNames(scope: v.HostAddress, host: string, port: number): boolean {
+  return (
+    canonicalHost(scope.host) === canonicalHost(host) && (scope.port === undefined || scope.port === port)
+  );
+}
+
+/** A host this run connects to, on the port it is reached on. */
+interface Reached {
+  readonly host: string;
+  readonly port: number;
+  readonly role: 'host' | 'jump host';
+}
+
+/**
+ * Checks the `host-fingerprint` scopes against the hosts reached: an unscoped fingerprint only for a
+ * single host without a jump host (it would otherwise pin the bastion and the targets alike), and
+ * every scope naming exactly one of them (a scope naming none is a typo).
+ */
+function fingerprintScopeProblems(
+  entries: readonly v.HostFingerprint[],
+  reached: readonly Reached[],
+): string[] {
+  const problems: string[] = [];
+  const unscoped = entries.filter((entry) => entry.scope === undefined);
+  const hasJump = reached.some((point) => point.role === 'jump host');
+  if (unscoped.length > 0 && reached.length > 1) {
+    const example = reached.find((point) => point.role === 'host') ?? reached[0];
+    problems.push(
+      `${v.shown(unscoped[0].fingerprint)}${unscoped.length > 1 ? ` (and ${unscoped.length - 1} more)` : ''} ` +
+        `names no host: with ${hasJump ? 'a jump host' : 'several hosts'} write each fingerprint as ` +
+        'host=SHA256:..., the host as in host or jump-host, so that no host is accepted with the key of another. ' +
+        `Example: ${label(example.host, example.port)}=${unscoped[0].fingerprint}`,
+    );
+  }
+  for (const entry of entries) {
+    const scope = entry.scope;
+    if (scope === undefined) continue;
+    const named = reached.filter((point) => scopeNames(scope, point.host, point.port));
+    const distinct = [...new Set(named.map((point) => labelWithPort(canonicalHost(point.host), point.port)))];
+    if (named.length === 0) {
+      const known = reached.map((point) => `${label(point.host, point.port)} (${point.role})`).join(', ');
+      problems.push(
+        `${v.shown(`${entry.scopeText ?? ''}=${entry.fingerprint}`)} pins a host that is neither in host nor in ` +
+          `jump-host (${known}); is it a typo?`,
+      );
+    } else if (distinct.length > 1) {
+      problems.push(
+        `${v.shown(entry.scopeText ?? '')} names ${distinct.join(' and ')}: give the port, ` +
+          `as ${distinct[0]}=${entry.fingerprint}`,
+      );
+    }
+  }
+  return problems;
 }
 
 /**
@@ -118,23 +192,46 @@ export function toConnectionSettings(raw: ConnectionRaw, context: z.RefinementCt
     problem('private-key', 'give private-key (or, failing that, password) to log in with');
   }
 
-  const endpoint = (host: string, port: number): Endpoint => {
-    const pins = pinsFor(raw['known-hosts'], raw['host-fingerprint'], host, port);
-    if (!hasPins(pins) && !raw['insecure-ignore-host-key']) {
-      const given = raw['known-hosts'].entries.length > 0 || raw['host-fingerprint'].length > 0;
+  const jump = raw['jump-host'];
+  const reached: Reached[] = [
+    ...raw.host.map((address): Reached => ({
+      host: address.host,
+      port: address.port ?? raw.port,
+      role: 'host',
+    })),
+    ...(jump === undefined ? [] : [{ host: jump.host, port: jump.port ?? 22, role: 'jump host' } as const]),
+  ];
+  const fingerprints = raw['host-fingerprint'];
+  const scopeProblems = fingerprintScopeProblems(fingerprints, reached);
+  for (const message of scopeProblems) problem('host-fingerprint', message);
+
+  // Each host gets the fingerprints scoped to it (and the unscoped ones only where they are allowed:
+  // one host, no jump host); known_hosts lines pin the hosts their host field names.
+  const endpoint = ({ host, port, role }: Reached): Endpoint => {
+    const own = fingerprints
+      .filter((entry) =>
+        entry.scope === undefined ? reached.length === 1 : scopeNames(entry.scope, host, port),
+      )
+      .map((entry) => entry.fingerprint);
+    const pins = pinsFor(raw['known-hosts'], own, host, port);
+    // A host-fingerprint problem already says what to fix; a missing pin would only repeat it.
+    if (!hasPins(pins) && !raw['insecure-ignore-host-key'] && scopeProblems.length === 0) {
+      const given = raw['known-hosts'].entries.length > 0 || fingerprints.length > 0;
+      const what = role === 'jump host' ? `jump host ${label(host, port)}` : label(host, port);
       problem(
         'known-hosts',
         given
-          ? `no pinned host key for ${label(host, port)}: add its known_hosts line or its fingerprint`
-          : `no host key pin for ${label(host, port)}: give known-hosts or host-fingerprint ` +
+          ? `no pinned host key for ${what}: add its known_hosts line, or ${labelWithPort(host, port)}=SHA256:... ` +
+              'to host-fingerprint'
+          : `no host key pin for ${what}: give known-hosts or host-fingerprint ` +
               '(take them on the server itself: ssh-keyscan -p PORT localhost, or ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)',
       );
     }
     return { host, port, label: label(host, port), pins };
   };
 
-  const targets = raw.host.map((address) => endpoint(address.host, address.port ?? raw.port));
-  const jump = raw['jump-host'];
+  const targets = reached.filter((point) => point.role === 'host').map(endpoint);
+  const jumpPoint = reached.find((point) => point.role === 'jump host');
   return {
     targets,
     username: raw.username,
@@ -143,9 +240,9 @@ export function toConnectionSettings(raw: ConnectionRaw, context: z.RefinementCt
     password: raw.password || undefined,
     insecureIgnoreHostKey: raw['insecure-ignore-host-key'],
     jumpHost:
-      jump === undefined
+      jump === undefined || jumpPoint === undefined
         ? undefined
-        : { ...endpoint(jump.host, jump.port ?? 22), username: jump.username ?? raw.username },
+        : { ...endpoint(jumpPoint), username: jump.username ?? raw.username },
     connectTimeoutSeconds: raw['connect-timeout'],
     connectRetries: raw['connect-retries'],
     commandTimeoutSeconds: raw['command-timeout'],

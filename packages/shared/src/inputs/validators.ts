@@ -280,17 +280,61 @@ export function jumpHost(value: string): JumpHost {
   return { username: user, host: address.host, port: address.port };
 }
 
+/** One SHA256 fingerprint as OpenSSH prints it: `SHA256:` and 43 base64 characters. */
+export function fingerprint(value: string): string {
+  const match = /^SHA256:([A-Za-z0-9+/]{43})=?$/.exec(value);
+  if (!match) {
+    throw new InputProblem(
+      `${shown(value)} is not a SHA256 host key fingerprint (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)`,
+      'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s',
+    );
+  }
+  return `SHA256:${match[1]}`;
+}
+
 /** SHA256 fingerprints as OpenSSH prints them: `SHA256:` and 43 base64 characters. */
 export function fingerprintList(value: string): string[] {
+  return splitList(value).map(fingerprint);
+}
+
+export interface HostFingerprint {
+  /** The host the entry pins; undefined for an unscoped `SHA256:...` entry. */
+  readonly scope: HostAddress | undefined;
+  /** The scope as written, for messages. */
+  readonly scopeText: string | undefined;
+  readonly fingerprint: string;
+}
+
+/**
+ * `host-fingerprint` entries: `host=SHA256:...`, pinning only the host named there, or `SHA256:...`
+ * alone (unscoped; connection.ts accepts it only for a single host without a jump host). The scope is
+ * written as in `host` / `jump-host`, without `user@`: `name`, `name:port`, `[v6addr]`,
+ * `[v6addr]:port` or a bare IPv6 address. Which hosts a scope names is decided in connection.ts.
+ */
+export function hostFingerprints(value: string): HostFingerprint[] {
+  const example =
+    'deploy.example.com=SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s, bastion.example.com:2200=SHA256:...';
   return splitList(value).map((entry) => {
-    const match = /^SHA256:([A-Za-z0-9+/]{43})=?$/.exec(entry);
-    if (!match) {
+    // Unscoped; an entry that neither starts with SHA256: nor holds `=` fails as a fingerprint.
+    // (A fingerprint may end in `=`, so `=` alone does not tell a scope.)
+    if (entry.startsWith('SHA256:') || !entry.includes('=')) {
+      return { scope: undefined, scopeText: undefined, fingerprint: fingerprint(entry) };
+    }
+    const equals = entry.indexOf('=');
+    const scopeText = entry.slice(0, equals).trim();
+    if (scopeText.includes('@')) {
+      throw new InputProblem(`${shown(entry)}: name the host without user@`, example);
+    }
+    let scope: HostAddress;
+    try {
+      scope = hostAddress(scopeText);
+    } catch {
       throw new InputProblem(
-        `${shown(entry)} is not a SHA256 host key fingerprint (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)`,
-        'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s',
+        `${shown(entry)}: ${shown(scopeText)} is not a host entry (as in host or jump-host)`,
+        example,
       );
     }
-    return `SHA256:${match[1]}`;
+    return { scope, scopeText, fingerprint: fingerprint(entry.slice(equals + 1).trim()) };
   });
 }
 
