@@ -34,7 +34,13 @@ export async function main({ signal }: RunContext): Promise<void> {
           );
       let outcome;
       try {
-        outcome = await runDeploy(settings, { session, signal, actor: holder.actor, runUrl: holder.run_url });
+        outcome = await runDeploy(settings, {
+          session,
+          signal,
+          actor: holder.actor,
+          runUrl: holder.run_url,
+          runId: holder.run_id,
+        });
       } catch (error) {
         await deployment?.status('failure', 'deploy failed');
         throw error;

@@ -6,12 +6,13 @@ import {
   errorMessage,
   headCommit,
   holderFromEnvironment,
+  listDestructive,
   migrationSummary,
   MigrationError,
   readMigrateInputs,
-  readReleases,
+  defaultImageTag,
   runMigration,
-  runningImageTag,
+  runningImageTagOf,
   Sessions,
   stage,
   withDeployLock,
@@ -32,12 +33,15 @@ export async function main({ signal }: RunContext): Promise<void> {
           echo: 'stderr',
         })
       ).trim();
-      // The migration runs with the image of the release running now.
-      const imageTag = runningImageTag(await readReleases(session, connection.stateDir), ref);
       const compose =
         settings.migration.migrateService === undefined
           ? undefined
           : await detectCompose(session, connection.composeCommand);
+      // The migration runs with the image the migrate service runs now (read from the server).
+      const imageTag =
+        (compose && settings.migration.migrateService !== undefined
+          ? await runningImageTagOf(session, compose, connection, settings.migration.migrateService)
+          : undefined) ?? defaultImageTag(ref);
       let outcome: Partial<MigrationOutcome>;
       let failure: string | undefined;
       try {
@@ -62,9 +66,19 @@ export async function main({ signal }: RunContext): Promise<void> {
         outcome = error.partial;
         failure = error.message;
       }
+      const destructive = outcome.destructive ?? [];
+      if (request.preview && destructive.length > 0) {
+        core.warning(
+          `the previewed migration is destructive or cannot be proven safe: applying it ${
+            settings.migration.allowDestructive
+              ? 'is allowed (allow-destructive is true)'
+              : 'would be refused unless allow-destructive is true'
+          }\n${listDestructive(destructive)}`,
+        );
+      }
       core.setOutput('revision-before', outcome.revisionBefore ?? '');
       core.setOutput('revision-after', outcome.revisionAfter ?? '');
-      core.setOutput('destructive', String((outcome.destructive ?? []).length > 0));
+      core.setOutput('destructive', String(destructive.length > 0));
       core.setOutput('sql', outcome.sql ?? '');
       core.setOutput('backup', outcome.backup ?? '');
       await core.summary.addRaw(migrationSummary(connection.environment, request, outcome, failure)).write();
@@ -75,6 +89,7 @@ export async function main({ signal }: RunContext): Promise<void> {
           ref,
           image_tag: imageTag,
           previous_ref: ref,
+          run_id: holder.run_id,
           migration: `${outcome.revisionBefore || 'base'} -> ${outcome.revisionAfter || 'base'}`,
           actor: holder.actor,
           run_url: holder.run_url,

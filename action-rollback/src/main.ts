@@ -28,6 +28,7 @@ export async function main({ signal }: RunContext): Promise<void> {
         signal,
         actor: holder.actor,
         runUrl: holder.run_url,
+        runId: holder.run_id,
       });
       const deployment = connection.dryRun
         ? undefined
@@ -41,12 +42,12 @@ export async function main({ signal }: RunContext): Promise<void> {
       core.setOutput('restored-backup', outcome.restoredBackup ?? '');
       await core.summary.addRaw(rollbackSummary(outcome, connection.environment, session.label)).write();
       await deployment?.status(
-        outcome.failure ? 'failure' : 'success',
+        outcome.failure || outcome.productionDown ? 'failure' : 'success',
         `${settings.mode} rollback to ${outcome.toRef.slice(0, 12)}`,
       );
-      if (outcome.failure)
+      if (outcome.failure || outcome.productionDown)
         throw new Error(
-          `${settings.mode} rollback to ${outcome.toRef.slice(0, 12)} failed: ${outcome.failure}`,
+          `${settings.mode} rollback to ${outcome.toRef.slice(0, 12)} failed: ${outcome.failure ?? outcome.productionDown}`,
         );
     });
   } finally {

@@ -123,10 +123,12 @@ describe('action-deploy (bundled)', () => {
     expect(readFileSync(entry?.backup ?? '', 'utf8')).toContain('kept across deploys');
     expect(report(run).services.map((s) => [s.service, s.ok, s.state])).toEqual([
       ['gateway', true, 'healthy'],
-      ['worker', true, 'running (no healthcheck)'],
+      ['worker', true, expect.stringMatching(/^running \(no healthcheck\), up \d+\.\ds without a restart$/)],
     ]);
     // Log groups per stage, with durations; the summary tells before/after and how to roll back
-    expect(run.stdout).toMatch(/::group::Restart gateway[\s\S]*::endgroup::\nRestart gateway: \d+\.\ds/);
+    expect(run.stdout).toMatch(
+      /::group::Restart gateway \(.*\)[\s\S]*::endgroup::\nRestart gateway \(.*\): \d+\.\ds/,
+    );
     expect(run.summary).toMatch(/ALTER TABLE items ADD COLUMN note TEXT/);
     expect(run.summary).toContain(`gh workflow run rollback.yml -f environment=staging -f to=${v1}`);
     // The state dir stays out of git's way

@@ -3,6 +3,7 @@
  * full rollback with a database restore, refusals, and a failing restore. The server and the database
  * are checked afterwards.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Sshd } from '../harness/sshd';
@@ -34,7 +35,7 @@ beforeAll(async () => {
   const first = await deploy('v2');
   if (first.code !== 0) throw new Error(`deploy v1 -> v2 failed:\n${first.stdout}`);
   pg.sql("INSERT INTO items (name, note) VALUES ('v2 row', 'written after the deploy')");
-});
+}, 300_000);
 afterAll(() => sandbox?.stop());
 
 describe('action-rollback (bundled)', () => {
@@ -74,10 +75,9 @@ describe('action-rollback (bundled)', () => {
     expect(revision()).toBe('0002');
     expect(names()).toBe('v1 row,v2 row');
     expect(run.stdout).toMatch(
-      /::warning::code and schema may not match: the database is at 0002 but [0-9a-f]{12}'s migrations end at 0001/,
+      /::warning::code and schema do not match: the database is at 0002 but [0-9a-f]{12}'s migrations end at 0001\. The database was not changed\. To reconcile: gh workflow run rollback\.yml .* -f mode=full -f confirm=production/,
     );
-    expect(run.summary).toContain('code and schema may not match');
-    expect(run.summary).toContain(`-f mode=full -f confirm=production`);
+    expect(run.summary).toContain('code and schema do not match');
     expect(ledgerOf(join(stack.appDir, '.deploy')).at(-1)).toMatchObject({
       ref: v1,
       previous_ref: v2,
@@ -86,9 +86,26 @@ describe('action-rollback (bundled)', () => {
     });
   });
 
+  it('then a full rollback to the same commit: database restored, and every service running again', async () => {
+    const { v1 } = stack.repo.shas;
+    const run = await rollback({ mode: 'full', confirm: 'production', to: v1 });
+    expect(errorLines(run)).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/::group::Restart gateway \(exited/);
+    expect(run.stdout).toMatch(/::group::Restart worker \(exited/);
+    await waitStackHealthy(stack, ['gateway', 'worker'], 5000);
+    expect(JSON.parse(stack.health()).version).toBe('v1');
+    // The newest backup a rollback may pick: the one the deploy took before its migration (at 0001).
+    expect(revision()).toBe('0001');
+    expect(names()).toBe('v1 row');
+    expect(run.stdout).not.toMatch(/code and schema do not match/);
+  });
+
   it('a failing restore brings the services back up and says where the data is', async () => {
     const again = await deploy('v2');
     expect(again.code).toBe(0);
+    pg.sql("INSERT INTO items (name, note) VALUES ('v2 row', 'written after the deploy')");
+    const before = names();
     const backupsBefore = readdirSync(backupDir()).length;
     const run = await rollback({ mode: 'full', confirm: 'production', backup: '/nonexistent/backup.sql' });
     expect(run.code).toBe(1);
@@ -100,32 +117,69 @@ describe('action-rollback (bundled)', () => {
     await waitStackHealthy(stack, ['gateway', 'worker']);
     expect(JSON.parse(stack.health()).version).toBe('v2');
     expect(head()).toBe(stack.repo.shas.v2);
-    expect(names()).toBe('v1 row,v2 row');
+    expect(names()).toBe(before);
   });
 
-  it('full rollback: emergency backup, services stopped, database restored from the latest earlier backup, v1 running', async () => {
+  it('full rollback: emergency backup, services stopped, database restored from the latest trusted backup, v1 running', async () => {
     const { v1, v2 } = stack.repo.shas;
     pg.sql("INSERT INTO items (name) VALUES ('written just before the full rollback')");
     const before = new Set(readdirSync(backupDir()));
-    // The newest backup before this run: the previous test's emergency backup (v1 row, v2 row at 0002).
-    const newest = [...before].sort().at(-1);
+    // `latest` skips the emergency backups rollbacks took (the failed one's is the newest file here):
+    // the newest trusted one is the backup the v2 deploy took before migrating.
+    const ledger = ledgerOf(join(stack.appDir, '.deploy'));
+    const deployBackup = ledger.filter((entry) => entry.action === 'deploy' && entry.backup).at(-1)?.backup;
     const run = await rollback({ mode: 'full', confirm: 'production' });
     expect(errorLines(run)).toEqual([]);
     expect(run.code).toBe(0);
     expect(run.outputs['from-ref']).toBe(v2);
     expect(run.outputs['to-ref']).toBe(v1);
-    // The restored backup is the newest that existed before this run, not the emergency one it took.
-    expect(run.outputs['restored-backup']).toBe(join(backupDir(), newest ?? ''));
+    expect(run.outputs['restored-backup']).toBe(deployBackup);
     const created = readdirSync(backupDir()).filter((file) => !before.has(file));
     expect(created).toHaveLength(1);
     expect(readFileSync(join(backupDir(), created[0]), 'utf8')).toContain(
       'written just before the full rollback',
     );
-    // The data and the revision are the backup's: the row written just before is gone.
-    expect(revision()).toBe('0002');
-    expect(names()).toBe('v1 row,v2 row');
+    // The data and the revision are the backup's: the rows written after it are gone.
+    expect(revision()).toBe('0001');
+    expect(names()).toBe('v1 row');
     expect(head()).toBe(v1);
     expect(JSON.parse(stack.health()).version).toBe('v1');
     expect(run.summary).toMatch(/emergency backup \(the database as it was before this rollback\): \//);
+    expect(ledgerOf(join(stack.appDir, '.deploy')).at(-1)).toMatchObject({
+      action: 'rollback',
+      result: 'success',
+      emergency_backup: join(backupDir(), created[0]),
+    });
+  });
+
+  it('a restore that times out leaves the services stopped, stops the restore on the server, and says production is down', async () => {
+    const backup = readdirSync(backupDir()).sort()[0];
+    const run = await rollback({
+      mode: 'full',
+      confirm: 'production',
+      to: stack.repo.shas.v1,
+      backup: join(backupDir(), backup),
+      // Every command may take 6 s: the restore below never finishes in time.
+      'command-timeout': '6',
+      'restore-command': `sleep 300 && ${sandbox.restoreCommand}`,
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/::error::full rollback to [0-9a-f]{12} failed: .*timed out after 6s/);
+    expect(run.stdout).toMatch(
+      /PRODUCTION IS DOWN: gateway, worker are stopped because the restore timed out/,
+    );
+    expect(run.summary).toMatch(/\[!CAUTION\][\s\S]*PRODUCTION IS DOWN[\s\S]*to finish by hand/);
+    for (const service of ['gateway', 'worker'])
+      expect(
+        execFileSync('docker', ['inspect', '--format', '{{.State.Status}}', stack.containerOf(service)], {
+          encoding: 'utf8',
+        }).trim(),
+      ).toBe('exited');
+    // The restore itself was stopped on the server, not only its channel.
+    expect(execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' })).not.toMatch(/^sleep 300$/m);
+    // A deploy reads that they are stopped and starts them.
+    const repair = await deploy('v1');
+    expect(repair.code).toBe(0);
+    await waitStackHealthy(stack, ['gateway', 'worker'], 5000);
   });
 });

@@ -106,3 +106,40 @@ export function runBundledAction(
 export function errorLines(run: ActionRun): string[] {
   return run.stdout.split('\n').filter((line) => line.startsWith('::error'));
 }
+
+/**
+ * Run options that send SIGINT (as the runner does on cancel) once the log shows `pattern`, after
+ * `delayMs`; `signalled()` says when it was sent (0 = never).
+ */
+export function cancelWhen(pattern: RegExp, delayMs = 1000): RunOptions & { signalled(): number } {
+  let at = 0;
+  let seen = '';
+  return {
+    timeoutMs: 180_000,
+    signalled: () => at,
+    onStart: (child) =>
+      child.stdout?.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (at === 0 && pattern.test(seen)) {
+          at = -1;
+          setTimeout(() => {
+            at = Date.now();
+            child.kill('SIGINT');
+          }, delayMs);
+        }
+      }),
+  };
+}
+
+/** The log with every `::stop-commands::` fence cut out: what the runner reads as commands. */
+export function outsideFences(stdout: string): string[] {
+  const lines: string[] = [];
+  let token: string | undefined;
+  for (const line of stdout.split('\n')) {
+    if (token !== undefined) {
+      if (line === `::${token}::`) token = undefined;
+    } else if (line.startsWith('::stop-commands::')) token = line.slice('::stop-commands::'.length);
+    else lines.push(line);
+  }
+  return lines;
+}

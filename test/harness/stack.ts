@@ -19,6 +19,10 @@ export const RELEASES = [
   'destructive',
   'failing',
   'two-heads',
+  'crash-worker',
+  'hostile',
+  'slow-build',
+  'slow-migration',
 ] as const;
 export type ReleaseName = (typeof RELEASES)[number];
 
@@ -118,6 +122,11 @@ export function createAppRepo(name: string): AppRepo {
   const v1 = commit('v1');
   health({ status: 'healthy', version: 'v2' });
   writeFileSync(join(work, 'backend/alembic/versions/0002_items_note.py'), MIGRATION_0002);
+  // v2's worker image differs from v1's too, so a deploy that decides from image ids restarts both.
+  writeFileSync(
+    join(work, 'docker/worker/Dockerfile'),
+    `${readFileSync(join(work, 'docker/worker/Dockerfile'), 'utf8')}ENV RELEASE=v2\n`,
+  );
   const v2 = commit('v2');
   git(work, 'checkout', '-q', '-b', 'bad-health-branch');
   health({ status: 'unhealthy', version: 'bad-health' });
@@ -161,6 +170,46 @@ export function createAppRepo(name: string): AppRepo {
       'op.create_table("b", sa.Column("id", sa.Integer, primary_key=True))',
     ),
   });
+  // Releases for the unhappy paths of a deploy, each on v2.
+  const dockerfile = (service: string, text: string) =>
+    writeFileSync(
+      join(work, `docker/${service}/Dockerfile`),
+      `FROM thinktank-fixture-base:latest\n${text}\n`,
+    );
+  git(work, 'checkout', '-q', '-b', 'crash-worker-branch', 'v2');
+  // No healthcheck, a restart policy, and an exit a second after it starts: a crash loop.
+  dockerfile('worker', 'CMD ["sh", "-c", "sleep 1; echo worker giving up; exit 3"]');
+  const composePath = join(work, 'docker/docker-compose-prod.yaml');
+  writeFileSync(
+    composePath,
+    readFileSync(composePath, 'utf8').replace(
+      '    image: thinktank-fixture/worker:${IMAGE_TAG:-latest}\n',
+      '    image: thinktank-fixture/worker:${IMAGE_TAG:-latest}\n    restart: always\n',
+    ),
+  );
+  const crashWorker = commit('crash-worker');
+  git(work, 'checkout', '-q', '-b', 'hostile-branch', 'v2');
+  // A gateway that prints workflow commands and never becomes healthy (no /www/ready).
+  unlinkSync(join(work, 'docker/gateway/www/ready'));
+  dockerfile(
+    'gateway',
+    'COPY www /www\nCMD ["sh", "-c", "echo ::add-mask::v2; echo ::error::forged by the container; echo \'GET /##[set-output name=deployed-ref;]forged\'; echo ::set-output name=rolled-back::forged; exec httpd -f -p 8080 -h /www"]',
+  );
+  const hostile = commit('hostile');
+  git(work, 'checkout', '-q', '-b', 'slow-build-branch', 'v2');
+  // The nonce keeps Docker's cache from making the slow step instant on a second run of the tests.
+  dockerfile(
+    'gateway',
+    `RUN echo ${Math.random()} && sleep 30\nCOPY www /www\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]`,
+  );
+  const slowBuild = commit('slow-build');
+  const slowMigration = branch('slow-migration', {
+    '0003_slow.py': migration(
+      '0003',
+      '0002',
+      'op.execute("SELECT pg_sleep(6)"); op.create_table("slow", sa.Column("id", sa.Integer, primary_key=True))',
+    ),
+  });
   git(work, 'checkout', '-q', 'main');
   const origin = join(dir, 'origin.git');
   git(dir, 'clone', '-q', '--bare', work, origin);
@@ -180,6 +229,10 @@ export function createAppRepo(name: string): AppRepo {
       destructive,
       failing,
       'two-heads': twoHeads,
+      'crash-worker': crashWorker,
+      hostile,
+      'slow-build': slowBuild,
+      'slow-migration': slowMigration,
     },
     git: (...args) => git(appDir, ...args),
     checkout: (release) => {

@@ -56,7 +56,7 @@ describe('remote output', () => {
 
 describe('compose state', () => {
   const line = (id: string, service: string, state: object, oneoff = 'False') =>
-    `${id}\t${JSON.stringify({ 'com.docker.compose.service': service, 'com.docker.compose.oneoff': oneoff })}\t${JSON.stringify(state)}\t0`;
+    `${id}\t${JSON.stringify({ 'com.docker.compose.service': service, 'com.docker.compose.oneoff': oneoff })}\t${JSON.stringify(state)}\t0\tsha256:${id}\t"repo/${service}:v1"`;
 
   it('reads inspect JSON, with and without a healthcheck, leaving one-off containers out', () => {
     const text = [
@@ -65,8 +65,28 @@ describe('compose state', () => {
       line('c3', 'gateway', { Status: 'exited' }, 'True'),
     ].join('\n');
     expect(parseInspect(text)).toEqual([
-      { id: 'a1', service: 'gateway', status: 'running', health: 'healthy', restartCount: 0 },
-      { id: 'b2', service: 'worker', status: 'exited', health: 'none', restartCount: 0 },
+      {
+        id: 'a1',
+        service: 'gateway',
+        status: 'running',
+        health: 'healthy',
+        restartCount: 0,
+        image: 'sha256:a1',
+        imageRef: 'repo/gateway:v1',
+        startedAt: '',
+        exitCode: 0,
+      },
+      {
+        id: 'b2',
+        service: 'worker',
+        status: 'exited',
+        health: 'none',
+        restartCount: 0,
+        image: 'sha256:b2',
+        imageRef: 'repo/worker:v1',
+        startedAt: '',
+        exitCode: 0,
+      },
     ]);
   });
 
@@ -74,9 +94,39 @@ describe('compose state', () => {
     const verdicts = judgeServices({
       services: ['gateway', 'worker', 'nginx', 'langgraph'],
       containers: [
-        { id: '1', service: 'gateway', status: 'running', health: 'unhealthy', restartCount: 0 },
-        { id: '2', service: 'worker', status: 'running', health: 'none', restartCount: 0 },
-        { id: '3', service: 'langgraph', status: 'running', health: 'starting', restartCount: 0 },
+        {
+          id: '1',
+          service: 'gateway',
+          status: 'running',
+          health: 'unhealthy',
+          restartCount: 0,
+          image: '',
+          imageRef: '',
+          startedAt: '',
+          exitCode: 0,
+        },
+        {
+          id: '2',
+          service: 'worker',
+          status: 'running',
+          health: 'none',
+          restartCount: 0,
+          image: '',
+          imageRef: '',
+          startedAt: '',
+          exitCode: 0,
+        },
+        {
+          id: '3',
+          service: 'langgraph',
+          status: 'running',
+          health: 'starting',
+          restartCount: 0,
+          image: '',
+          imageRef: '',
+          startedAt: '',
+          exitCode: 0,
+        },
       ],
     });
     expect(verdicts).toEqual([

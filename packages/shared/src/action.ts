@@ -32,7 +32,9 @@ export async function runAction(main: (context: RunContext) => Promise<void>): P
         for (const problem of error.problems) core.error(problem);
         core.setFailed(`${error.problems.length} problems with the inputs; nothing was run`);
       }
-    } else if (error instanceof CancelledError || controller.signal.aborted) {
+    } else if (error instanceof CancelledError) {
+      core.setFailed(error.message);
+    } else if (controller.signal.aborted) {
       core.setFailed(new CancelledError(String(controller.signal.reason ?? 'signal')).message);
     } else {
       // Not only Error instances: a thrown string must fail the step too.

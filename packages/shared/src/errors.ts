@@ -15,8 +15,10 @@ export class ConfigurationError extends Error {
 
 /** The run was cancelled (SIGINT/SIGTERM from the runner). */
 export class CancelledError extends Error {
-  constructor(signal: string) {
-    super(`cancelled by ${signal}: remote work was stopped and connections were closed`);
+  constructor(signal: string, detail?: string) {
+    super(
+      `cancelled by ${signal}: remote work was stopped and connections were closed${detail ? `. ${detail}` : ''}`,
+    );
     this.name = 'CancelledError';
   }
 }

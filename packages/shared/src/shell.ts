@@ -28,8 +28,8 @@ export interface RemoteCommand {
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * Renders a command as POSIX sh text. The final program is `exec`ed so that a signal sent to the
- * session (a timeout, a cancelled run) reaches it rather than an intermediate shell.
+ * Renders a command as POSIX sh text. The final program is `exec`ed: no intermediate shell stands
+ * between it and the signals toSshCommand's wrapper passes on.
  */
 export function renderScript(command: RemoteCommand): string {
   const parts: string[] = [];
@@ -43,12 +43,31 @@ export function renderScript(command: RemoteCommand): string {
 }
 
 /**
+ * Runs the script ($1) in a subshell of its own and, on TERM/INT/HUP, passes the signal to every
+ * process of the command's process group (sshd starts each command in a new session), so a timeout
+ * or a cancel stops the whole tree (a restore's psql, a build's children), not only the shell that
+ * received the signal. stdin is handed through fd 3 because a background job's stdin is /dev/null.
+ * The exit status is the script's; a script killed by a signal makes the wrapper die of it too.
+ */
+const GROUP_WRAPPER = [
+  'script=$1; shift',
+  'exec 3<&0',
+  `trap 'trap "" TERM INT HUP; kill -TERM 0 2>/dev/null' TERM INT HUP`,
+  '( eval "$script" ) <&3 3<&- &',
+  'child=$!',
+  'exec 3<&-',
+  'while :; do wait "$child"; rc=$?; kill -0 "$child" 2>/dev/null || break; done',
+  'if [ "$rc" -gt 128 ] && [ "$rc" -lt 160 ]; then trap - TERM INT HUP; kill "-$((rc - 128))" $$; fi',
+  'exit "$rc"',
+].join('\n');
+
+/**
  * What is sent over SSH. sshd hands the string to the user's login shell, which may be bash, csh or
  * fish; wrapping the script in `sh -c` (one more quoting layer) makes it POSIX sh everywhere.
  * `args` become `$1...` of a fixed script, so a script constant never needs values pasted in.
  */
 export function toSshCommand(script: string, args: readonly string[] = []): string {
-  return ['sh', '-c', script, 'sh', ...args].map(quote).join(' ');
+  return ['sh', '-c', GROUP_WRAPPER, 'sh', script, ...args].map(quote).join(' ');
 }
 
 /** Convenience: a RemoteCommand as the text sent over SSH. */

@@ -4,7 +4,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { commandLine, type RemoteCommand } from '../shell';
-import type { SshSession } from '../ssh/session';
+import type { RemoteSession } from '../ssh/session';
 import type { ConnectionSettings } from '../inputs/connection';
 
 export interface Compose {
@@ -16,7 +16,7 @@ export interface Compose {
 
 const CANDIDATES: readonly (readonly string[])[] = [['docker', 'compose'], ['docker-compose']];
 
-async function versionOf(session: SshSession, words: readonly string[]): Promise<number | undefined> {
+async function versionOf(session: RemoteSession, words: readonly string[]): Promise<number | undefined> {
   const result = await session.exec(commandLine({ argv: [...words, 'version', '--short'] }), {
     echo: 'none',
     timeoutSeconds: 60,
@@ -28,7 +28,7 @@ async function versionOf(session: SshSession, words: readonly string[]): Promise
 
 /** `auto`: `docker compose` where it works, else `docker-compose`; or the command given. */
 export async function detectCompose(
-  session: SshSession,
+  session: RemoteSession,
   setting: ConnectionSettings['composeCommand'],
 ): Promise<Compose> {
   const candidates = setting === 'auto' ? CANDIDATES : [setting];
@@ -62,6 +62,13 @@ export interface ContainerState {
   /** healthy, unhealthy, starting, or none (no healthcheck) */
   readonly health: string;
   readonly restartCount: number;
+  /** The image id the container runs. */
+  readonly image: string;
+  /** The image reference it was created from (normalised later by the reader that compares). */
+  readonly imageRef: string;
+  /** When its process last started (RFC 3339), '' when never. */
+  readonly startedAt: string;
+  readonly exitCode: number;
 }
 
 /**
@@ -69,18 +76,21 @@ export interface ContainerState {
  * `.State.Health` fails on containers without a healthcheck in some CLI versions, even behind
  * `{{if}}` ("map has no entry for key Health"; docker/docs#5368). JSON never holds a raw tab.
  */
-const INSPECT_FORMAT = '{{.Id}}\t{{json .Config.Labels}}\t{{json .State}}\t{{.RestartCount}}';
+export const INSPECT_FORMAT =
+  '{{.Id}}\t{{json .Config.Labels}}\t{{json .State}}\t{{.RestartCount}}\t{{.Image}}\t{{json .Config.Image}}';
 
 interface InspectState {
   Status?: string;
   Health?: { Status?: string } | null;
+  StartedAt?: string;
+  ExitCode?: number;
 }
 
 export function parseInspect(text: string): ContainerState[] {
   const containers: ContainerState[] = [];
   for (const line of text.split('\n')) {
     const fields = line.split('\t');
-    if (fields.length !== 4) continue;
+    if (fields.length !== 6) continue;
     const labels = (JSON.parse(fields[1]) ?? {}) as Record<string, string>;
     const state = (JSON.parse(fields[2]) ?? {}) as InspectState;
     // One-off `compose run` containers are not part of the running stack.
@@ -91,6 +101,10 @@ export function parseInspect(text: string): ContainerState[] {
       status: state.Status ?? 'unknown',
       health: state.Health?.Status ?? 'none',
       restartCount: Number(fields[3]) || 0,
+      image: fields[4],
+      imageRef: (JSON.parse(fields[5]) ?? '') as string,
+      startedAt: state.StartedAt?.startsWith('0001-') ? '' : (state.StartedAt ?? ''),
+      exitCode: state.ExitCode ?? 0,
     });
   }
   return containers;
@@ -123,7 +137,7 @@ export function psArgs(compose: Compose, services: readonly string[] = []): stri
 
 /** The state of containers by id, via `docker inspect` (JSON, see INSPECT_FORMAT). */
 export async function inspectContainers(
-  session: SshSession,
+  session: RemoteSession,
   ids: readonly string[],
 ): Promise<ContainerState[]> {
   if (ids.length === 0) return [];
@@ -148,7 +162,7 @@ export function parseIds(text: string): string[] {
 
 /** The services of the stack, from `compose config` (it does not change during a run: read it once). */
 export async function readStackServices(
-  session: SshSession,
+  session: RemoteSession,
   compose: Compose,
   settings: Pick<ConnectionSettings, 'appDir' | 'composeFile'>,
   env?: Readonly<Record<string, string>>,
@@ -163,7 +177,7 @@ export async function readStackServices(
 
 /** The containers of `services` now: `ps` for their ids, `docker inspect` for their state. */
 export async function readServicesState(
-  session: SshSession,
+  session: RemoteSession,
   compose: Compose,
   settings: Pick<ConnectionSettings, 'appDir' | 'composeFile'>,
   services: readonly string[],

@@ -1,30 +1,24 @@
 /**
- * action-deploy's work: runbook §3's standard update, proved step by step. Build (or pull), migrate
- * when migrations changed, restart services one at a time waiting for each to be healthy, probe
- * health-url, and on any failure after the first restart put the previous release back.
+ * action-deploy's work, in three parts that each stay small: read what runs (live-state.ts), plan
+ * from it (plan.ts, pure), and apply exactly the plan (here). Every run is journalled: `started`
+ * before its first change, its result after (`cancelled` too, when it can).
  */
 import * as core from '@actions/core';
-import { detectCompose, type Compose } from '../compose/compose';
+import { composeCommand, parseIds, psArgs, type Compose } from '../compose/compose';
 import { buildCommand, pullCommand, upCommand, waitUntilHealthy, type ServiceWait } from '../compose/rollout';
+import { inspectContainers } from '../compose/compose';
 import { CancelledError, errorMessage } from '../errors';
-import {
-  changedFiles,
-  checkoutCommand,
-  EXCLUDE_SCRIPT,
-  fetchRemote,
-  headCommit,
-  refCandidates,
-  resolveCommand,
-} from '../git/git';
+import { checkoutCommand, EXCLUDE_SCRIPT, refCandidates, resolveCommand } from '../git/git';
 import { judgeHealthAnswer, probeOnServer } from '../health/checks';
 import type { DeploySettings, RolloutSettings } from '../inputs/deploy';
 import type { ConnectionSettings } from '../inputs/connection';
-import { appendRelease, readReleases, type Release, type ReleaseResult } from '../ledger/ledger';
+import { appendRelease, type Release, type ReleaseResult } from '../ledger/ledger';
 import { MigrationError, runMigration, type MigrationOutcome } from '../migrate/alembic';
-import { commandLine, renderScript, toSshCommand, type RemoteCommand } from '../shell';
-import type { SshSession } from '../ssh/session';
-import { rollbackCommand } from '../summary/deploy';
+import { commandLine, quote, renderScript, toSshCommand, type RemoteCommand } from '../shell';
+import type { RemoteSession } from '../ssh/session';
 import { sleep } from '../sleep';
+import { readLiveState, type LiveState } from './live-state';
+import { describeStep, imageMode, planDeploy, tagOf, type Plan, type Step } from './plan';
 
 export interface PlanStep {
   readonly title: string;
@@ -48,9 +42,20 @@ export interface DeployOutcome {
   readonly migration: MigrationOutcome | undefined;
   readonly failure: string | undefined;
   readonly plan: readonly PlanStep[];
+  /** Interrupted runs found in the journal, a database ahead of the code, and the like. */
+  readonly notes: readonly string[];
+  /** Listed services that are not running and healthy after a failure, with their state. */
+  readonly down: readonly string[];
 }
 
 const IMAGE_TAG = 'IMAGE_TAG';
+const short = (sha: string) => sha.slice(0, 12);
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
+export const defaultImageTag = (sha: string) => `git-${short(sha)}`;
+
+export function rollbackCommand(environment: string, ref: string, full = false): string {
+  return `gh workflow run rollback.yml -f environment=${environment} -f to=${ref}${full ? ` -f mode=full -f confirm=${environment}` : ''}`;
+}
 
 /** Runs `work` inside a log group named for the stage, and says how long it took. */
 export async function stage<T>(name: string, work: () => Promise<T>): Promise<T> {
@@ -66,7 +71,7 @@ export async function stage<T>(name: string, work: () => Promise<T>): Promise<T>
 
 /** Probes health-url on the server until it answers 2xx with status "healthy", or until the timeout. */
 export async function waitForHealthUrl(
-  session: SshSession,
+  session: RemoteSession,
   url: string,
   timeoutSeconds: number,
   signal?: AbortSignal,
@@ -77,12 +82,12 @@ export async function waitForHealthUrl(
     if (verdict.ok) return verdict.value;
     if (Date.now() >= deadline)
       throw new Error(`${url} did not report healthy within ${timeoutSeconds}s (last: ${verdict.value})`);
-    await sleep(1000, signal);
+    await sleep(250, signal);
   }
 }
 
 export async function resolveRef(
-  session: SshSession,
+  session: RemoteSession,
   appDir: string,
   ref: string,
   remote: string,
@@ -101,69 +106,72 @@ export async function resolveRef(
   );
 }
 
-const shortSha = (sha: string) => sha.slice(0, 12);
-const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
-export const defaultImageTag = (sha: string) => `git-${shortSha(sha)}`;
-
-/** The image tag recorded for the release now running, else the tag a build of it would get. */
-export function runningImageTag(releases: readonly Release[], ref: string): string {
-  const entry = [...releases]
-    .reverse()
-    .find(
-      (release) => release.ref === ref && (release.result === 'success' || release.result === 'unchanged'),
-    );
-  return entry?.image_tag || defaultImageTag(ref);
-}
-
-type ImageMode = 'build' | 'pull' | 'none';
-
-export function imageMode(build: RolloutSettings['build'], imageTagGiven: boolean): ImageMode {
-  if (build === 'auto') return imageTagGiven ? 'pull' : 'build';
-  return build === 'true' ? 'build' : 'none';
-}
-
-/** The steps to put a release in place: checkout, images, then each service restarted in order. */
-export function planRelease(
-  connection: ConnectionSettings,
-  compose: Compose,
-  rollout: RolloutSettings,
-  sha: string,
-  mode: ImageMode,
-  env: Readonly<Record<string, string>>,
-  migration: string | undefined,
-): PlanStep[] {
-  const steps: PlanStep[] = [
-    { title: `check out ${shortSha(sha)} (detached)`, command: checkoutCommand(connection.appDir, sha) },
-  ];
-  if (mode === 'build')
-    steps.push({
-      title: `build images (IMAGE_TAG=${env[IMAGE_TAG]})`,
-      command: buildCommand(compose, connection, env),
-    });
-  if (mode === 'pull')
-    steps.push({
-      title: `pull images (IMAGE_TAG=${env[IMAGE_TAG]})`,
-      command: pullCommand(compose, connection, env, rollout.services),
-    });
-  if (migration !== undefined) steps.push({ title: migration });
-  for (const service of rollout.services) {
-    steps.push({ title: `restart ${service}`, command: upCommand(compose, connection, env, service) });
-    steps.push({
-      title: `wait until ${service} is healthy (at most ${rollout.waitTimeoutSeconds}s), then probe ${rollout.healthUrl}`,
-    });
-  }
-  return steps;
-}
-
 export interface DeployContext {
-  readonly session: SshSession;
+  readonly session: RemoteSession;
   readonly signal: AbortSignal;
   readonly actor: string;
   readonly runUrl: string;
+  /** GITHUB_RUN_ID (or local-<pid>): pairs the journal's `started` with the run's result. */
+  readonly runId: string;
   /** What the ledger calls this run: a deploy, or an image rollback done the same way. */
   readonly action?: 'deploy' | 'rollback';
-  /** The compose command already detected on this host (a rollback has), so it is not asked again. */
-  readonly compose?: Compose;
+  /** A live state already read by the caller for this target (a rollback reads it first). */
+  readonly state?: LiveState;
+}
+
+/** Shell text for `alembic current`, evaluated inside the live-state script ("$@" = compose). */
+function alembicCurrentText(settings: DeploySettings): string {
+  const { migration, connection } = settings;
+  if (migration.migrateService === undefined)
+    return `cd ${quote(connection.appDir)} && ${migration.alembicCommand} current`;
+  // The running container answers fastest, and no image of the target is needed for it.
+  return `"$@" -f "$file" exec -T ${quote(migration.migrateService)} sh -c ${quote(`${migration.alembicCommand} current`)}`;
+}
+
+export function liveStateRequest(settings: DeploySettings, fetch = true) {
+  const { connection } = settings;
+  const migrations = settings.migrate !== 'false';
+  return {
+    appDir: connection.appDir,
+    composeFile: connection.composeFile,
+    composeCommand: connection.composeCommand,
+    remote: settings.remote,
+    ref: settings.ref,
+    imageTag: settings.imageTag,
+    stateDir: connection.stateDir,
+    migrationsPath: migrations ? settings.migrationsPath : undefined,
+    alembicCurrent: migrations ? alembicCurrentText(settings) : undefined,
+    fetch,
+  };
+}
+
+/** The commands the plan's steps run, for the dry run's listing. */
+function planSteps(plan: Plan, settings: DeploySettings, compose: Compose, state: LiveState): PlanStep[] {
+  const env = { [IMAGE_TAG]: state.imageTag };
+  const { connection } = settings;
+  return plan.steps.map((step) => {
+    const title = describeStep(step);
+    switch (step.kind) {
+      case 'checkout':
+        return { title, command: checkoutCommand(connection.appDir, step.sha) };
+      case 'build':
+        return { title, command: buildCommand(compose, connection, env) };
+      case 'pull':
+        return { title, command: pullCommand(compose, connection, env, step.services) };
+      case 'migrate':
+        return { title };
+      case 'restart':
+        return { title, command: upCommand(compose, connection, env, step.service) };
+    }
+  });
+}
+
+/** The IMAGE_TAG the listed services run now: the tag most of their containers were made with. */
+function runningTag(plan: Plan): string {
+  const tags = plan.services.map((service) => service.imageTag).filter((tag) => tag !== undefined);
+  const counts = new Map<string, number>();
+  for (const tag of tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '';
 }
 
 export async function runDeploy(settings: DeploySettings, context: DeployContext): Promise<DeployOutcome> {
@@ -171,47 +179,32 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
   const { session, signal } = context;
   const { connection } = settings;
   const run = (command: RemoteCommand, what: string) => session.run(commandLine(command), what);
-  // Reads whose answer is parsed, not shown (stderr still is).
-  const read = (command: RemoteCommand, what: string) =>
-    session.run(commandLine(command), what, { echo: 'stderr' });
 
-  const compose = context.compose ?? (await detectCompose(session, connection.composeCommand));
-  const state = await stage('Read the live state', async () => {
-    const previousRef = (await read(headCommit(connection.appDir), 'reading the checked-out commit')).trim();
-    await run(fetchRemote(connection.appDir, settings.remote), 'git fetch');
-    const targetRef = await resolveRef(session, connection.appDir, settings.ref, settings.remote);
-    const releases = await readReleases(session, connection.stateDir);
-    core.info(
-      `running: ${previousRef}; requested ${settings.ref} = ${targetRef}; compose: ${compose.command.join(' ')} (v${compose.major})`,
+  const state =
+    context.state ??
+    (await stage('Read the live state', () => readLiveState(session, liveStateRequest(settings))));
+  if (state.target === '')
+    throw new Error(
+      `ref "${settings.ref}" names no branch of ${settings.remote}, tag or commit in ${connection.appDir} on ${session.label} after git fetch`,
     );
-    return { previousRef, targetRef, releases };
+  const compose = state.compose;
+  const plan = planDeploy(state, {
+    services: settings.services,
+    build: settings.build,
+    imageTagGiven: settings.imageTag !== undefined,
+    migrate: settings.migrate,
   });
-  const { previousRef, targetRef } = state;
-  const previousImageTag = runningImageTag(state.releases, previousRef);
-  const imageTag = settings.imageTag ?? defaultImageTag(targetRef);
+  const previousRef = state.head;
+  const targetRef = state.target;
+  const imageTag = state.imageTag;
+  const previousImageTag = runningTag(plan) || imageTag;
   const env = { [IMAGE_TAG]: imageTag };
-  const mode = imageMode(settings.build, settings.imageTag !== undefined);
-  const migrationFiles =
-    settings.migrate === 'false' || previousRef === targetRef
-      ? ''
-      : (
-          await read(
-            changedFiles(connection.appDir, previousRef, targetRef, settings.migrationsPath),
-            'listing changed migrations',
-          )
-        ).trim();
-  const migrate = settings.migrate === 'true' || (settings.migrate === 'auto' && migrationFiles !== '');
-  const plan = planRelease(
-    connection,
-    compose,
-    settings,
-    targetRef,
-    mode,
-    env,
-    migrate
-      ? 'migrate the database (backup, SQL preview, destructive guard, alembic upgrade head)'
-      : undefined,
+  core.info(
+    `running: ${previousRef} (${plan.services.map((s) => `${s.service} ${s.imageTag ?? '?'}: ${s.state}`).join('; ')}); ` +
+      `requested ${settings.ref} = ${targetRef} (${imageTag}); compose: ${compose.command.join(' ')} (v${compose.major})` +
+      (state.dbRevision !== undefined ? `; database at ${state.dbRevision || '(base)'}` : ''),
   );
+  for (const note of plan.notes) core.warning(note);
 
   const outcome = (result: ReleaseResult, extra: Partial<DeployOutcome> = {}): DeployOutcome => ({
     result,
@@ -228,10 +221,29 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
     restored: [],
     migration: undefined,
     failure: undefined,
-    plan,
+    plan: planSteps(plan, settings, compose, state),
+    notes: plan.notes,
+    down: [],
     ...extra,
   });
-  const record = (result: ReleaseResult, migration: MigrationOutcome | undefined, backup?: string) =>
+  if (plan.refusal !== undefined) throw new Error(`${plan.refusal}; nothing was changed`);
+
+  if (connection.dryRun) {
+    const steps = planSteps(plan, settings, compose, state);
+    core.info(
+      steps.length === 0
+        ? `dry run on ${session.label}: nothing to do (every service runs ${imageTag}, healthy; checkout and database at the target)`
+        : `dry run on ${session.label}: nothing will be changed. The plan:`,
+    );
+    steps.forEach((step, index) =>
+      core.info(
+        `  ${index + 1}. ${step.title}${step.command ? `\n       $ ${renderScript(step.command)}` : ''}`,
+      ),
+    );
+    return outcome('unchanged');
+  }
+
+  const journal = (result: Release['result'], migration?: MigrationOutcome, backup?: string) =>
     appendRelease(session, connection.stateDir, {
       time: new Date().toISOString(),
       environment: connection.environment,
@@ -245,19 +257,20 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
       run_url: context.runUrl,
       result,
       action: context.action ?? 'deploy',
+      run_id: context.runId,
       ...(backup ? { backup } : {}),
     });
 
-  if (connection.dryRun) {
-    core.info(`dry run on ${session.label}: nothing will be changed. The plan:`);
-    plan.forEach((step, index) =>
-      core.info(
-        `  ${index + 1}. ${step.title}${step.command ? `\n       $ ${renderScript(step.command)}` : ''}`,
-      ),
+  if (plan.steps.length === 0) {
+    core.info(
+      `${short(targetRef)} with image tag ${imageTag} is running: every service on its image and healthy, ` +
+        'the checkout and the database at the target; nothing to do',
     );
+    await journal('unchanged');
     return outcome('unchanged');
   }
 
+  await journal('started');
   if (connection.stateDir.startsWith(`${connection.appDir}/`)) {
     const inside = connection.stateDir.slice(connection.appDir.length);
     await session.run(
@@ -265,79 +278,46 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
       'keeping the state dir out of git',
     );
   }
-  if (previousRef === targetRef && imageTag === previousImageTag) {
-    core.info(`${shortSha(targetRef)} with image tag ${imageTag} is already running: nothing to restart`);
-    await record('unchanged', undefined);
-    return outcome('unchanged');
-  }
 
   const services: ServiceWait[] = [];
   const restarted: string[] = [];
   let migration: MigrationOutcome | undefined;
   let checkedOut = false;
+  const gate = { timeoutSeconds: settings.waitTimeoutSeconds, minUptimeSeconds: settings.minUptimeSeconds };
   try {
-    await stage(`Check out ${shortSha(targetRef)}`, async () => {
-      await run(checkoutCommand(connection.appDir, targetRef), 'git checkout');
-      checkedOut = true;
-    });
-    if (mode !== 'none') {
-      await stage(mode === 'build' ? `Build images (${imageTag})` : `Pull images (${imageTag})`, () =>
-        run(
-          mode === 'build'
-            ? buildCommand(compose, connection, env)
-            : pullCommand(compose, connection, env, settings.services),
-          `compose ${mode}`,
-        ),
-      );
-    }
-    if (migrate) {
-      migration = await stage('Migrate the database', () =>
-        runMigration(
-          { session, appDir: connection.appDir, composeFile: connection.composeFile, compose, env },
-          settings.migration,
-          { direction: 'upgrade', target: 'head', preview: false },
-          (message) => core.info(message),
-        ),
-      );
-    }
-    for (const service of settings.services) {
-      await stage(`Restart ${service}`, async () => {
-        restarted.push(service);
-        const wait = await restartService(session, compose, settings, env, service, signal);
-        services.push(wait);
-        if (!wait.ok) throw new Error(`${service} did not become healthy: ${wait.state}`);
-        const probeStarted = Date.now();
-        const answer = await waitForHealthUrl(
-          session,
-          settings.healthUrl,
-          settings.waitTimeoutSeconds,
-          signal,
-        );
-        core.info(`health-url: ${answer} after ${seconds(probeStarted)}`);
-      });
-    }
+    for (const step of plan.steps) await applyStep(step);
   } catch (error) {
-    if (error instanceof CancelledError) throw error;
-    const failure = errorMessage(error);
     if (error instanceof MigrationError)
       migration = { ...(error.partial as MigrationOutcome), applied: false };
+    // A step that failed because the run was cancelled (its command was stopped) is a cancel too.
+    if (error instanceof CancelledError || signal.aborted) {
+      // Remote work was stopped before this point; say so in the journal while the lock is still held.
+      await journal('cancelled', migration).catch((why: unknown) =>
+        core.warning(`could not record the cancel in the ledger: ${errorMessage(why)}`),
+      );
+      throw error instanceof CancelledError
+        ? error
+        : new CancelledError(String(signal.reason ?? 'signal'), `During the cancel: ${errorMessage(error)}`);
+    }
+    const failure = errorMessage(error);
     if (session.lost !== undefined) {
       // Nothing more can be done or recorded on the server; say exactly what is known.
       throw new Error(
-        `the connection to ${session.label} was lost during the deploy of ${shortSha(targetRef)} (${session.lost}); ` +
-          `restarted before the loss: ${restarted.join(', ') || 'none'}. The server may run a mix of ${shortSha(previousRef)} and ` +
-          `${shortSha(targetRef)}; the deploy lock was released when the connection ended; nothing was written to the ledger. ` +
-          `Re-run the deploy, or roll back: ${rollbackCommand(connection.environment, previousRef)}`,
+        `the connection to ${session.label} was lost during the deploy of ${short(targetRef)} (${session.lost}); ` +
+          `restarted before the loss: ${restarted.join(', ') || 'none'}. The server may run a mix of ${short(previousRef)} and ` +
+          `${short(targetRef)}; the deploy lock was released when the connection ended; the journal shows this run as started. ` +
+          `Re-run the deploy (it reads what runs and converges), or roll back: ${rollbackCommand(connection.environment, previousRef)}`,
         { cause: error },
       );
     }
-    core.error(`deploy of ${shortSha(targetRef)} failed: ${failure}`);
+    core.error(`deploy of ${short(targetRef)} failed: ${failure}`);
     if (restarted.length > 0 && settings.autoRollback) {
-      const restored = await stage(`Roll back to ${shortSha(previousRef)}`, () =>
-        restorePrevious(session, compose, settings, previousRef, previousImageTag, mode, restarted, signal),
+      const restored = await stage(`Roll back to ${short(previousRef)}`, () =>
+        restorePrevious(session, compose, settings, previousRef, plan, state, restarted, signal),
       );
       const ok = restored.failure === undefined;
-      await record(ok ? 'rolled-back' : 'failed', migration, migration?.backup);
+      const down = ok ? [] : await servicesDown(session, compose, settings);
+      await journal(ok ? 'rolled-back' : 'failed', migration, migration?.backup);
       return outcome(ok ? 'rolled-back' : 'failed', {
         deployedRef: ok ? previousRef : targetRef,
         rolledBack: ok,
@@ -345,7 +325,8 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
         restored: restored.waits,
         migration,
         migrated: migration?.applied ?? false,
-        failure: ok ? failure : `${failure}; the rollback failed too: ${restored.failure}`,
+        down,
+        failure: ok ? failure : `${failure}; the rollback failed too: ${restored.failure}${downText(down)}`,
       });
     }
     if (checkedOut && restarted.length === 0) {
@@ -354,94 +335,199 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
         checkoutCommand(connection.appDir, previousRef),
         'checking the previous commit out again',
       ).catch((undo: unknown) =>
-        core.warning(`could not check ${shortSha(previousRef)} out again: ${errorMessage(undo)}`),
+        core.warning(`could not check ${short(previousRef)} out again: ${errorMessage(undo)}`),
       );
     }
-    await record('failed', migration, migration?.backup);
+    const down = await servicesDown(session, compose, settings);
+    await journal('failed', migration, migration?.backup);
     return outcome('failed', {
       deployedRef: restarted.length === 0 ? previousRef : targetRef,
       services,
       migration,
       migrated: migration?.applied ?? false,
+      down,
       failure:
-        restarted.length > 0
+        (restarted.length > 0
           ? `${failure}; auto-rollback is off: ${restarted.join(', ')} run the new release`
-          : failure,
+          : failure) + downText(down),
     });
   }
-  await record('success', migration, migration?.backup);
+  await journal('success', migration, migration?.backup);
   return outcome('success', { services, migration, migrated: migration?.applied ?? false });
+
+  async function applyStep(step: Step): Promise<void> {
+    switch (step.kind) {
+      case 'checkout':
+        return stage(`Check out ${short(step.sha)}`, async () => {
+          await run(checkoutCommand(connection.appDir, step.sha), 'git checkout');
+          checkedOut = true;
+        });
+      case 'build':
+        return stage(`Build images (${step.imageTag})`, async () => {
+          await run(buildCommand(compose, connection, env), 'compose build');
+        });
+      case 'pull':
+        return stage(`Pull images (${step.imageTag})`, async () => {
+          await run(pullCommand(compose, connection, env, step.services), 'compose pull');
+        });
+      case 'migrate':
+        migration = await stage('Migrate the database', () =>
+          runMigration(
+            { session, appDir: connection.appDir, composeFile: connection.composeFile, compose, env },
+            settings.migration,
+            { direction: 'upgrade', target: 'head', preview: false },
+            (message) => core.info(message),
+          ),
+        );
+        return;
+      case 'restart':
+        return stage(`Restart ${step.service} (${step.why})`, async () => {
+          restarted.push(step.service);
+          const wait = await restartService(session, compose, connection, env, step.service, gate, signal);
+          services.push(wait);
+          if (!wait.ok) throw new Error(`${step.service} did not pass its gate: ${wait.state}`);
+          const probeStarted = Date.now();
+          const answer = await waitForHealthUrl(
+            session,
+            settings.healthUrl,
+            settings.waitTimeoutSeconds,
+            signal,
+          );
+          core.info(`health-url: ${answer} after ${seconds(probeStarted)}`);
+        });
+    }
+  }
 }
 
-/** `up -d --no-deps` one service, then wait until its new container is healthy (or running). */
-async function restartService(
-  session: SshSession,
+/** The IMAGE_TAG a service's container was made with, read from the server; undefined without one. */
+export async function runningImageTagOf(
+  session: RemoteSession,
   compose: Compose,
-  settings: RolloutSettings & { readonly connection: ConnectionSettings },
+  place: Pick<ConnectionSettings, 'appDir' | 'composeFile'>,
+  service: string,
+): Promise<string | undefined> {
+  const ids = parseIds(
+    await session.run(
+      commandLine(composeCommand(compose, place, psArgs(compose, [service]))),
+      `listing ${service}'s containers`,
+      { echo: 'stderr', timeoutSeconds: 120 },
+    ),
+  );
+  const containers = await inspectContainers(session, ids);
+  return containers.map((container) => tagOf(container.imageRef)).find((tag) => tag !== undefined);
+}
+
+function downText(down: readonly string[]): string {
+  return down.length === 0 ? '' : `; NOT running and healthy now: ${down.join('; ')}`;
+}
+
+/** Listed services not running and healthy, read from the server after a failure. */
+async function servicesDown(
+  session: RemoteSession,
+  compose: Compose,
+  settings: DeploySettings,
+): Promise<string[]> {
+  try {
+    const ids = parseIds(
+      await session.run(
+        commandLine(composeCommand(compose, settings.connection, psArgs(compose))),
+        'listing the containers',
+        { echo: 'stderr', timeoutSeconds: 120 },
+      ),
+    );
+    const containers = await inspectContainers(session, ids);
+    return settings.services.flatMap((service) => {
+      const own = containers.filter((container) => container.service === service);
+      if (own.length === 0) return [`${service} (no container)`];
+      const bad = own.find((c) => c.status !== 'running' || (c.health !== 'none' && c.health !== 'healthy'));
+      return bad ? [`${service} (${bad.status}${bad.health === 'none' ? '' : `, ${bad.health}`})`] : [];
+    });
+  } catch (error) {
+    if (error instanceof CancelledError) throw error;
+    return [`(could not read the services: ${errorMessage(error)})`];
+  }
+}
+
+/** `up -d --no-deps` one service, then its gate (see waitUntilHealthy). */
+async function restartService(
+  session: RemoteSession,
+  compose: Compose,
+  connection: ConnectionSettings,
   env: Readonly<Record<string, string>>,
   service: string,
+  gate: { timeoutSeconds: number; minUptimeSeconds: number },
   signal: AbortSignal,
 ): Promise<ServiceWait> {
   const started = Date.now();
-  await session.run(
-    commandLine(upCommand(compose, settings.connection, env, service)),
-    `restarting ${service}`,
-  );
+  await session.run(commandLine(upCommand(compose, connection, env, service)), `restarting ${service}`);
   core.info(`${service} recreated in ${seconds(started)}`);
-  const wait = await waitUntilHealthy(
-    session,
-    compose,
-    settings.connection,
-    env,
-    service,
-    settings.waitTimeoutSeconds,
-    signal,
-  );
+  const wait = await waitUntilHealthy(session, compose, connection, env, service, gate, signal);
   core.info(`${service}: ${wait.state} after ${(wait.waitedMs / 1000).toFixed(1)}s`);
   return wait;
 }
 
-/** Puts the previous release back: its commit, its images, the restarted services, each healthy. */
+/**
+ * Puts each restarted service back on what it ran before (its own image tag, read from its container
+ * before the deploy), with the previous commit checked out; each is gated as in a deploy.
+ */
 export async function restorePrevious(
-  session: SshSession,
+  session: RemoteSession,
   compose: Compose,
   settings: DeploySettings,
   previousRef: string,
-  previousImageTag: string,
-  mode: ImageMode,
+  plan: Plan,
+  state: LiveState,
   services: readonly string[],
   signal: AbortSignal,
 ): Promise<{ waits: ServiceWait[]; failure: string | undefined }> {
   const { connection } = settings;
-  const env = { [IMAGE_TAG]: previousImageTag };
   const waits: ServiceWait[] = [];
+  const gate = { timeoutSeconds: settings.waitTimeoutSeconds, minUptimeSeconds: settings.minUptimeSeconds };
+  const fallbackTag = runningTag(plan) || defaultImageTag(previousRef);
   try {
     await session.run(
       commandLine(checkoutCommand(connection.appDir, previousRef)),
       'checking the previous commit out',
     );
-    // Images of the previous release: rebuilt from its commit (layers are cached), or pulled by tag.
-    const previousMode = previousImageTag.startsWith('git-') ? (mode === 'none' ? 'none' : 'build') : 'pull';
-    if (previousMode === 'build')
-      await session.run(
-        commandLine(buildCommand(compose, connection, env)),
-        'rebuilding the previous images',
-      );
-    if (previousMode === 'pull')
-      await session.run(
-        commandLine(pullCommand(compose, connection, env, services)),
-        'pulling the previous images',
-      );
-    for (const service of services) {
-      const wait = await restartService(session, compose, settings, env, service, signal);
-      waits.push(wait);
-      if (!wait.ok) throw new Error(`${service} did not become healthy: ${wait.state}`);
+    const tagFor = (service: string) =>
+      plan.services.find((s) => s.service === service)?.imageTag ?? fallbackTag;
+    for (const tag of new Set(services.map(tagFor))) {
+      const env = { [IMAGE_TAG]: tag };
+      const own = services.filter((service) => tagFor(service) === tag);
+      // Images of the previous release: still on the server (usually), else rebuilt from its commit or pulled.
+      const absent = own.filter((service) => {
+        const ref = state.targetImages[service];
+        const previous =
+          ref === undefined ? undefined : `${ref.slice(0, ref.length - (tagOf(ref)?.length ?? 0))}${tag}`;
+        return previous === undefined || state.localImages[previous] === undefined;
+      });
+      if (absent.length > 0) {
+        if (tag.startsWith('git-') && imageMode(settings.build, false) !== 'none')
+          await session.run(
+            commandLine(buildCommand(compose, connection, env)),
+            'rebuilding the previous images',
+          );
+        else
+          await session.run(
+            commandLine(pullCommand(compose, connection, env, absent)),
+            'pulling the previous images',
+          );
+      }
+      for (const service of own) {
+        const wait = await restartService(session, compose, connection, env, service, gate, signal);
+        waits.push(wait);
+        if (!wait.ok) throw new Error(`${service} did not pass its gate: ${wait.state}`);
+      }
     }
     await waitForHealthUrl(session, settings.healthUrl, settings.waitTimeoutSeconds, signal);
-    core.info(`restored ${shortSha(previousRef)} (${previousImageTag}): ${services.join(', ')} healthy`);
+    core.info(
+      `restored ${short(previousRef)}: ${services.map((s) => `${s} (${tagFor(s)})`).join(', ')} healthy`,
+    );
     return { waits, failure: undefined };
   } catch (error) {
     if (error instanceof CancelledError) throw error;
     return { waits, failure: errorMessage(error) };
   }
 }
+
+export type { RolloutSettings };

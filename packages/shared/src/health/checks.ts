@@ -10,7 +10,7 @@ import {
 import { CancelledError } from '../errors';
 import type { HealthSettings } from '../inputs/health';
 import { toSshCommand } from '../shell';
-import type { SshSession } from '../ssh/session';
+import type { RemoteSession } from '../ssh/session';
 import { histogramQuantile, parseMetrics, serverErrorRate } from './prometheus';
 import { sleep } from '../sleep';
 
@@ -65,7 +65,7 @@ export interface HttpAnswer {
 }
 
 export async function probeOnServer(
-  session: SshSession,
+  session: RemoteSession,
   url: string,
   maxBytes = 64 * 1024,
 ): Promise<HttpAnswer> {
@@ -119,7 +119,10 @@ function grade(value: number, warnAt: number, failAt: number): Verdict {
   return 'pass';
 }
 
-async function diskPercent(session: SshSession, path: string): Promise<{ percent: number; mount: string }> {
+async function diskPercent(
+  session: RemoteSession,
+  path: string,
+): Promise<{ percent: number; mount: string }> {
   // df on app-dir when it exists, else on /: the disk that fills is the one the app writes to.
   const output = await session.run(
     toSshCommand('df -P "$1" 2>/dev/null || df -P /', [path]),
@@ -137,7 +140,7 @@ async function diskPercent(session: SshSession, path: string): Promise<{ percent
 
 /** One round of every check on one server. */
 export async function checkServer(
-  session: SshSession,
+  session: RemoteSession,
   settings: HealthSettings,
   compose: () => Promise<ComposeProject>,
 ): Promise<CheckResult[]> {
@@ -227,13 +230,13 @@ export async function checkServer(
  * or `retries` more rounds have failed.
  */
 export async function runHealthChecks(
-  sessions: readonly SshSession[],
+  sessions: readonly RemoteSession[],
   settings: HealthSettings,
   signal: AbortSignal,
 ): Promise<HealthReport> {
   // Which compose works and which services the stack has do not change between rounds: asked once per host.
-  const projects = new Map<SshSession, Promise<ComposeProject>>();
-  const projectFor = (session: SshSession) => () => {
+  const projects = new Map<RemoteSession, Promise<ComposeProject>>();
+  const projectFor = (session: RemoteSession) => () => {
     let found = projects.get(session);
     if (found === undefined) {
       found = (async () => {

@@ -22,6 +22,7 @@ export const DEPLOY_DEFAULTS = {
   services: 'gateway,langgraph,worker,nginx',
   strategy: 'recreate',
   'wait-timeout': '120',
+  'min-uptime': '5',
   migrate: 'auto',
   'migrations-path': 'backend/alembic/versions',
   'health-url': 'http://localhost/health',
@@ -34,6 +35,8 @@ export const DEPLOY_DEFAULTS = {
 export interface RolloutSettings {
   readonly services: readonly string[];
   readonly waitTimeoutSeconds: number;
+  /** A container without a healthcheck must stay up this long, same container, no restart. */
+  readonly minUptimeSeconds: number;
   readonly healthUrl: string;
   readonly build: 'auto' | 'true' | 'false';
   readonly autoRollback: boolean;
@@ -54,6 +57,7 @@ export interface DeploySettings extends RolloutSettings {
 export const rolloutShape = {
   services: field(v.serviceList),
   'wait-timeout': field(v.seconds(1, 3600)),
+  'min-uptime': field(v.seconds(0, 3600)),
   'health-url': field(v.httpUrl),
   build: field(v.oneOf(['auto', 'true', 'false'] as const)),
   'auto-rollback': field(v.boolean),
@@ -104,6 +108,7 @@ export const deploySchema = z
       build: raw.build,
       services: raw.services,
       waitTimeoutSeconds: raw['wait-timeout'],
+      minUptimeSeconds: raw['min-uptime'],
       migrate: raw.migrate,
       migrationsPath: raw['migrations-path'],
       healthUrl: raw['health-url'],

@@ -1,11 +1,14 @@
 /**
- * The release ledger: `<state-dir>/releases.jsonl`, one JSON object per line, appended after every
- * deploy, migration-only run and rollback (contract: "State on the server").
+ * The release ledger: `<state-dir>/releases.jsonl`, one JSON object per line (contract: "State on
+ * the server"). It is a journal, not a belief: a run appends `started` before its first change and
+ * its result after, so a `started` with no result marks a run that was interrupted. Nothing decides
+ * what runs from it; the live state does.
  */
 import { toSshCommand } from '../shell';
-import type { SshSession } from '../ssh/session';
+import type { RemoteSession } from '../ssh/session';
 
-export type ReleaseResult = 'success' | 'failed' | 'rolled-back' | 'unchanged';
+export type ReleaseResult = 'success' | 'failed' | 'rolled-back' | 'unchanged' | 'cancelled';
+export type JournalResult = ReleaseResult | 'started';
 
 export interface Release {
   readonly time: string;
@@ -17,30 +20,40 @@ export interface Release {
   readonly migration: string;
   readonly actor: string;
   readonly run_url: string;
-  readonly result: ReleaseResult;
+  readonly result: JournalResult;
+  /** The run (GITHUB_RUN_ID, or local-<pid>) that wrote it; pairs `started` with its result. */
+  readonly run_id?: string;
   /** Not in the contract's list, added: what the entry is (deploy, rollback, migrate). */
   readonly action?: string;
-  /** The backup taken before a migration or a restore, where one was. */
+  /** The backup taken before a migration, or the one a full rollback restores. */
   readonly backup?: string;
+  /** The emergency backup a full rollback took of the database it replaced (never `latest`). */
+  readonly emergency_backup?: string;
 }
 
 /** $1 state dir, $2 the line; appended with one write, so a reader never sees half a line. */
 const APPEND_SCRIPT = `mkdir -p -- "$1" && printf '%s\\n' "$2" >> "$1/releases.jsonl"`;
 const READ_SCRIPT = `if [ -f "$1/releases.jsonl" ]; then tail -n "$2" "$1/releases.jsonl"; fi`;
 
-export async function appendRelease(session: SshSession, stateDir: string, release: Release): Promise<void> {
+export async function appendRelease(
+  session: RemoteSession,
+  stateDir: string,
+  release: Release,
+): Promise<void> {
   await session.run(
     toSshCommand(APPEND_SCRIPT, [stateDir, JSON.stringify(release)]),
     'appending to the release ledger',
-    {
-      echo: 'stderr',
-      timeoutSeconds: 60,
-    },
+    // A cancelled run still records that it was cancelled, before it lets go of the lock.
+    { echo: 'stderr', timeoutSeconds: 60, keepOnCancel: release.result === 'cancelled' },
   );
 }
 
 /** The newest `count` entries, oldest first; lines that are not JSON are skipped. */
-export async function readReleases(session: SshSession, stateDir: string, count = 200): Promise<Release[]> {
+export async function readReleases(
+  session: RemoteSession,
+  stateDir: string,
+  count = 200,
+): Promise<Release[]> {
   const text = await session.run(
     toSshCommand(READ_SCRIPT, [stateDir, String(count)]),
     'reading the release ledger',
@@ -49,6 +62,10 @@ export async function readReleases(session: SshSession, stateDir: string, count 
       timeoutSeconds: 60,
     },
   );
+  return parseReleases(text);
+}
+
+export function parseReleases(text: string): Release[] {
   const releases: Release[] = [];
   for (const line of text.split('\n')) {
     try {
@@ -58,4 +75,34 @@ export async function readReleases(session: SshSession, stateDir: string, count 
     }
   }
   return releases;
+}
+
+/** Results that say a release ended well. */
+export const GOOD_RESULTS: readonly JournalResult[] = ['success', 'unchanged'];
+
+/**
+ * Runs since the newest one that ended well whose journal ends in `started` (interrupted: no result)
+ * or `cancelled`, oldest first: what the next run reports before it converges.
+ */
+export function interruptedRuns(releases: readonly Release[]): Release[] {
+  const last = new Map<string, Release>();
+  for (const release of releases) {
+    if (GOOD_RESULTS.includes(release.result) || release.result === 'rolled-back') last.clear();
+    else if (release.run_id !== undefined) {
+      last.delete(release.run_id);
+      last.set(release.run_id, release);
+    }
+  }
+  return [...last.values()].filter(
+    (release) => release.result === 'started' || release.result === 'cancelled',
+  );
+}
+
+/** "run 123 by alice, deploying abc123def456, was interrupted at 2026-11-28T10:03:00Z". */
+export function describeInterrupted(release: Release): string {
+  return (
+    `run ${release.run_id ?? '?'} by ${release.actor}, ${release.action === 'rollback' ? 'rolling back to' : 'deploying'} ` +
+    `${release.ref.slice(0, 12)}, ${release.result === 'cancelled' ? 'was cancelled' : 'was interrupted'} ` +
+    `(${release.result === 'cancelled' ? 'at' : 'started'} ${release.time}${release.run_url ? `, ${release.run_url}` : ''})`
+  );
 }

@@ -5,8 +5,9 @@
  * Shared by action-deploy and action-migrate.
  */
 import { composeCommand, type Compose } from '../compose/compose';
+import { errorMessage } from '../errors';
 import { commandLine, quote, toSshCommand } from '../shell';
-import { describeOutcome, RemoteCommandError, type SshSession } from '../ssh/session';
+import { describeOutcome, RemoteCommandError, type RemoteSession } from '../ssh/session';
 import { destructiveStatements, type DestructiveStatement } from './sql';
 
 export interface MigrationSettings {
@@ -20,7 +21,7 @@ export interface MigrationSettings {
 }
 
 export interface MigrationPlace {
-  readonly session: SshSession;
+  readonly session: RemoteSession;
   readonly appDir: string;
   readonly composeFile: string;
   /** Needed when migrateService is set. */
@@ -40,8 +41,11 @@ export interface MigrationRequest {
 export interface MigrationOutcome {
   readonly revisionBefore: string;
   readonly revisionAfter: string;
+  /** The SQL to show (outputs, summary): its first SQL_SHOWN characters. The guard reads it whole. */
   readonly sql: string;
+  /** The shown SQL is cut (the guard still read all of it, up to SQL_READ_LIMIT). */
   readonly sqlTruncated: boolean;
+  /** Statements that are destructive or cannot be proven safe; empty = safe to apply. */
   readonly destructive: readonly DestructiveStatement[];
   readonly backup: string | undefined;
   readonly applied: boolean;
@@ -58,7 +62,18 @@ export class MigrationError extends Error {
   }
 }
 
-const SQL_LIMIT = 256 * 1024;
+/**
+ * The previewed SQL is read and classified whole up to this size (parsing 8 MiB takes about a second
+ * and half a GiB); longer SQL is refused as "cannot prove safe", never judged by a prefix.
+ */
+const SQL_READ_LIMIT = 8 * 1024 * 1024;
+/** What outputs and summaries show of it (GitHub bounds outputs and summaries to about 1 MiB). */
+const SQL_SHOWN = 256 * 1024;
+
+/** The destructive statements, one per line, for logs, warnings and errors. */
+export function listDestructive(found: readonly DestructiveStatement[]): string {
+  return found.map((statement) => `  ${statement.kind}: ${statement.statement}`).join('\n');
+}
 
 /** The text sent over SSH to run `alembic <args>`. */
 export function alembicCommandLine(
@@ -142,13 +157,14 @@ export async function runMigration(
     heads.length === 1 &&
     revisionBefore === heads[0];
   let sql = '';
-  let sqlTruncated = false;
+  let sqlCut = false;
+  let destructive: DestructiveStatement[] = [];
   if (!upToDate) {
     const preview = await place.session.exec(
       alembicCommandLine(place, settings, [request.direction, range, '--sql']),
       {
         echo: 'stderr',
-        maxBytes: SQL_LIMIT,
+        maxBytes: SQL_READ_LIMIT,
       },
     );
     if (preview.outcome.kind !== 'exited' || preview.outcome.code !== 0) {
@@ -160,18 +176,37 @@ export async function runMigration(
       );
     }
     sql = preview.stdout;
-    sqlTruncated = preview.stdoutTruncated;
+    sqlCut = preview.stdoutTruncated;
+    if (sqlCut) {
+      destructive = [
+        {
+          kind: 'SQL too long to read whole (cannot prove safe)',
+          statement: `the preview printed ${preview.stdoutBytes} bytes; the guard reads at most ${SQL_READ_LIMIT / 1024 / 1024} MiB`,
+        },
+      ];
+    } else {
+      try {
+        destructive = await destructiveStatements(sql);
+      } catch (error) {
+        throw new MigrationError(`${errorMessage(error)}; the SQL was not classified, nothing was applied`, {
+          revisionBefore,
+        });
+      }
+    }
   }
-  const destructive = destructiveStatements(sql);
-  const base = { revisionBefore, sql, sqlTruncated, destructive };
-  if (destructive.length > 0) {
-    log(
-      `destructive statements: ${destructive.map((found) => `${found.kind}: ${found.statement}`).join('; ')}`,
-    );
+  const base = {
+    revisionBefore,
+    sql: sql.length > SQL_SHOWN ? sql.slice(0, SQL_SHOWN) : sql,
+    sqlTruncated: sqlCut || sql.length > SQL_SHOWN,
+    destructive,
+  };
+  // A preview never fails for being destructive: its caller warns, and sets the outputs and summary.
+  if (destructive.length > 0 && !request.preview) {
+    log(`destructive statements:\n${listDestructive(destructive)}`);
     if (!settings.allowDestructive) {
       throw new MigrationError(
-        `the migration is destructive (${destructive.map((found) => found.kind).join(', ')}) and allow-destructive is false; ` +
-          `${request.preview ? 'it would be refused' : 'nothing was applied, no backup was taken'}`,
+        `the migration is destructive (${[...new Set(destructive.map((found) => found.kind))].join(', ')}) and allow-destructive is false; ` +
+          'nothing was applied, no backup was taken',
         { ...base, revisionAfter: revisionBefore, applied: false },
       );
     }

@@ -4,24 +4,27 @@
  * first, the application services stopped, the database restored, then the same rolling restart).
  */
 import * as core from '@actions/core';
-import { composeCommand, detectCompose } from '../compose/compose';
+import { composeCommand } from '../compose/compose';
 import {
   defaultImageTag,
+  liveStateRequest,
   resolveRef,
+  rollbackCommand,
   runDeploy,
-  runningImageTag,
   stage,
   type DeployContext,
   type DeployOutcome,
 } from '../deploy/deploy';
+import { readLiveState, type LiveState } from '../deploy/live-state';
+import { tagOf } from '../deploy/plan';
 import { CancelledError, errorMessage } from '../errors';
 import { headCommit } from '../git/git';
 import type { RollbackSettings, RollbackTarget } from '../inputs/rollback';
-import { appendRelease, readReleases, type Release } from '../ledger/ledger';
-import { backupNamed, currentRevision, parseRevisions, alembicCommandLine } from '../migrate/alembic';
+import { appendRelease, GOOD_RESULTS, readReleases, type Release } from '../ledger/ledger';
+import { backupNamed } from '../migrate/alembic';
 import { commandLine, toSshCommand } from '../shell';
-import type { SshSession } from '../ssh/session';
-import { rollbackCommand } from '../summary/deploy';
+import type { RemoteSession } from '../ssh/session';
+import { describeOutcome, RemoteCommandError } from '../ssh/session';
 
 export interface RollbackOutcome {
   readonly mode: 'image' | 'full';
@@ -31,13 +34,15 @@ export interface RollbackOutcome {
   readonly restoredBackup: string | undefined;
   readonly emergencyBackup: string | undefined;
   readonly schemaWarning: string | undefined;
+  /** Set when the rollback leaves the application stopped: why, and the commands to finish. */
+  readonly productionDown: string | undefined;
   readonly deploy: DeployOutcome | undefined;
   readonly failure: string | undefined;
   /** What happened, step by step, for the summary and the error. */
   readonly account: readonly string[];
 }
 
-const GOOD: readonly Release['result'][] = ['success', 'unchanged'];
+const GOOD = GOOD_RESULTS;
 
 function recent(releases: readonly Release[]): string {
   const lines = [...releases]
@@ -54,7 +59,7 @@ function recent(releases: readonly Release[]): string {
 
 /** Resolves `to` against the ledger (and git, for a SHA the ledger does not name). */
 export async function resolveTarget(
-  session: SshSession,
+  session: RemoteSession,
   appDir: string,
   releases: readonly Release[],
   head: string,
@@ -87,16 +92,57 @@ export async function resolveTarget(
   );
 }
 
+/**
+ * Backups `latest` must never pick: emergency backups taken by rollbacks, and backups taken by runs
+ * that failed or were cancelled (the journal names both).
+ */
+export function untrustedBackups(releases: readonly Release[]): Set<string> {
+  const excluded = new Set<string>();
+  for (const release of releases) {
+    if (release.emergency_backup) excluded.add(release.emergency_backup);
+    if (
+      release.backup &&
+      release.action !== 'rollback' &&
+      !GOOD.includes(release.result) &&
+      release.result !== 'started'
+    )
+      excluded.add(release.backup);
+  }
+  return excluded;
+}
+
 /** The newest backup in `restore-command --list` output, by the timestamp in its name, else the last listed. */
-export function newestBackup(listing: string): string | undefined {
+export function newestBackup(listing: string, excluded: ReadonlySet<string> = new Set()): string | undefined {
   const files = listing
     .split('\n')
     .map((line) => line.trim().split(/\s+/).pop() ?? '')
-    .filter((file) => /\//.test(file) || /\.(sql|gz|dump|bak)$/.test(file));
+    .filter((file) => /\//.test(file) || /\.(sql|gz|dump|bak)$/.test(file))
+    .filter((file) => !excluded.has(file));
   const stamp = (file: string) => /(\d{8})[_-]?(\d{6})/.exec(file)?.slice(1).join('') ?? '';
   const dated = files.filter((file) => stamp(file) !== '');
   if (dated.length > 0) return dated.sort((a, b) => stamp(a).localeCompare(stamp(b))).at(-1);
   return files.at(-1);
+}
+
+/** The database against the target's migrations: a warning naming both and how to reconcile them. */
+function schemaMismatch(state: LiveState, environment: string, afterRestore: boolean): string | undefined {
+  if (state.dbRevision === undefined || state.migrations === undefined) return undefined;
+  const heads = state.migrations.heads.join(',');
+  if (state.dbRevision === heads) return undefined;
+  const db = state.dbRevision || '(base)';
+  const code = `${state.target.slice(0, 12)}'s migrations end at ${heads || '(none)'}`;
+  const known = state.dbRevision
+    .split(',')
+    .every((revision) => state.migrations?.revisions.includes(revision));
+  const reconcile = known
+    ? `gh workflow run migrate.yml -f environment=${environment} -f direction=upgrade -f target=${heads || 'head'} -f preview=false`
+    : afterRestore
+      ? 'restore a backup taken at that revision, or deploy the release whose migrations contain it'
+      : rollbackCommand(environment, state.target, true);
+  return (
+    `code and schema do not match: the database is at ${db} but ${code}. ` +
+    `${afterRestore ? 'The restored backup was taken at another revision. ' : 'The database was not changed. '}To reconcile: ${reconcile}`
+  );
 }
 
 export async function runRollback(
@@ -118,22 +164,6 @@ export async function runRollback(
   const releases = await readReleases(session, connection.stateDir);
   const target = await resolveTarget(session, connection.appDir, releases, fromRef, settings.to);
   const toImageTag = target.imageTag ?? defaultImageTag(target.sha);
-  const fromTag = runningImageTag(releases, fromRef);
-  note(
-    `rolling back (${settings.mode}) from ${fromRef.slice(0, 12)} (${fromTag}) to ${target.sha.slice(0, 12)} (${toImageTag})`,
-  );
-  const base = { mode: settings.mode, fromRef, toRef: target.sha, toImageTag, account };
-  const compose = await detectCompose(session, connection.composeCommand);
-  const migrationPlace = {
-    session,
-    appDir: connection.appDir,
-    composeFile: connection.composeFile,
-    compose,
-    env: { IMAGE_TAG: fromTag },
-  };
-
-  let restoredBackup: string | undefined;
-  let emergencyBackup: string | undefined;
   const deploySettings = {
     ...settings.deploy,
     ref: target.sha,
@@ -143,43 +173,71 @@ export async function runRollback(
     // After a database restore, putting the newer code back on the older data would be worse.
     autoRollback: settings.mode === 'full' ? false : settings.deploy.autoRollback,
   };
+  // The database revision and the target's migration heads are read too, to compare them; the
+  // rollback itself never migrates.
+  const readState = () =>
+    stage('Read the live state', () =>
+      readLiveState(session, {
+        ...liveStateRequest({ ...deploySettings, migrate: 'auto' }, false),
+      }),
+    );
+  const before = await readState();
+  const fromTag =
+    before.containers.map((container) => tagOf(container.imageRef)).find((tag) => tag !== undefined) ?? '';
+  note(
+    `rolling back (${settings.mode}) from ${fromRef.slice(0, 12)} (${fromTag || 'no container'}) to ${target.sha.slice(0, 12)} (${toImageTag})`,
+  );
+  const base = { mode: settings.mode, fromRef, toRef: target.sha, toImageTag, account };
+  const compose = before.compose;
+  const journal = (result: Release['result'], extra: Partial<Release> = {}) =>
+    appendRelease(session, connection.stateDir, {
+      time: new Date().toISOString(),
+      environment: connection.environment,
+      ref: target.sha,
+      image_tag: toImageTag,
+      previous_ref: fromRef,
+      migration: '',
+      actor: context.actor,
+      run_url: context.runUrl,
+      result,
+      action: 'rollback',
+      run_id: context.runId,
+      ...extra,
+    });
+
+  let restoredBackup: string | undefined;
+  let emergencyBackup: string | undefined;
+  let state = before;
 
   if (settings.mode === 'full' && !connection.dryRun) {
-    const fail = async (failure: string): Promise<RollbackOutcome> => {
-      await appendRelease(session, connection.stateDir, {
-        time: new Date().toISOString(),
-        environment: connection.environment,
-        ref: target.sha,
-        image_tag: toImageTag,
-        previous_ref: fromRef,
-        migration: '',
-        actor: context.actor,
-        run_url: context.runUrl,
-        result: 'failed',
-        action: 'rollback',
+    const stopped = settings.deploy.services;
+    const fail = async (failure: string, productionDown?: string): Promise<RollbackOutcome> => {
+      await journal('failed', {
         ...(restoredBackup ? { backup: restoredBackup } : {}),
+        ...(emergencyBackup ? { emergency_backup: emergencyBackup } : {}),
       }).catch((error: unknown) => core.warning(`could not append to the ledger: ${errorMessage(error)}`));
       return {
         ...base,
         restoredBackup,
         emergencyBackup,
         schemaWarning: undefined,
+        productionDown,
         deploy: undefined,
         failure,
       };
     };
-    // 1. Which backup: chosen before the emergency backup exists, so `latest` can never be that one.
+    // 1. Which backup: chosen before the emergency backup exists, so `latest` can never be that one,
+    //    nor any backup a rollback or a failed run took (the journal names them).
     let restoreArgs: string[];
     if (settings.backup.kind === 'latest') {
       const listing = await session.run(
         toSshCommand(`cd "$1" && ${settings.restoreCommand} --list`, [connection.appDir]),
         'listing the backups',
-        {
-          echo: 'stderr',
-        },
+        { echo: 'stderr' },
       );
-      const newest = newestBackup(listing);
-      if (newest === undefined) return fail(`restore-command --list names no backup; nothing was changed`);
+      const newest = newestBackup(listing, untrustedBackups(releases));
+      if (newest === undefined)
+        return fail(`restore-command --list names no usable backup; nothing was changed`);
       restoredBackup = newest;
       restoreArgs = [newest];
     } else if (settings.backup.kind === 'file') {
@@ -190,6 +248,7 @@ export async function runRollback(
       restoreArgs = ['--from-s3', settings.backup.key];
     }
     note(`backup to restore: ${restoredBackup}`);
+    await journal('started', { backup: restoredBackup });
     // 2. Emergency backup of the database as it is, so a wrong restore can be undone.
     try {
       const output = await stage('Emergency backup', () =>
@@ -201,19 +260,36 @@ export async function runRollback(
       emergencyBackup = backupNamed(output);
       note(`emergency backup of the current database: ${emergencyBackup ?? '(the command named no file)'}`);
     } catch (error) {
-      if (error instanceof CancelledError) throw error;
+      if (error instanceof CancelledError) {
+        await journal('cancelled').catch(() => undefined);
+        throw error;
+      }
       return fail(`${errorMessage(error)}; the emergency backup failed, so nothing was stopped or restored`);
     }
     // 3. Stop the application services (not the database).
-    const env = { IMAGE_TAG: fromTag };
-    await stage('Stop the application services', () =>
-      session.run(
-        commandLine(composeCommand(compose, connection, ['stop', ...settings.deploy.services], env)),
-        'stopping the services',
-      ),
-    );
-    note(`stopped: ${settings.deploy.services.join(', ')}`);
-    // 4. Restore, answering the script's confirmation prompt.
+    const env = { IMAGE_TAG: fromTag || toImageTag };
+    const finish =
+      `to finish by hand: restore again (${settings.restoreCommand} ${restoreArgs.join(' ')}), then start the services ` +
+      `(${rollbackCommand(connection.environment, target.sha)}); or put the data back as it was from the emergency backup ${emergencyBackup ?? '(none named)'}`;
+    const down = (why: string) =>
+      `PRODUCTION IS DOWN: ${stopped.join(', ')} are stopped because ${why}; the database may be partly restored. ${finish}`;
+    try {
+      await stage('Stop the application services', () =>
+        session.run(
+          commandLine(composeCommand(compose, connection, ['stop', ...stopped], env)),
+          'stopping the services',
+        ),
+      );
+    } catch (error) {
+      if (error instanceof CancelledError) {
+        await journal('cancelled', { emergency_backup: emergencyBackup }).catch(() => undefined);
+        throw error;
+      }
+      throw error;
+    }
+    note(`stopped: ${stopped.join(', ')}`);
+    // 4. Restore, answering the script's confirmation prompt. A restore that times out, is cancelled
+    //    or loses its connection leaves the services stopped: never started on a half-restored database.
     try {
       await stage(`Restore ${restoredBackup}`, () =>
         session.run(
@@ -222,20 +298,34 @@ export async function runRollback(
             ...restoreArgs,
           ]),
           'the restore command',
-          {
-            stdin: 'yes\n',
-          },
+          { stdin: 'yes\n' },
         ),
       );
       note(`database restored from ${restoredBackup}`);
     } catch (error) {
-      if (error instanceof CancelledError) throw error;
+      if (error instanceof CancelledError) {
+        const productionDown = down(
+          'the rollback was cancelled during the restore (the restore was stopped on the server)',
+        );
+        core.error(productionDown);
+        await journal('cancelled', { backup: restoredBackup, emergency_backup: emergencyBackup }).catch(
+          () => undefined,
+        );
+        throw new CancelledError(String(context.signal.reason ?? 'signal'), productionDown);
+      }
       const why = errorMessage(error);
-      // Bring the stopped services back as they were, so the failed restore costs no more downtime.
+      const exited = error instanceof RemoteCommandError && error.result.outcome.kind === 'exited';
+      if (!exited) {
+        const outcome =
+          error instanceof RemoteCommandError ? describeOutcome(error.result.outcome) : 'did not finish';
+        const productionDown = down(`the restore ${outcome}`);
+        note(productionDown);
+        return fail(`${why}\n${productionDown}`, productionDown);
+      }
+      // The restore said no (a missing file, a refused prompt): bring the stopped services back as they
+      // were, so the failed restore costs no more downtime.
       const restart = await session.exec(
-        commandLine(
-          composeCommand(compose, connection, ['up', '-d', '--no-deps', ...settings.deploy.services], env),
-        ),
+        commandLine(composeCommand(compose, connection, ['up', '-d', '--no-deps', ...stopped], env)),
       );
       const back = restart.outcome.kind === 'exited' && restart.outcome.code === 0;
       note(
@@ -243,46 +333,39 @@ export async function runRollback(
           ? `services started again on ${fromRef.slice(0, 12)}`
           : `could not start the services again: ${restart.stderrTail.join(' ')}`,
       );
+      const productionDown = back
+        ? undefined
+        : down('the restore failed and they could not be started again');
       return fail(
-        `${why}\nthe restore failed; ${back ? `${settings.deploy.services.join(', ')} were started again on ${fromRef.slice(0, 12)}` : 'the services are STOPPED'}; ` +
+        `${why}\nthe restore failed; ${back ? `${stopped.join(', ')} were started again on ${fromRef.slice(0, 12)}` : 'the services are STOPPED'}; ` +
           `the database may be partly restored: the emergency backup ${emergencyBackup ?? '(none named)'} holds it as it was before the rollback`,
+        productionDown,
       );
     }
+    // The database changed: read what runs again (services stopped, revision restored) and converge on it.
+    state = await readState();
   }
 
-  // Schema compatibility (image mode): the database's revision against the target's migration head.
-  let dbRevision: string | undefined;
-  if (settings.mode === 'image') {
-    dbRevision = await currentRevision(migrationPlace, settings.deploy.migration).catch((error: unknown) => {
-      core.warning(`could not read the database revision: ${errorMessage(error)}`);
-      return undefined;
+  const schemaWarning = connection.dryRun
+    ? undefined
+    : schemaMismatch(state, connection.environment, settings.mode === 'full');
+  const deploy = await runDeploy(deploySettings, { ...context, action: 'rollback', state });
+  if (schemaWarning !== undefined) core.warning(schemaWarning);
+  if (emergencyBackup !== undefined || restoredBackup !== undefined) {
+    await journal(deploy.result === 'cancelled' ? 'cancelled' : deploy.failure ? 'failed' : 'success', {
+      ...(restoredBackup ? { backup: restoredBackup } : {}),
+      ...(emergencyBackup ? { emergency_backup: emergencyBackup } : {}),
     });
-  }
-  const deploy = await runDeploy(deploySettings, { ...context, action: 'rollback', compose });
-  let schemaWarning: string | undefined;
-  if (settings.mode === 'image' && dbRevision !== undefined && !connection.dryRun) {
-    const heads = await session
-      .run(
-        alembicCommandLine({ ...migrationPlace, env: { IMAGE_TAG: toImageTag } }, settings.deploy.migration, [
-          'heads',
-        ]),
-        'alembic heads',
-        { echo: 'stderr' },
-      )
-      .then((text) => parseRevisions(text).join(','))
-      .catch((error: unknown) => `(unknown: ${errorMessage(error)})`);
-    if (heads !== dbRevision) {
-      schemaWarning =
-        `code and schema may not match: the database is at ${dbRevision || '(base)'} but ${target.sha.slice(0, 12)}'s migrations end at ${heads || '(none)'}. ` +
-        `The database was not changed; to restore it too: ${rollbackCommand(connection.environment, target.sha, true)}`;
-      core.warning(schemaWarning);
-    }
   }
   return {
     ...base,
     restoredBackup: settings.mode === 'full' ? restoredBackup : undefined,
     emergencyBackup,
     schemaWarning,
+    productionDown:
+      deploy.down.length > 0
+        ? `not running and healthy after the rollback: ${deploy.down.join('; ')}`
+        : undefined,
     deploy,
     failure: deploy.failure,
   };

@@ -62,6 +62,15 @@ export class CommandFence {
   }
 }
 
+/**
+ * Remote text made inert for printing outside a fence (error messages, health answers, log tails):
+ * the runner reads `::name::` at the start of a (trimmed) line and the legacy `##[name]` anywhere in
+ * it. A zero-width space after the first character breaks both; the text still reads the same.
+ */
+export function inert(text: string): string {
+  return text.replace(/^([ \t]*):/gm, '$1:\u200b').replaceAll('##[', '#\u200b#[');
+}
+
 /** Keeps the first `limit` bytes of a stream and counts the rest. */
 export class BoundedBuffer {
   private readonly chunks: Buffer[] = [];
@@ -92,7 +101,7 @@ export class TailLines {
   constructor(private readonly limit: number) {}
 
   push(line: string): void {
-    this.lines.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
+    this.lines.push(inert(line.length > 500 ? `${line.slice(0, 500)}…` : line));
     if (this.lines.length > this.limit) this.lines.shift();
   }
 

@@ -45,6 +45,11 @@ export interface ExecOptions {
   readonly onStdoutLine?: (line: string) => void;
   /** Called with each stderr line as it arrives. */
   readonly onStderrLine?: (line: string) => void;
+  /**
+   * Part of winding a cancelled run down (recording `cancelled`, holding the lock until then): not
+   * stopped by a cancel, and allowed to start after one.
+   */
+  readonly keepOnCancel?: boolean;
 }
 
 /** A command started on the server: its result to come, and its stdin to close. */
@@ -113,8 +118,13 @@ const DEFAULT_MAX_BYTES = 1024 * 1024;
 
 interface ActiveCommand {
   readonly stream: ClientChannel;
+  readonly keepOnCancel: boolean;
+  readonly finished: Promise<void>;
   stop(kind: 'timeout' | 'cancelled'): void;
 }
+
+/** What the deploy code needs of a session: the real one, or a scripted fake in unit tests. */
+export type RemoteSession = Pick<SshSession, 'label' | 'lost' | 'exec' | 'start' | 'run'>;
 
 export class SshSession {
   private readonly active = new Set<ActiveCommand>();
@@ -132,7 +142,7 @@ export class SshSession {
     };
     client.on('error', (error: Error) => onLost(`connection error: ${error.message}`));
     client.on('close', () => onLost('connection lost'));
-    hooks.signal?.addEventListener('abort', () => this.cancel(), { once: true });
+    hooks.signal?.addEventListener('abort', () => void this.cancel(), { once: true });
   }
 
   /** Connects with retries and backoff (full jitter) for failures before authentication only. */
@@ -142,14 +152,23 @@ export class SshSession {
     hooks: SessionHooks = {},
   ): Promise<SshSession> {
     const warn = hooks.warn ?? (() => undefined);
-    if (
-      settings.insecureIgnoreHostKey &&
-      endpoint.pins.keys.length === 0 &&
-      endpoint.pins.fingerprints.length === 0
-    ) {
+    // Each hop is checked against its own pins only (the inputs refuse an unpinned one already; this
+    // keeps settings built any other way from connecting to an unpinned host without the warning).
+    const hops: [string, Endpoint][] = [[endpoint.label, endpoint]];
+    if (settings.jumpHost !== undefined)
+      hops.unshift([`jump host ${settings.jumpHost.label}`, settings.jumpHost]);
+    for (const [name, hop] of hops) {
+      if (hasPins(hop.pins)) continue;
+      if (!settings.insecureIgnoreHostKey) {
+        throw new ConnectError(
+          `no pinned host key for ${name} and insecure-ignore-host-key is false: not connecting`,
+          false,
+        );
+      }
       warn(
-        `insecure-ignore-host-key is true: the host key of ${endpoint.label} is NOT verified; anyone able to ` +
-          'intercept the connection can impersonate the server and read what is sent. Pin it with known-hosts.',
+        `insecure-ignore-host-key is true: the host key of ${name} is NOT verified; anyone able to ` +
+          'intercept the connection can impersonate it and read what is sent. Pin it with known-hosts ' +
+          'or host-fingerprint (host=SHA256:...).',
       );
     }
     for (let attempt = 0; ; attempt++) {
@@ -245,7 +264,8 @@ export class SshSession {
         durationMs: Date.now() - started,
       };
     };
-    if (this.hooks.signal?.aborted) return Promise.resolve(finish({ kind: 'cancelled' }));
+    if (this.hooks.signal?.aborted && !options.keepOnCancel)
+      return Promise.resolve(finish({ kind: 'cancelled' }));
     if (this.lostReason !== undefined)
       return Promise.resolve(finish({ kind: 'unknown', reason: this.lostReason }));
 
@@ -257,9 +277,12 @@ export class SshSession {
         }
         let stoppedAs: 'timeout' | 'cancelled' | undefined;
         let forceTimer: NodeJS.Timeout | undefined;
+        let markFinished: () => void = () => undefined;
         const graceMs = (this.hooks.killGraceSeconds ?? 5) * 1000;
         const command: ActiveCommand = {
           stream,
+          keepOnCancel: options.keepOnCancel ?? false,
+          finished: new Promise((resolve) => (markFinished = resolve)),
           stop: (kind) => {
             if (stoppedAs !== undefined) return;
             stoppedAs = kind;
@@ -300,6 +323,7 @@ export class SshSession {
           clearTimeout(timeoutTimer);
           clearTimeout(forceTimer);
           this.active.delete(command);
+          markFinished();
           outLines.end();
           errLines.end();
           if (stoppedAs === 'timeout') resolve(finish({ kind: 'timeout', seconds: timeoutSeconds }));
@@ -334,14 +358,19 @@ export class SshSession {
     return result.stdout;
   }
 
-  /** Stops every running command (TERM, then close). */
-  cancel(): void {
-    for (const command of this.active) command.stop('cancelled');
+  /**
+   * Stops every running command (TERM to its process group, then close) but those that wind the
+   * run down; resolves once they are gone.
+   */
+  async cancel(): Promise<void> {
+    const stopping = [...this.active].filter((command) => !command.keepOnCancel);
+    for (const command of stopping) command.stop('cancelled');
+    await Promise.all(stopping.map((command) => command.finished));
   }
 
   /** Ends the connection; running commands are stopped first. */
   close(): void {
-    this.cancel();
+    for (const command of this.active) command.stop('cancelled');
     this.client.end();
     this.bastion?.end();
   }
@@ -380,11 +409,12 @@ function connectOnce(
       if (verdict === 'accepted') return true;
       // insecure-ignore-host-key covers hosts without any pin; a pin that is given is always enforced.
       if (settings.insecureIgnoreHostKey && !hasPins(endpoint.pins) && verdict !== 'revoked') return true;
+      const name = endpoint === settings.jumpHost ? `jump host ${endpoint.label}` : endpoint.label;
       hostKeyProblem =
         verdict === 'revoked'
-          ? `the host key of ${endpoint.label} (${fingerprintOf(key)}) is marked @revoked in known-hosts`
-          : `the host key of ${endpoint.label} (${fingerprintOf(key)}) matches no pinned key: nothing was sent; ` +
-            'if the server was rebuilt, take its new key out of band and update known-hosts';
+          ? `the host key of ${name} (${fingerprintOf(key)}) is marked @revoked in known-hosts`
+          : `the host key of ${name} (${fingerprintOf(key)}) matches no pinned key: nothing was sent; ` +
+            'if the server was rebuilt, take its new key out of band and update known-hosts or host-fingerprint';
       return false;
     };
     const algorithms = hasPins(endpoint.pins) ? hostKeyAlgorithms(endpoint.pins) : undefined;

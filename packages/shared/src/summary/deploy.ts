@@ -1,6 +1,6 @@
 /** The deploy job summary: before and after, each service's wait, the migration, and how to roll back. */
 import type { ServiceWait } from '../compose/rollout';
-import type { DeployOutcome } from '../deploy/deploy';
+import { rollbackCommand, type DeployOutcome } from '../deploy/deploy';
 import { renderScript } from '../shell';
 import { bounded, escapeHtml, table } from './markdown';
 
@@ -9,11 +9,8 @@ const HEADLINE: Record<DeployOutcome['result'], string> = {
   unchanged: '➖ unchanged',
   'rolled-back': '↩️ failed and rolled back',
   failed: '❌ failed',
+  cancelled: '⏹️ cancelled',
 };
-
-export function rollbackCommand(environment: string, ref: string, full = false): string {
-  return `gh workflow run rollback.yml -f environment=${environment} -f to=${ref}${full ? ` -f mode=full -f confirm=${environment}` : ''}`;
-}
 
 function waitsTable(title: string, waits: readonly ServiceWait[]): string {
   const rows = waits.map((wait) => [
@@ -42,7 +39,10 @@ export function deploySummary(outcome: DeployOutcome, environment: string, host:
       ],
     ),
   );
+  for (const note of outcome.notes) parts.push(`> [!WARNING]\n> ${escapeHtml(note)}`);
   if (outcome.failure) parts.push(`**What failed:** ${escapeHtml(outcome.failure)}`);
+  if (outcome.down.length > 0)
+    parts.push(`> [!CAUTION]\n> Not running and healthy now: ${escapeHtml(outcome.down.join('; '))}`);
   if (outcome.services.length > 0) parts.push(waitsTable('Services', outcome.services));
   if (outcome.restored.length > 0) parts.push(waitsTable('Restored (previous release)', outcome.restored));
   if (outcome.migration) {

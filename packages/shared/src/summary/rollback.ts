@@ -17,6 +17,7 @@ export function rollbackSummary(outcome: RollbackOutcome, environment: string, h
       `- emergency backup (the database as it was before this rollback): ${escapeHtml(outcome.emergencyBackup ?? 'none')}`,
     );
   }
+  if (outcome.productionDown) lines.push('', `> [!CAUTION]\n> ${escapeHtml(outcome.productionDown)}`);
   if (outcome.schemaWarning) lines.push('', `> ⚠️ ${escapeHtml(outcome.schemaWarning)}`);
   if (outcome.failure) lines.push('', `**What failed:** ${escapeHtml(outcome.failure)}`);
   lines.push('', '### Steps', '', ...outcome.account.map((line) => `- ${escapeHtml(line)}`));

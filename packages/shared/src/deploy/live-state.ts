@@ -1,0 +1,284 @@
+/**
+ * What runs on the server, read in one remote command: the checkout, the target commit (after a
+ * fetch), each container of the stack (image, state, health, restarts, start time), the local
+ * images the target release names, the ledger's tail, and where migrations are configured the
+ * database's revision and the target's migration heads. The planner decides from this alone.
+ */
+import { parse as parseYaml } from 'yaml';
+import {
+  INSPECT_FORMAT,
+  parseInspect,
+  stackServices,
+  type Compose,
+  type ContainerState,
+} from '../compose/compose';
+import { refCandidates } from '../git/git';
+import { parseReleases, type Release } from '../ledger/ledger';
+import { parseRevisions } from '../migrate/alembic';
+import { toSshCommand } from '../shell';
+import type { RemoteSession } from '../ssh/session';
+import { inert } from '../ssh/output';
+
+export interface LiveState {
+  /** The commit checked out in app-dir. */
+  readonly head: string;
+  /** The requested ref resolved after the fetch; '' when it names nothing. */
+  readonly target: string;
+  readonly compose: Compose;
+  /** IMAGE_TAG of the target release. */
+  readonly imageTag: string;
+  /** Every service of the stack (profiled one-shot tools left out) and the image it names for the target. */
+  readonly targetImages: Readonly<Record<string, string>>;
+  /** Local image id by normalised reference (`repo:tag`); a reference absent here is not on the server. */
+  readonly localImages: Readonly<Record<string, string>>;
+  /** The stack's containers (one-off `run` containers left out). */
+  readonly containers: readonly ContainerState[];
+  readonly releases: readonly Release[];
+  /** The database's alembic revision(s), joined by ','; undefined when not read or unreadable. */
+  readonly dbRevision: string | undefined;
+  /** Why the revision could not be read, when it was asked for. */
+  readonly dbRevisionProblem: string | undefined;
+  /** The target commit's migration graph; undefined when migrations are not considered. */
+  readonly migrations: MigrationGraph | undefined;
+}
+
+export interface MigrationGraph {
+  readonly heads: readonly string[];
+  readonly revisions: readonly string[];
+}
+
+export interface LiveStateRequest {
+  readonly appDir: string;
+  readonly composeFile: string;
+  /** 'auto' or the command words. */
+  readonly composeCommand: 'auto' | readonly string[];
+  readonly remote: string;
+  readonly ref: string;
+  /** Given image tag; undefined = `git-<sha12>` of the target. */
+  readonly imageTag: string | undefined;
+  readonly stateDir: string;
+  /** Migrations path to read the target's heads from; undefined = migrations not considered. */
+  readonly migrationsPath: string | undefined;
+  /** Shell text that prints `alembic current` (run in app-dir); undefined = not read. */
+  readonly alembicCurrent: string | undefined;
+  /** Whether to `git fetch` first (a rollback to a known commit needs none). */
+  readonly fetch: boolean;
+}
+
+const LEDGER_TAIL = 200;
+const MARK = '@@tt:';
+
+/**
+ * $1 app dir, $2 compose file, $3 remote ('' = no fetch), $4 ref candidates (one per line), $5 image
+ * tag ('' = git-<sha12>), $6 state dir, $7 ledger lines, $8 migrations path ('' = skip), $9 shell text
+ * for `alembic current` ('' = skip), then the compose command words ('auto' = detect). Each part is
+ * printed after a `@@tt:<name>` line; the slow ones (compose, alembic) run side by side.
+ */
+const LIVE_STATE_SCRIPT = `
+cd "$1" || { echo "${MARK}error"; echo "app-dir $1 is missing or not readable"; exit 0; }
+file=$2 remote=$3 candidates=$4 tag=$5 state=$6 tail_n=$7 mpath=$8 current=$9
+shift 9
+part() { printf '\\n${MARK}%s\\n' "$1"; }
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+if [ -n "$current" ]; then { (eval "$current"); echo "exit=$?"; } >"$tmp/current" 2>&1 & fi
+if [ "$1" = auto ]; then
+  if v=$(docker compose version --short 2>/dev/null); then set -- docker compose
+  elif v=$(docker-compose version --short 2>/dev/null); then set -- docker-compose
+  else v=; fi
+else
+  v=$("$@" version --short 2>/dev/null) || v=
+fi
+part compose; printf '%s\\n%s\\n' "$v" "$*"
+if [ -n "$remote" ]; then
+  git -c advice.detachedHead=false fetch --prune --tags --force --quiet --end-of-options "$remote" >"$tmp/fetch" 2>&1
+  rc=$?; part fetch; tail -n 5 "$tmp/fetch"; echo "exit=$rc"
+fi
+part head; git rev-parse --verify --quiet 'HEAD^{commit}'
+sha=
+old_ifs=$IFS; IFS='
+'
+for candidate in $candidates; do
+  sha=$(git rev-parse --verify --quiet --end-of-options "$candidate" 2>/dev/null) && break
+  sha=
+done
+IFS=$old_ifs
+part target; echo "$sha"
+[ -n "$tag" ] || tag="git-$(printf '%.12s' "$sha")"
+part tag; echo "$tag"
+if [ -n "$v" ]; then
+  case "$v" in v1.*|1.*) ps="ps -q" ;; *) ps="ps -a -q" ;; esac
+  IMAGE_TAG=$tag "$@" -f "$file" config >"$tmp/config" 2>"$tmp/config.err" &
+  IMAGE_TAG=$tag "$@" -f "$file" $ps >"$tmp/ps" 2>"$tmp/ps.err"
+  wait $!
+  part config; cat "$tmp/config"; part config-error; tail -n 5 "$tmp/config.err"
+  part containers
+  ids=$(grep -E '^[0-9a-f]{12,64}$' "$tmp/ps")
+  [ -z "$ids" ] || docker inspect --format '${INSPECT_FORMAT}' $ids 2>/dev/null
+fi
+part images; docker images --no-trunc --format '{{.Repository}}:{{.Tag}} {{.ID}}' 2>/dev/null
+if [ -n "$mpath" ] && [ -n "$sha" ]; then
+  part migrations
+  git grep -I -E '^(revision|down_revision)[[:space:]]*(:[^=]*)?=' "$sha" -- "$mpath" 2>/dev/null
+fi
+part ledger; [ ! -f "$state/releases.jsonl" ] || tail -n "$tail_n" "$state/releases.jsonl"
+if [ -n "$current" ]; then wait; part current; cat "$tmp/current"; fi
+part end
+`;
+
+export function liveStateCommand(request: LiveStateRequest): string {
+  return toSshCommand(LIVE_STATE_SCRIPT, [
+    request.appDir,
+    request.composeFile,
+    request.fetch ? request.remote : '',
+    refCandidates(request.ref, request.remote).join('\n'),
+    request.imageTag ?? '',
+    request.stateDir,
+    String(LEDGER_TAIL),
+    request.migrationsPath ?? '',
+    request.alembicCurrent ?? '',
+    ...(request.composeCommand === 'auto' ? ['auto'] : request.composeCommand),
+  ]);
+}
+
+/** The script's output, cut into its named parts. */
+export function splitParts(text: string): Map<string, string> {
+  const parts = new Map<string, string>();
+  let name: string | undefined;
+  let lines: string[] = [];
+  const flush = () => {
+    if (name !== undefined) parts.set(name, lines.join('\n').trim());
+  };
+  for (const line of text.split('\n')) {
+    if (line.startsWith(MARK)) {
+      flush();
+      name = line.slice(MARK.length).trim();
+      lines = [];
+    } else lines.push(line);
+  }
+  flush();
+  return parts;
+}
+
+/** `repo:tag` with Docker Hub's implied prefixes and `:latest` made explicit, so both sides compare. */
+export function normaliseImageRef(ref: string): string {
+  let name = ref.trim();
+  if (name.includes('@')) return name;
+  const lastSlash = name.lastIndexOf('/');
+  if (!name.slice(lastSlash + 1).includes(':')) name = `${name}:latest`;
+  name = name.replace(/^docker\.io\//, '').replace(/^index\.docker\.io\//, '');
+  return name.replace(/^library\//, '');
+}
+
+export function parseLocalImages(text: string): Record<string, string> {
+  const images: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const [ref, id] = line.trim().split(/\s+/);
+    if (ref === undefined || id === undefined || ref.includes('<none>')) continue;
+    images[normaliseImageRef(ref)] = id;
+  }
+  return images;
+}
+
+/** The image each stack service names in `compose config` output. */
+export function parseTargetImages(configYaml: string): Record<string, string> {
+  const config = parseYaml(configYaml) as { services?: Record<string, { image?: string } | null> } | null;
+  const images: Record<string, string> = {};
+  for (const service of stackServices(configYaml)) {
+    const image = config?.services?.[service]?.image;
+    if (image !== undefined) images[service] = normaliseImageRef(image);
+  }
+  return images;
+}
+
+/**
+ * A migration graph from `git grep` lines (`<sha>:<path>:revision = "abc"`): heads are the revisions
+ * no other names as its down_revision. Reads the forms alembic writes: quoted ids, None, tuples.
+ */
+export function parseMigrationGraph(text: string): MigrationGraph {
+  const files = new Map<string, { revision?: string; down: string[] }>();
+  for (const line of text.split('\n')) {
+    const match = /^[0-9a-f]+:(.+?):(revision|down_revision)\s*(?::[^=]*)?=\s*(.*)$/.exec(line.trim());
+    if (!match) continue;
+    const [, path, key, value] = match;
+    const entry = files.get(path) ?? { down: [] };
+    const ids = [...value.matchAll(/["']([^"']+)["']/g)].map((id) => id[1]);
+    if (key === 'revision') entry.revision = ids[0];
+    else entry.down = ids;
+    files.set(path, entry);
+  }
+  const revisions = [...files.values()]
+    .map((file) => file.revision)
+    .filter((revision): revision is string => revision !== undefined);
+  const pointedAt = new Set([...files.values()].flatMap((file) => file.down));
+  return { revisions, heads: revisions.filter((revision) => !pointedAt.has(revision)).sort() };
+}
+
+export class LiveStateError extends Error {}
+
+/** Turns the script's output into a LiveState, or says what could not be read. */
+export function parseLiveState(text: string, request: LiveStateRequest, label: string): LiveState {
+  const parts = splitParts(text);
+  const error = parts.get('error');
+  if (error !== undefined) throw new LiveStateError(`${inert(error)} on ${label}`);
+  const [version = '', words = ''] = (parts.get('compose') ?? '').split('\n');
+  const major = /^v?(\d+)\./.exec(version.trim())?.[1];
+  if (major === undefined) {
+    throw new LiveStateError(
+      request.composeCommand === 'auto'
+        ? `neither "docker compose" nor "docker-compose" works on ${label} for this user ` +
+            '(is Docker installed, and is the user in the docker group?)'
+        : `the compose command "${request.composeCommand.join(' ')}" does not answer "version --short" on ${label}`,
+    );
+  }
+  const fetch = parts.get('fetch');
+  if (fetch !== undefined && !/exit=0\s*$/.test(fetch)) {
+    throw new LiveStateError(
+      `git fetch ${request.remote} failed in ${request.appDir} on ${label}: ${inert(fetch.replace(/exit=\d+\s*$/, '').trim())}`,
+    );
+  }
+  const head = parts.get('head') ?? '';
+  if (!/^[0-9a-f]{40}$/.test(head))
+    throw new LiveStateError(`${request.appDir} on ${label} is not a git checkout with a commit`);
+  const config = parts.get('config') ?? '';
+  if (config === '') {
+    throw new LiveStateError(
+      `compose config failed in ${request.appDir} on ${label}: ${inert(parts.get('config-error') ?? '(no message)')}`,
+    );
+  }
+  let dbRevision: string | undefined;
+  let dbRevisionProblem: string | undefined;
+  const current = parts.get('current');
+  if (current !== undefined) {
+    // `alembic current` prints revision lines on stdout; its INFO lines on stderr are mixed in here.
+    const body = current.replace(/exit=\d+\s*$/, '');
+    // A database at a revision the checked-out code does not know (a newer release's) is still read.
+    const unknownToCode = /Can't locate revision identified by '([0-9A-Za-z_]+)'/.exec(body)?.[1];
+    if (/exit=0\s*$/.test(current)) dbRevision = parseRevisions(body).join(',');
+    else if (unknownToCode !== undefined) dbRevision = unknownToCode;
+    else dbRevisionProblem = inert(body.trim().split('\n').slice(-3).join(' '));
+  }
+  return {
+    head,
+    target: /^[0-9a-f]{40}$/.test(parts.get('target') ?? '') ? (parts.get('target') ?? '') : '',
+    compose: { command: words.split(' ').filter((word) => word !== ''), major: Number(major) },
+    imageTag: parts.get('tag') ?? '',
+    targetImages: parseTargetImages(config),
+    localImages: parseLocalImages(parts.get('images') ?? ''),
+    containers: parseInspect(parts.get('containers') ?? ''),
+    releases: parseReleases(parts.get('ledger') ?? ''),
+    dbRevision,
+    dbRevisionProblem,
+    migrations:
+      request.migrationsPath === undefined ? undefined : parseMigrationGraph(parts.get('migrations') ?? ''),
+  };
+}
+
+export async function readLiveState(session: RemoteSession, request: LiveStateRequest): Promise<LiveState> {
+  const text = await session.run(liveStateCommand(request), 'reading the live state', {
+    echo: 'none',
+    timeoutSeconds: 300,
+    maxBytes: 16 * 1024 * 1024,
+  });
+  return parseLiveState(text, request, session.label);
+}

@@ -1,0 +1,179 @@
+/**
+ * The deploy planner: a pure function from what runs (LiveState) and what is asked to the steps that
+ * converge the server on the target release. The apply loop runs exactly these steps; a dry run
+ * prints them. Nothing here reads the ledger to decide: it is only reported.
+ */
+import type { ContainerState } from '../compose/compose';
+import { describeInterrupted, interruptedRuns } from '../ledger/ledger';
+import type { LiveState } from './live-state';
+
+export type ImageMode = 'build' | 'pull' | 'none';
+
+export type Step =
+  | { readonly kind: 'checkout'; readonly sha: string; readonly from: string }
+  | { readonly kind: 'build'; readonly imageTag: string; readonly missing: readonly string[] }
+  | { readonly kind: 'pull'; readonly imageTag: string; readonly services: readonly string[] }
+  | { readonly kind: 'migrate'; readonly from: string; readonly to: string; readonly why: string }
+  | { readonly kind: 'restart'; readonly service: string; readonly why: string };
+
+export interface PlanRequest {
+  /** Rolling order. */
+  readonly services: readonly string[];
+  readonly build: 'auto' | 'true' | 'false';
+  readonly imageTagGiven: boolean;
+  readonly migrate: 'auto' | 'true' | 'false';
+}
+
+export interface Plan {
+  readonly steps: readonly Step[];
+  /** Things the run says in its log and summary (interrupted runs, a database ahead of the code). */
+  readonly notes: readonly string[];
+  /** Why nothing can be done, when the plan cannot converge (the run changes nothing). */
+  readonly refusal: string | undefined;
+  /** What each listed service runs now, for the report. */
+  readonly services: readonly ServiceNow[];
+}
+
+export interface ServiceNow {
+  readonly service: string;
+  /** "running, healthy", "exited (code 1)", "no container", … */
+  readonly state: string;
+  readonly onTarget: boolean;
+  readonly ok: boolean;
+  /** The IMAGE_TAG its container was made with, when it can be told. */
+  readonly imageTag: string | undefined;
+}
+
+const short = (sha: string) => sha.slice(0, 12);
+
+export function imageMode(build: PlanRequest['build'], imageTagGiven: boolean): ImageMode {
+  if (build === 'auto') return imageTagGiven ? 'pull' : 'build';
+  return build === 'true' ? 'build' : 'none';
+}
+
+/** The tag part of an image reference (`repo:tag`), or undefined for a digest or none. */
+export function tagOf(ref: string): string | undefined {
+  if (ref.includes('@')) return undefined;
+  const name = ref.slice(ref.lastIndexOf('/') + 1);
+  const colon = name.lastIndexOf(':');
+  return colon === -1 ? 'latest' : name.slice(colon + 1);
+}
+
+function describeContainer(container: ContainerState): string {
+  if (container.status === 'running')
+    return container.health === 'none' ? 'running' : `running, ${container.health}`;
+  if (container.status === 'exited') return `exited (code ${container.exitCode})`;
+  return container.status;
+}
+
+/** One listed service now: its containers judged against the target image. */
+export function serviceNow(state: LiveState, service: string): ServiceNow {
+  const containers = state.containers.filter((container) => container.service === service);
+  const targetRef = state.targetImages[service];
+  const targetId = targetRef === undefined ? undefined : state.localImages[targetRef];
+  const imageTag = containers.map((container) => tagOf(container.imageRef)).find((tag) => tag !== undefined);
+  if (containers.length === 0)
+    return { service, state: 'no container', onTarget: false, ok: false, imageTag };
+  const bad = containers.find(
+    (c) => c.status !== 'running' || (c.health !== 'none' && c.health !== 'healthy'),
+  );
+  const onTarget = targetId !== undefined && containers.every((container) => container.image === targetId);
+  const shown = describeContainer(bad ?? containers[0]);
+  return {
+    service,
+    state: containers.length > 1 ? `${shown} (${containers.length} containers)` : shown,
+    onTarget,
+    ok: bad === undefined,
+    imageTag,
+  };
+}
+
+/** Where the database stands against the target's migrations, and whether to migrate. */
+function planMigration(state: LiveState, request: PlanRequest, notes: string[]): Step | undefined {
+  if (request.migrate === 'false' || state.migrations === undefined) return undefined;
+  const heads = state.migrations.heads;
+  const head = heads.join(',');
+  const to = head === '' ? '(no migrations)' : head;
+  if (state.dbRevision === undefined) {
+    const why = `the database revision could not be read (${state.dbRevisionProblem ?? 'not read'})`;
+    if (heads.length === 0 && request.migrate === 'auto') return undefined;
+    return { kind: 'migrate', from: '(unknown)', to, why: `${why}; the migration reads it again` };
+  }
+  const from = state.dbRevision === '' ? '(base)' : state.dbRevision;
+  if (request.migrate === 'true') return { kind: 'migrate', from, to, why: 'migrate is true' };
+  if (heads.length === 0 || state.dbRevision === head) return undefined;
+  if (heads.length > 1)
+    return { kind: 'migrate', from, to, why: `the target has ${heads.length} heads (the migration refuses)` };
+  const known = state.dbRevision
+    .split(',')
+    .every((revision) => state.migrations?.revisions.includes(revision));
+  if (state.dbRevision !== '' && !known) {
+    notes.push(
+      `the database is at ${from}, which ${short(state.target)}'s migrations do not contain (a newer release's?); ` +
+        'it is left as it is: a downgrade is never automatic (action-migrate, or a full rollback)',
+    );
+    return undefined;
+  }
+  return { kind: 'migrate', from, to, why: `the database is behind ${short(state.target)}'s head` };
+}
+
+export function planDeploy(state: LiveState, request: PlanRequest): Plan {
+  const notes = interruptedRuns(state.releases).map((run) => `${describeInterrupted(run)}; converging`);
+  const services = request.services.map((service) => serviceNow(state, service));
+  const refuse = (refusal: string): Plan => ({ steps: [], notes, refusal, services });
+  if (state.target === '') return refuse('the ref names no commit on the server after git fetch');
+
+  const unknown = request.services.filter((service) => !(service in state.targetImages));
+  if (unknown.length > 0) {
+    return refuse(
+      `${unknown.join(', ')}: not a service with an image in ${short(state.target)}'s compose configuration ` +
+        `(it has: ${Object.keys(state.targetImages).join(', ') || 'none'})`,
+    );
+  }
+  const missing = request.services.filter(
+    (service) => state.localImages[state.targetImages[service]] === undefined,
+  );
+  const mode = imageMode(request.build, request.imageTagGiven);
+  if (mode === 'none' && missing.length > 0) {
+    return refuse(
+      `build is false but the target images of ${missing.join(', ')} are not on the server ` +
+        `(${missing.map((service) => state.targetImages[service]).join(', ')})`,
+    );
+  }
+
+  const steps: Step[] = [];
+  if (state.head !== state.target) steps.push({ kind: 'checkout', sha: state.target, from: state.head });
+  if (mode === 'build' && (request.build === 'true' || missing.length > 0))
+    steps.push({ kind: 'build', imageTag: state.imageTag, missing });
+  const latest = request.services.filter((service) => tagOf(state.targetImages[service]) === 'latest');
+  if (mode === 'pull' && (missing.length > 0 || latest.length > 0))
+    steps.push({ kind: 'pull', imageTag: state.imageTag, services: [...new Set([...missing, ...latest])] });
+  const migration = planMigration(state, request, notes);
+  if (migration) steps.push(migration);
+  for (const now of services) {
+    const why = !now.ok
+      ? now.state
+      : missing.includes(now.service)
+        ? `its target image ${state.targetImages[now.service]} is not on the server yet`
+        : !now.onTarget
+          ? `runs ${now.imageTag ?? 'another image'}, not ${state.imageTag}`
+          : undefined;
+    if (why !== undefined) steps.push({ kind: 'restart', service: now.service, why });
+  }
+  return { steps, notes, refusal: undefined, services };
+}
+
+export function describeStep(step: Step): string {
+  switch (step.kind) {
+    case 'checkout':
+      return `check out ${short(step.sha)} (detached; now ${short(step.from)})`;
+    case 'build':
+      return `build images (IMAGE_TAG=${step.imageTag})${step.missing.length > 0 ? `: missing for ${step.missing.join(', ')}` : ''}`;
+    case 'pull':
+      return `pull images (IMAGE_TAG=${step.imageTag}) for ${step.services.join(', ')}`;
+    case 'migrate':
+      return `migrate the database ${step.from} -> ${step.to} (${step.why}): backup, SQL preview, destructive guard, alembic upgrade head`;
+    case 'restart':
+      return `restart ${step.service} (${step.why}), then wait until it is healthy and probe health-url`;
+  }
+}
