@@ -1,12 +1,35 @@
 /**
  * The deploy lock: `flock` on `<state-dir>/lock`, held by a remote shell whose stdin is this run's
- * SSH channel. When the run ends, or the runner dies and its connection with it, stdin closes, the
- * shell exits and the kernel releases the lock: a dead runner never leaves it held.
- * Deploy, migrate and rollback all take this same lock.
+ * SSH channel. Deploy, migrate and rollback all take this same lock.
+ *
+ * How it ends:
+ * - release(): this run closes the channel's stdin; the holder exits and the kernel frees the lock.
+ * - The runner dies: its connection ends, stdin closes, same thing.
+ * - The runner freezes or vanishes without closing its connection (a paused VM, a `kill -STOP`, a
+ *   dropped network where the server never learns of it): the kernel may still ACK TCP, so neither
+ *   the channel nor sshd notices. So the run proves it is alive: every HEARTBEAT seconds (10) it
+ *   touches `<state-dir>/lock.beat` on a short channel of its own (a started command's stdin can only
+ *   be closed, not written to), from a timer that does not wait on any remote command (a ten-minute
+ *   build never starves it). A touch writes no data, so it works on a full disk too. The holder polls
+ *   the file's mtime; after LAPSE seconds (60) without a change it cuts the run off: it stops the `sshd` process
+ *   serving the run's connection (the holder's nearest sshd ancestor), TERMs the process group of
+ *   every other session of that connection (every child of that sshd: the run's commands and their
+ *   trees), KILLs what is left after KILL_GRACE seconds (5) and the sshd itself, records the lapse
+ *   and only then exits, freeing the lock. The sshd is stopped first and killed, never continued, so
+ *   nothing the run sent after the lapse is ever acted on. From the last heartbeat to a free lock:
+ *   at most LAPSE + HEARTBEAT/2 (the holder's poll) + KILL_GRACE = 70 s, within the contract's 90 s.
+ *   The lapse goes to `<state-dir>/lock.log` and into `<state-dir>/lock` as `LAPSED <time> ...`,
+ *   which the next holder reports ("the previous holder ... was cut off at ...").
+ *
+ * A cancel (SIGINT/SIGTERM) does not stop the lock's channel or its heartbeats (keepOnCancel): the
+ * run first stops its commands and records `cancelled` in the ledger, and only then releases.
+ * While still waiting for the lock, a cancel (given `signal`) stops the wait at once.
+ *
+ * Server needs: `flock` (util-linux), `timeout` (coreutils), /proc (Linux). POSIX sh (dash).
  */
 import * as core from '@actions/core';
 import { toSshCommand } from '../shell';
-import { describeOutcome, type SshSession } from '../ssh/session';
+import { describeOutcome, type ExecResult, type RemoteSession } from '../ssh/session';
 import { CancelledError } from '../errors';
 
 export interface LockHolder {
@@ -18,79 +41,345 @@ export interface LockHolder {
   readonly since: string;
 }
 
+export interface LockTiming {
+  /** Seconds between the run's heartbeats. */
+  readonly heartbeatSeconds: number;
+  /** Seconds without a heartbeat after which the server cuts the holder off and frees the lock. */
+  readonly lapseSeconds: number;
+  /** Seconds between TERM and KILL for the processes of a holder that is cut off. */
+  readonly killGraceSeconds: number;
+}
+
+/** The contract's timing (a frozen holder frees the lock within 90 s); tests shorten it. */
+export const LOCK_TIMING: LockTiming = Object.freeze({
+  heartbeatSeconds: 10,
+  lapseSeconds: 60,
+  killGraceSeconds: 5,
+});
+
+export interface LockOptions {
+  /** The run's cancel signal: a cancel while waiting for the lock stops waiting. */
+  readonly signal?: AbortSignal;
+  /** Only for tests: shorter heartbeat and lapse. */
+  readonly timing?: Partial<LockTiming>;
+  /** Told at once when the lock ends while held (connection lost, or this run was cut off). */
+  readonly onLost?: (message: string) => void;
+  /** Told when a heartbeat fails (once until one succeeds again): the lock lapses if they keep failing. */
+  readonly warn?: (message: string) => void;
+}
+
 export interface DeployLock {
   /** What was recorded for the previous holder, when the lock was busy on arrival. */
   readonly waitedFor: string | undefined;
   readonly waitedMs: number;
+  /** Set when the previous holder stopped answering and was cut off: who, and when. */
+  readonly previousLapse: string | undefined;
+  /** Set once the lock ended while held, before release(): why, and what that means. */
+  readonly lost: string | undefined;
+  /** Stops the heartbeats and lets go of the lock; the only way it ends normally. */
   release(): Promise<void>;
 }
 
 /**
- * $1 state dir, $2 lock timeout (s), $3 holder JSON. Prints BUSY <holder> when another run holds
- * it, LOCKED once taken, then holds it until stdin closes. Exit 75 (EX_TEMPFAIL): still busy.
+ * $1 state dir, $2 lock timeout (s), $3 holder JSON, $4 poll (s), $5 lapse (s), $6 kill grace (s). Prints BUSY <holder> when another run holds it, PREVIOUS LAPSED ... when
+ * the last holder was cut off, LOCKED once taken, then holds it until stdin closes (nothing is ever
+ * written to it) or the heartbeats stop (then it cuts the run off, see the module comment; when it
+ * cannot, it says so in lock.log and keeps the lock).
+ * Exit 75 (EX_TEMPFAIL): still busy after $2 s; 76: stdin closed while waiting (a cancel);
+ * 69: a tool is missing.
  */
 const LOCK_SCRIPT = `
-set -e
-mkdir -p -- "$1"
-exec 9>>"$1/lock"
+dir=$1 wait_max=$2 holder=$3 poll=$4 lapse=$5 grace=$6
+for tool in flock timeout stat; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "the deploy lock needs $tool on the server" >&2; exit 69; }
+done
+mkdir -p -- "$dir" && exec 9>>"$dir/lock" || exit 1
+# 0 once this run's channel has closed (a release, or its connection ended), 124 after $1 seconds.
+input_closed() { timeout --foreground "$1" head -c 1 >/dev/null 9>&-; }
+# Field $2 of /proc/$1/stat after the command name: 2 parent, 3 process group, 4 session.
+stat_field() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f"$2"; }
 if ! flock -n 9; then
-  printf 'BUSY %s\\n' "$(head -c 2000 "$1/lock" | tr '\\n' ' ')"
-  flock -w "$2" 9 || exit 75
+  printf 'BUSY %s\\n' "$(head -c 2000 "$dir/lock" | tr '\\n' ' ')"
+  deadline=$(($(date +%s) + wait_max))
+  # flock's child takes the lock on the shared open file, so this shell holds it once flock returns.
+  until flock -w 1 9; do
+    input_closed 0.2 && exit 76
+    [ "$(date +%s)" -lt "$deadline" ] || exit 75
+  done
 fi
-printf '%s\\n' "$3" > "$1/lock"
+previous=$(head -c 2000 "$dir/lock" | tr '\\n' ' ')
+case $previous in 'LAPSED '*) printf 'PREVIOUS %s\\n' "$previous" ;; esac
+printf '%s\\n' "$holder" >"$dir/lock"
+touch -- "$dir/lock.beat"
 echo LOCKED
-# Hold fd 9 (the lock) until this run's channel closes; cat does not inherit it.
-cat >/dev/null 9>&-
+
+# Every session of the connection served by sshd $1 but this one: -pgid for each process group of a
+# session, a pid for a child that leads none.
+connection_targets() {
+  cat /proc/[0-9]*/stat 2>/dev/null | awk -v conn="$1" -v self="$(stat_field $$ 4)" '
+    { pid = $1; sub(/^.*\\) /, ""); parent[pid] = $2; group[pid] = $3; session[pid] = $4 }
+    END {
+      for (p in parent) if (parent[p] == conn && session[p] != self) {
+        if (session[p] == p) lead[p] = 1; else pick[p] = 1
+      }
+      for (p in session) if (session[p] in lead) pick["-" group[p]] = 1
+      for (t in pick) print t
+    }'
+}
+# Prints a pid when a process of the targets ($@) is still alive (not a zombie).
+any_alive() {
+  cat /proc/[0-9]*/stat 2>/dev/null | awk -v targets=" $* " '
+    { pid = $1; sub(/^.*\\) /, "")
+      if ($1 != "Z" && (index(targets, " " pid " ") || index(targets, " -" $3 " "))) { print pid; exit } }'
+}
+cut_off() {
+  at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  conn= pid=$$
+  while [ -n "$pid" ] && [ "$pid" -gt 1 ]; do
+    case $(cat "/proc/$pid/comm" 2>/dev/null) in sshd | sshd-session) conn=$pid; break ;; esac
+    pid=$(stat_field "$pid" 2)
+  done
+  if [ -z "$conn" ] || ! kill -s STOP -- "$conn"; then
+    # Freeing the lock without ending the connection would let two runs change the server.
+    printf '%s %s: no heartbeat for %ss, but its connection could not be stopped (sshd "%s"): kept the lock\\n' \\
+      "$at" "$holder" "$quiet" "$conn" >>"$dir/lock.log"
+    return 1
+  fi
+  targets=$(connection_targets "$conn")
+  for target in $targets; do kill -s TERM -- "$target" 2>/dev/null; done
+  tenths=0
+  while [ -n "$(any_alive $targets)" ] && [ "$tenths" -lt $((grace * 10)) ]; do
+    sleep 0.2
+    tenths=$((tenths + 2))
+  done
+  for target in $targets; do kill -s KILL -- "$target" 2>/dev/null; done
+  # Stopped, it would act on nothing but KILL; continuing it for a TERM could let it start what the
+  # run sent meanwhile.
+  kill -s KILL -- "$conn"
+  printf 'LAPSED %s %s %s\\n' "$at" "$quiet" "$holder" >"$dir/lock"
+  printf '%s %s: no heartbeat for %ss; cut off its connection (sshd %s, sessions %s) and released the lock\\n' \\
+    "$at" "$holder" "$quiet" "$conn" "$(echo $targets)" >>"$dir/lock.log"
+}
+
+seen= quiet=0 stuck=
+while :; do
+  input_closed "$poll"
+  case $? in
+    0) exit 0 ;;
+    124) ;;
+    *) echo 'the lock holder cannot wait on its input (timeout failed)' >&2; exit 70 ;;
+  esac
+  beat=$(stat -c %y -- "$dir/lock.beat" 2>/dev/null)
+  if [ -n "$beat" ] && [ "$beat" != "$seen" ]; then
+    seen=$beat quiet=0
+    continue
+  fi
+  quiet=$((quiet + poll))
+  if [ "$quiet" -ge "$lapse" ] && [ -z "$stuck" ]; then
+    cut_off && exit 0
+    stuck=1
+  fi
+done
 `;
+
+/** $1 state dir. */
+const HEARTBEAT_SCRIPT = `touch -- "$1/lock.beat"`;
 
 export class LockTimeoutError extends Error {}
 
 export async function takeDeployLock(
-  session: SshSession,
+  session: RemoteSession,
   stateDir: string,
   timeoutSeconds: number,
   holder: LockHolder,
   onBusy: (holderText: string) => void,
+  options: LockOptions = {},
 ): Promise<DeployLock> {
+  const timing = lockTiming(options.timing);
+  const { signal } = options;
+  if (signal?.aborted) throw new CancelledError(String(signal.reason ?? 'signal'));
   const started = Date.now();
   let waitedFor: string | undefined;
+  let previousLapse: string | undefined;
   let locked: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (locked = resolve));
   const held = session.start(
-    toSshCommand(LOCK_SCRIPT, [stateDir, String(timeoutSeconds), JSON.stringify(holder)]),
+    toSshCommand(LOCK_SCRIPT, [
+      stateDir,
+      String(timeoutSeconds),
+      JSON.stringify(holder),
+      String(pollSeconds(timing)),
+      String(timing.lapseSeconds),
+      String(timing.killGraceSeconds),
+    ]),
     {
       keepStdinOpen: true,
+      // Not stopped by a cancel: the run records `cancelled` first, then releases.
+      keepOnCancel: true,
       echo: 'none',
       timeoutSeconds: 7 * 24 * 3600,
       onStdoutLine: (line) => {
         if (line.startsWith('BUSY ')) {
           waitedFor = line.slice(5).trim();
           onBusy(waitedFor);
-        } else if (line === 'LOCKED') locked();
+        } else if (line.startsWith('PREVIOUS LAPSED ')) {
+          previousLapse = describePreviousLapse(line.slice('PREVIOUS '.length), session.label);
+        } else if (line === 'LOCKED') {
+          locked();
+        }
       },
     },
   );
+  // Closing stdin ends the remote wait; once the lock is held, a cancel no longer touches it.
+  let stoppedWaiting = false;
+  const stopWaiting = () => {
+    stoppedWaiting = true;
+    held.endInput();
+  };
+  signal?.addEventListener('abort', stopWaiting, { once: true });
   const outcome = await Promise.race([ready.then(() => undefined), held.done]);
-  if (outcome !== undefined) {
-    if (outcome.outcome.kind === 'cancelled') throw new CancelledError('signal');
-    if (outcome.outcome.kind === 'exited' && outcome.outcome.code === 75) {
-      throw new LockTimeoutError(
-        `the deploy lock in ${stateDir} on ${session.label} is still held after ${timeoutSeconds}s by ${waitedFor ?? 'another run'}; nothing was changed`,
-      );
-    }
-    throw new Error(
-      `could not take the deploy lock in ${stateDir} on ${session.label}: the lock command ${describeOutcome(outcome.outcome)}` +
-        (outcome.stderrTail.length > 0 ? ` (${outcome.stderrTail.join(' ')})` : ''),
-    );
+  signal?.removeEventListener('abort', stopWaiting);
+  if (stoppedWaiting || outcome?.outcome.kind === 'cancelled') {
+    await held.done;
+    throw new CancelledError(String(signal?.reason ?? 'signal'));
   }
+  if (outcome !== undefined) throw notTaken(outcome, session.label, stateDir, timeoutSeconds, waitedFor);
+
+  let released = false;
+  let lost: string | undefined;
+  let beating = false;
+  let beatFailing = false;
+  // A runner that was frozen learns of its lapse from the gap in its own timer (the server has no
+  // way left to tell it: the connection is gone).
+  let lastTick = Date.now();
+  let longestGapMs = 0;
+  const heartbeat = () => {
+    const now = Date.now();
+    longestGapMs = Math.max(longestGapMs, now - lastTick);
+    lastTick = now;
+    // One at a time: on a server too slow to answer one within the interval, more would only pile up.
+    if (beating || session.lost !== undefined) return;
+    beating = true;
+    void session
+      .exec(toSshCommand(HEARTBEAT_SCRIPT, [stateDir]), {
+        echo: 'none',
+        keepOnCancel: true,
+        timeoutSeconds: timing.lapseSeconds,
+      })
+      .then((result) => {
+        beating = false;
+        const ok = result.outcome.kind === 'exited' && result.outcome.code === 0;
+        if (!ok && !beatFailing && session.lost === undefined && !released) {
+          options.warn?.(
+            `a heartbeat of the deploy lock on ${session.label} failed (it ${describeOutcome(result.outcome)}` +
+              `${result.stderrTail.length > 0 ? `: ${result.stderrTail.join(' ')}` : ''}); if none gets through for ` +
+              `${timing.lapseSeconds}s, the server cuts this run off and frees the lock`,
+          );
+        }
+        beatFailing = !ok;
+      });
+  };
+  const timer = setInterval(heartbeat, timing.heartbeatSeconds * 1000);
+  timer.unref();
+  const ended = held.done.then((result) => {
+    clearInterval(timer);
+    if (released) return;
+    const stalledMs = Math.max(longestGapMs, Date.now() - lastTick);
+    lost =
+      stalledMs >= timing.lapseSeconds * 1000
+        ? describeStall(stalledMs, timing, session.label)
+        : describeLoss(result, session, stateDir);
+    options.onLost?.(lost);
+  });
   return {
     waitedFor,
     waitedMs: Date.now() - started,
+    previousLapse,
+    get lost() {
+      return lost;
+    },
     release: async () => {
+      if (lost === undefined) released = true;
+      clearInterval(timer);
       held.endInput();
-      await held.done;
+      await ended;
     },
   };
+}
+
+function lockTiming(overrides: Partial<LockTiming> = {}): LockTiming {
+  const timing = { ...LOCK_TIMING, ...overrides };
+  for (const [name, value] of Object.entries(timing)) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`lock timing: ${name} must be a whole number ≥ 1`);
+  }
+  if (timing.lapseSeconds < 3 * timing.heartbeatSeconds)
+    throw new Error('lock timing: the lapse must span at least three heartbeats');
+  return timing;
+}
+
+/** How often the holder looks for a heartbeat (and counts the quiet time): twice per heartbeat. */
+function pollSeconds(timing: LockTiming): number {
+  return Math.max(1, Math.round(timing.heartbeatSeconds / 2));
+}
+
+function notTaken(
+  result: ExecResult,
+  host: string,
+  stateDir: string,
+  timeoutSeconds: number,
+  waitedFor: string | undefined,
+): Error {
+  const { outcome } = result;
+  if (outcome.kind === 'exited' && outcome.code === 75) {
+    return new LockTimeoutError(
+      `the deploy lock in ${stateDir} on ${host} is still held after ${timeoutSeconds}s by ${waitedFor ?? 'another run'}; nothing was changed`,
+    );
+  }
+  return new Error(
+    `could not take the deploy lock in ${stateDir} on ${host}: the lock command ${describeOutcome(outcome)}` +
+      (result.stderrTail.length > 0 ? ` (${result.stderrTail.join(' ')})` : ''),
+  );
+}
+
+/** "LAPSED <time> <quiet seconds> <holder JSON>", as the holder records it, in words. */
+function describePreviousLapse(line: string, host: string): string {
+  const [, at = '?', quiet = '?', holderText = ''] = /^LAPSED (\S+) (\S+) (.*)$/.exec(line) ?? [];
+  let who = holderText.trim();
+  try {
+    const previous = JSON.parse(who) as Partial<LockHolder>;
+    who =
+      `run ${previous.run_id ?? '?'} (${previous.action ?? 'deploy'} by ${previous.actor ?? '?'}` +
+      `${previous.run_url ? `, ${previous.run_url}` : ''})`;
+  } catch {
+    // A hand-edited record: quote it as it is.
+  }
+  return (
+    `the previous holder of the deploy lock on ${host}, ${who}, stopped answering (no heartbeat for ${quiet}s) ` +
+    `and was cut off at ${at}: its commands there were stopped mid-way; the ledger says what it had started`
+  );
+}
+
+function describeStall(stalledMs: number, timing: LockTiming, host: string): string {
+  return (
+    `this run did not run for ${Math.round(stalledMs / 1000)}s (the runner was paused or starved), longer than ` +
+    `the deploy lock's lapse (${timing.lapseSeconds}s without a heartbeat), so ${host} cut this run's connection ` +
+    'off: every command of this run there was stopped, then the deploy lock was released; another run may ' +
+    'hold it now, and nothing this run sends reaches the server any more'
+  );
+}
+
+function describeLoss(result: ExecResult, session: RemoteSession, stateDir: string): string {
+  if (session.lost !== undefined || result.outcome.kind === 'unknown') {
+    return (
+      `the connection to ${session.label} was lost while this run held the deploy lock (${session.lost ?? describeOutcome(result.outcome)}): ` +
+      `the server released the lock when the connection ended, so another run may hold it now; nothing this run sends reaches ${session.label} any more`
+    );
+  }
+  return (
+    `the deploy lock's holder on ${session.label} ended while this run held the lock (it ${describeOutcome(result.outcome)}` +
+    `${result.stderrTail.length > 0 ? `: ${result.stderrTail.join(' ')}` : ''}): the lock in ${stateDir} is free, and another run may take it`
+  );
 }
 
 /** The holder record for this run, from the runner's environment. */
@@ -109,31 +398,54 @@ export function holderFromEnvironment(environment: string, action: string): Lock
 }
 
 /**
- * Runs `work` holding the deploy lock, released whatever happens. A dry run changes nothing, so it
- * takes no lock (taking it writes the holder into state-dir).
+ * Runs `work` holding the deploy lock, released whatever happens, and only after `work` has settled
+ * (a cancelled run records `cancelled` inside `work`, then lets go). A dry run changes nothing, so
+ * it takes no lock (taking it writes the holder into state-dir). Pass the run's `signal` so a cancel
+ * stops the wait for a busy lock.
  */
 export async function withDeployLock<T>(
-  session: SshSession,
+  session: RemoteSession,
   connection: { readonly stateDir: string; readonly dryRun: boolean },
   timeoutSeconds: number,
   holder: LockHolder,
   work: () => Promise<T>,
+  options: LockOptions = {},
 ): Promise<T> {
   if (connection.dryRun) return work();
   const started = Date.now();
   core.startGroup('Take the deploy lock');
   let lock: DeployLock;
   try {
-    lock = await takeDeployLock(session, connection.stateDir, timeoutSeconds, holder, (busy) =>
-      core.info(`the deploy lock is held by ${busy}; waiting up to ${timeoutSeconds}s`),
+    lock = await takeDeployLock(
+      session,
+      connection.stateDir,
+      timeoutSeconds,
+      holder,
+      (busy) => core.info(`the deploy lock is held by ${busy}; waiting up to ${timeoutSeconds}s`),
+      {
+        ...options,
+        onLost: (message) => {
+          core.error(message);
+          options.onLost?.(message);
+        },
+        warn: (message) => {
+          core.warning(message);
+          options.warn?.(message);
+        },
+      },
     );
   } finally {
     core.endGroup();
   }
+  if (lock.previousLapse !== undefined) core.warning(lock.previousLapse);
   core.info(`Take the deploy lock: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  let result: T;
   try {
-    return await work();
+    result = await work();
   } finally {
     await lock.release();
   }
+  // The work went well, but not all of it under the lock: the step must not pass as if it had.
+  if (lock.lost !== undefined) throw new Error(`${lock.lost}; the work that followed ran without the lock`);
+  return result;
 }
