@@ -55625,6 +55625,14 @@ module.exports = require("node:events");
 
 /***/ }),
 
+/***/ 3024:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:fs");
+
+/***/ }),
+
 /***/ 7067:
 /***/ ((module) => {
 
@@ -64472,9 +64480,134 @@ module.exports = {"rE":"1.17.0"};
 /******/ 		return module.exports;
 /******/ 	}
 /******/ 	
+/******/ 	// expose the modules object (__webpack_modules__)
+/******/ 	__nccwpck_require__.m = __webpack_modules__;
+/******/ 	
 /************************************************************************/
 /******/ 	/* webpack/runtime/asset-relocator-loader */
 /******/ 	if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = __dirname + "/";
+/******/ 	
+/******/ 	/* webpack/runtime/create fake namespace object */
+/******/ 	(() => {
+/******/ 		var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 		var leafPrototypes;
+/******/ 		// create a fake namespace object
+/******/ 		// mode & 1: value is a module id, require it
+/******/ 		// mode & 2: merge all properties of value into the ns
+/******/ 		// mode & 4: return value when already ns object
+/******/ 		// mode & 16: return value when it's Promise-like
+/******/ 		// mode & 8|1: behave like require
+/******/ 		__nccwpck_require__.t = function(value, mode) {
+/******/ 			if(mode & 1) value = this(value);
+/******/ 			if(mode & 8) return value;
+/******/ 			if(typeof value === 'object' && value) {
+/******/ 				if((mode & 4) && value.__esModule) return value;
+/******/ 				if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 			}
+/******/ 			var ns = Object.create(null);
+/******/ 			__nccwpck_require__.r(ns);
+/******/ 			var def = {};
+/******/ 			leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 			for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 				Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 			}
+/******/ 			def['default'] = () => (value);
+/******/ 			__nccwpck_require__.d(ns, def);
+/******/ 			return ns;
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/define property getters */
+/******/ 	(() => {
+/******/ 		// define getter functions for harmony exports
+/******/ 		__nccwpck_require__.d = (exports, definition) => {
+/******/ 			for(var key in definition) {
+/******/ 				if(__nccwpck_require__.o(definition, key) && !__nccwpck_require__.o(exports, key)) {
+/******/ 					Object.defineProperty(exports, key, { enumerable: true, get: definition[key] });
+/******/ 				}
+/******/ 			}
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/ensure chunk */
+/******/ 	(() => {
+/******/ 		__nccwpck_require__.f = {};
+/******/ 		// This file contains only the entry chunk.
+/******/ 		// The chunk loading function for additional chunks
+/******/ 		__nccwpck_require__.e = (chunkId) => {
+/******/ 			return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 				__nccwpck_require__.f[key](chunkId, promises);
+/******/ 				return promises;
+/******/ 			}, []));
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/get javascript chunk filename */
+/******/ 	(() => {
+/******/ 		// This function allow to reference async chunks
+/******/ 		__nccwpck_require__.u = (chunkId) => {
+/******/ 			// return url for filenames based on template
+/******/ 			return "" + chunkId + ".index.js";
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/hasOwnProperty shorthand */
+/******/ 	(() => {
+/******/ 		__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/make namespace object */
+/******/ 	(() => {
+/******/ 		// define __esModule on exports
+/******/ 		__nccwpck_require__.r = (exports) => {
+/******/ 			if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 				Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 			}
+/******/ 			Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/require chunk loading */
+/******/ 	(() => {
+/******/ 		// no baseURI
+/******/ 		
+/******/ 		// object to store loaded chunks
+/******/ 		// "1" means "loaded", otherwise not loaded yet
+/******/ 		var installedChunks = {
+/******/ 			792: 1
+/******/ 		};
+/******/ 		
+/******/ 		// no on chunks loaded
+/******/ 		
+/******/ 		var installChunk = (chunk) => {
+/******/ 			var moreModules = chunk.modules, chunkIds = chunk.ids, runtime = chunk.runtime;
+/******/ 			for(var moduleId in moreModules) {
+/******/ 				if(__nccwpck_require__.o(moreModules, moduleId)) {
+/******/ 					__nccwpck_require__.m[moduleId] = moreModules[moduleId];
+/******/ 				}
+/******/ 			}
+/******/ 			if(runtime) runtime(__nccwpck_require__);
+/******/ 			for(var i = 0; i < chunkIds.length; i++)
+/******/ 				installedChunks[chunkIds[i]] = 1;
+/******/ 		
+/******/ 		};
+/******/ 		
+/******/ 		// require() chunk loading for javascript
+/******/ 		__nccwpck_require__.f.require = (chunkId, promises) => {
+/******/ 			// "1" is the signal for "already loaded"
+/******/ 			if(!installedChunks[chunkId]) {
+/******/ 				if(true) { // all chunks have JS
+/******/ 					installChunk(require("./" + __nccwpck_require__.u(chunkId)));
+/******/ 				} else installedChunks[chunkId] = 1;
+/******/ 			}
+/******/ 		};
+/******/ 		
+/******/ 		// no external install chunk
+/******/ 		
+/******/ 		// no HMR
+/******/ 		
+/******/ 		// no HMR manifest
+/******/ 	})();
 /******/ 	
 /************************************************************************/
 var __webpack_exports__ = {};
@@ -64501,8 +64634,8 @@ class ConfigurationError extends Error {
 }
 /** The run was cancelled (SIGINT/SIGTERM from the runner). */
 class errors_CancelledError extends Error {
-    constructor(signal) {
-        super(`cancelled by ${signal}: remote work was stopped and connections were closed`);
+    constructor(signal, detail) {
+        super(`cancelled by ${signal}: remote work was stopped and connections were closed${detail ? `. ${detail}` : ''}`);
         this.name = 'CancelledError';
     }
 }
@@ -64545,7 +64678,10 @@ async function runAction(main) {
                 lib_core.setFailed(`${error.problems.length} problems with the inputs; nothing was run`);
             }
         }
-        else if (error instanceof errors_CancelledError || controller.signal.aborted) {
+        else if (error instanceof errors_CancelledError) {
+            lib_core.setFailed(error.message);
+        }
+        else if (controller.signal.aborted) {
             lib_core.setFailed(new errors_CancelledError(String(controller.signal.reason ?? 'signal')).message);
         }
         else {
@@ -64561,6 +64697,75 @@ async function runAction(main) {
         // A leaked socket or timer must not hold the step until the job timeout.
         setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
     }
+}
+
+;// CONCATENATED MODULE: ./packages/shared/src/shell.ts
+/**
+ * The one place that turns argument lists into shell text. Everything sent to a server is built as
+ * argument arrays from validated values and rendered here, never pasted into a template string.
+ */
+/** Quote one argument for a POSIX shell: single quotes, with each `'` written as `'\''`. */
+function shell_quote(argument) {
+    if (argument.includes('\0')) {
+        // A NUL cannot travel in an argv; refusing is better than silently cutting the value.
+        throw new Error('a shell argument cannot contain a NUL byte');
+    }
+    return `'${argument.replaceAll("'", `'\\''`)}'`;
+}
+/** One command: its argv, rendered with every word quoted. */
+function quoteArgv(argv) {
+    if (argv.length === 0)
+        throw new Error('empty command');
+    return argv.map(shell_quote).join(' ');
+}
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * Renders a command as POSIX sh text. The final program is `exec`ed: no intermediate shell stands
+ * between it and the signals toSshCommand's wrapper passes on.
+ */
+function shell_renderScript(command) {
+    const parts = [];
+    if (command.cwd !== undefined)
+        parts.push(`cd ${shell_quote(command.cwd)} &&`);
+    for (const [name, value] of Object.entries(command.env ?? {})) {
+        if (!ENV_NAME.test(name))
+            throw new Error(`invalid environment variable name: ${name}`);
+        parts.push(`export ${name}=${shell_quote(value)} &&`);
+    }
+    parts.push('exec', quoteArgv(command.argv));
+    return parts.join(' ');
+}
+/**
+ * Runs the script ($1) in a subshell of its own and, on TERM/INT/HUP, passes the signal to every
+ * process of the command's process group (sshd starts each command in a new session), so a timeout
+ * or a cancel stops the whole tree (a restore's psql, a build's children), not only the shell that
+ * received the signal. stdin is handed through fd 3 because a background job's stdin is /dev/null.
+ * The exit status is the script's (a script killed by signal N exits 128+N, as in any shell).
+ */
+const GROUP_WRAPPER = [
+    'script=$1; shift',
+    'reap() { n=0; while [ "$n" -lt 25 ] && kill -0 "$child" 2>/dev/null; do sleep 0.2; n=$((n + 1)); done; kill -KILL 0; }',
+    'exec 3<&0',
+    // TERM to the whole group; KILL to what is left once the script is gone, or after a 5 s grace
+    // (a tool that ignores TERM).
+    `trap 'trap "" TERM INT HUP; kill -TERM 0 2>/dev/null; reap >/dev/null 2>&1 </dev/null &' TERM INT HUP`,
+    '( eval "$script" ) <&3 3<&- &',
+    'child=$!',
+    'exec 3<&-',
+    'while :; do wait "$child"; rc=$?; kill -0 "$child" 2>/dev/null || break; done',
+    'exit "$rc"',
+].join('\n');
+/**
+ * What is sent over SSH. sshd hands the string to the user's login shell, which may be bash, csh or
+ * fish; wrapping the script in `sh -c` (one more quoting layer) makes it POSIX sh everywhere.
+ * `args` become `$1...` of a fixed script, so a script constant never needs values pasted in.
+ */
+function shell_toSshCommand(script, args = []) {
+    return ['sh', '-c', GROUP_WRAPPER, 'sh', script, ...args].map(shell_quote).join(' ');
+}
+/** Convenience: a RemoteCommand as the text sent over SSH. */
+function shell_commandLine(command) {
+    return shell_toSshCommand(shell_renderScript(command));
 }
 
 // EXTERNAL MODULE: external "node:net"
@@ -64794,14 +64999,45 @@ function jumpHost(value) {
     const address = hostAddress(value.slice(at + 1));
     return { username: user, host: address.host, port: address.port };
 }
+/** One SHA256 fingerprint as OpenSSH prints it: `SHA256:` and 43 base64 characters. */
+function fingerprint(value) {
+    const match = /^SHA256:([A-Za-z0-9+/]{43})=?$/.exec(value);
+    if (!match) {
+        throw new InputProblem(`${shown(value)} is not a SHA256 host key fingerprint (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)`, 'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s');
+    }
+    return `SHA256:${match[1]}`;
+}
 /** SHA256 fingerprints as OpenSSH prints them: `SHA256:` and 43 base64 characters. */
 function fingerprintList(value) {
+    return splitList(value).map(fingerprint);
+}
+/**
+ * `host-fingerprint` entries: `host=SHA256:...`, pinning only the host named there, or `SHA256:...`
+ * alone (unscoped; connection.ts accepts it only for a single host without a jump host). The scope is
+ * written as in `host` / `jump-host`, without `user@`: `name`, `name:port`, `[v6addr]`,
+ * `[v6addr]:port` or a bare IPv6 address. Which hosts a scope names is decided in connection.ts.
+ */
+function hostFingerprints(value) {
+    const example = 'deploy.example.com=SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s, bastion.example.com:2200=SHA256:...';
     return splitList(value).map((entry) => {
-        const match = /^SHA256:([A-Za-z0-9+/]{43})=?$/.exec(entry);
-        if (!match) {
-            throw new InputProblem(`${shown(entry)} is not a SHA256 host key fingerprint (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)`, 'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s');
+        // Unscoped; an entry that neither starts with SHA256: nor holds `=` fails as a fingerprint.
+        // (A fingerprint may end in `=`, so `=` alone does not tell a scope.)
+        if (entry.startsWith('SHA256:') || !entry.includes('=')) {
+            return { scope: undefined, scopeText: undefined, fingerprint: fingerprint(entry) };
         }
-        return `SHA256:${match[1]}`;
+        const equals = entry.indexOf('=');
+        const scopeText = entry.slice(0, equals).trim();
+        if (scopeText.includes('@')) {
+            throw new InputProblem(`${shown(entry)}: name the host without user@`, example);
+        }
+        let scope;
+        try {
+            scope = hostAddress(scopeText);
+        }
+        catch {
+            throw new InputProblem(`${shown(entry)}: ${shown(scopeText)} is not a host entry (as in host or jump-host)`, example);
+        }
+        return { scope, scopeText, fingerprint: fingerprint(entry.slice(equals + 1).trim()) };
     });
 }
 /** A git remote name. */
@@ -74608,6 +74844,7 @@ function hostKeyAlgorithms(pins) {
 
 
 
+
 const CONNECTION_DEFAULTS = {
     host: '',
     port: '22',
@@ -74649,7 +74886,7 @@ const connectionShape = {
             throw new InputProblem(parsed.problems.join('; '));
         return parsed;
     }),
-    'host-fingerprint': field(fingerprintList),
+    'host-fingerprint': field(hostFingerprints),
     'insecure-ignore-host-key': field(validators_boolean),
     'jump-host': optionalField(jumpHost),
     'connect-timeout': field(seconds(1, 600)),
@@ -74666,6 +74903,59 @@ const connectionShape = {
 function label(host, port) {
     const name = host.includes(':') ? `[${host}]` : host;
     return port === 22 ? name : `${name}:${port}`;
+}
+/** `name:port` or `[v6addr]:port`, with the port even when it is 22 (to tell hosts apart). */
+function labelWithPort(host, port) {
+    return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+function canonicalHost(host) {
+    return (0,external_node_net_.isIPv6)(host) ? new URL(`http://[${host}]/`).hostname : host.toLowerCase();
+}
+/**
+ * Whether a `host-fingerprint` scope (`host=SHA256:...`) names the host reached at `host`:`port`.
+ * The scope is compared with the host as given in `host` / `jump-host`, never resolved: names
+ * case-insensitively, IPv6 addresses by value (`[2001:db8::10]` = `[2001:DB8:0::10]`); an address
+ * never names a host given by name. A scope with a port names the host on that port only, the port
+ * it is reached on (its own `:port`, else `port` for a target and 22 for the jump host); a scope
+ * without one names the host on whatever port it is reached on (refused in toConnectionSettings when
+ * that is more than one).
+ */
+function scopeNames(scope, host, port) {
+    return (canonicalHost(scope.host) === canonicalHost(host) && (scope.port === undefined || scope.port === port));
+}
+/**
+ * Checks the `host-fingerprint` scopes against the hosts reached: an unscoped fingerprint only for a
+ * single host without a jump host (it would otherwise pin the bastion and the targets alike), and
+ * every scope naming exactly one of them (a scope naming none is a typo).
+ */
+function fingerprintScopeProblems(entries, reached) {
+    const problems = [];
+    const unscoped = entries.filter((entry) => entry.scope === undefined);
+    const hasJump = reached.some((point) => point.role === 'jump host');
+    if (unscoped.length > 0 && reached.length > 1) {
+        const example = reached.find((point) => point.role === 'host') ?? reached[0];
+        problems.push(`${shown(unscoped[0].fingerprint)}${unscoped.length > 1 ? ` (and ${unscoped.length - 1} more)` : ''} ` +
+            `names no host: with ${hasJump ? 'a jump host' : 'several hosts'} write each fingerprint as ` +
+            'host=SHA256:..., the host as in host or jump-host, so that no host is accepted with the key of another. ' +
+            `Example: ${label(example.host, example.port)}=${unscoped[0].fingerprint}`);
+    }
+    for (const entry of entries) {
+        const scope = entry.scope;
+        if (scope === undefined)
+            continue;
+        const named = reached.filter((point) => scopeNames(scope, point.host, point.port));
+        const distinct = [...new Set(named.map((point) => labelWithPort(canonicalHost(point.host), point.port)))];
+        if (named.length === 0) {
+            const known = reached.map((point) => `${label(point.host, point.port)} (${point.role})`).join(', ');
+            problems.push(`${shown(`${entry.scopeText ?? ''}=${entry.fingerprint}`)} pins a host that is neither in host nor in ` +
+                `jump-host (${known}); is it a typo?`);
+        }
+        else if (distinct.length > 1) {
+            problems.push(`${shown(entry.scopeText ?? '')} names ${distinct.join(' and ')}: give the port, ` +
+                `as ${distinct[0]}=${entry.fingerprint}`);
+        }
+    }
+    return problems;
 }
 /**
  * Checks that need several inputs at once (credentials, host key pins) and builds the settings.
@@ -74688,19 +74978,40 @@ function toConnectionSettings(raw, context) {
     else if (raw.password === '') {
         problem('private-key', 'give private-key (or, failing that, password) to log in with');
     }
-    const endpoint = (host, port) => {
-        const pins = pinsFor(raw['known-hosts'], raw['host-fingerprint'], host, port);
-        if (!hasPins(pins) && !raw['insecure-ignore-host-key']) {
-            const given = raw['known-hosts'].entries.length > 0 || raw['host-fingerprint'].length > 0;
+    const jump = raw['jump-host'];
+    const reached = [
+        ...raw.host.map((address) => ({
+            host: address.host,
+            port: address.port ?? raw.port,
+            role: 'host',
+        })),
+        ...(jump === undefined ? [] : [{ host: jump.host, port: jump.port ?? 22, role: 'jump host' }]),
+    ];
+    const fingerprints = raw['host-fingerprint'];
+    const scopeProblems = fingerprintScopeProblems(fingerprints, reached);
+    for (const message of scopeProblems)
+        problem('host-fingerprint', message);
+    // Each host gets the fingerprints scoped to it (and the unscoped ones only where they are allowed:
+    // one host, no jump host); known_hosts lines pin the hosts their host field names.
+    const endpoint = ({ host, port, role }) => {
+        const own = fingerprints
+            .filter((entry) => entry.scope === undefined ? reached.length === 1 : scopeNames(entry.scope, host, port))
+            .map((entry) => entry.fingerprint);
+        const pins = pinsFor(raw['known-hosts'], own, host, port);
+        // A host-fingerprint problem already says what to fix; a missing pin would only repeat it.
+        if (!hasPins(pins) && !raw['insecure-ignore-host-key'] && scopeProblems.length === 0) {
+            const given = raw['known-hosts'].entries.length > 0 || fingerprints.length > 0;
+            const what = role === 'jump host' ? `jump host ${label(host, port)}` : label(host, port);
             problem('known-hosts', given
-                ? `no pinned host key for ${label(host, port)}: add its known_hosts line or its fingerprint`
-                : `no host key pin for ${label(host, port)}: give known-hosts or host-fingerprint ` +
+                ? `no pinned host key for ${what}: add its known_hosts line, or ${labelWithPort(host, port)}=SHA256:... ` +
+                    'to host-fingerprint'
+                : `no host key pin for ${what}: give known-hosts or host-fingerprint ` +
                     '(take them on the server itself: ssh-keyscan -p PORT localhost, or ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)');
         }
         return { host, port, label: label(host, port), pins };
     };
-    const targets = raw.host.map((address) => endpoint(address.host, address.port ?? raw.port));
-    const jump = raw['jump-host'];
+    const targets = reached.filter((point) => point.role === 'host').map(endpoint);
+    const jumpPoint = reached.find((point) => point.role === 'jump host');
     return {
         targets,
         username: raw.username,
@@ -74708,9 +75019,9 @@ function toConnectionSettings(raw, context) {
         passphrase: raw.passphrase || undefined,
         password: raw.password || undefined,
         insecureIgnoreHostKey: raw['insecure-ignore-host-key'],
-        jumpHost: jump === undefined
+        jumpHost: jump === undefined || jumpPoint === undefined
             ? undefined
-            : { ...endpoint(jump.host, jump.port ?? 22), username: jump.username ?? raw.username },
+            : { ...endpoint(jumpPoint), username: jump.username ?? raw.username },
         connectTimeoutSeconds: raw['connect-timeout'],
         connectRetries: raw['connect-retries'],
         commandTimeoutSeconds: raw['command-timeout'],
@@ -74845,6 +75156,15 @@ class CommandFence {
         this.token = undefined;
     }
 }
+/**
+ * Remote text made inert for printing outside a fence (error messages, health answers, log tails):
+ * the runner reads `::name::` at the start of a (trimmed) line and the legacy `##[name]` anywhere in
+ * it. A zero-width space after the first character breaks both; the text still reads the same.
+ */
+function output_inert(text) {
+    // The runner trims every kind of Unicode whitespace before it looks for `::`.
+    return text.replace(/^([\s\u0085]*):/gm, '$1:\u200b').replaceAll('##[', '#\u200b#[');
+}
 /** Keeps the first `limit` bytes of a stream and counts the rest. */
 class BoundedBuffer {
     limit;
@@ -74877,7 +75197,7 @@ class TailLines {
         this.limit = limit;
     }
     push(line) {
-        this.lines.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
+        this.lines.push(output_inert(line.length > 500 ? `${line.slice(0, 500)}…` : line));
         if (this.lines.length > this.limit)
             this.lines.shift();
     }
@@ -74977,16 +75297,25 @@ class SshSession {
         };
         client.on('error', (error) => onLost(`connection error: ${error.message}`));
         client.on('close', () => onLost('connection lost'));
-        hooks.signal?.addEventListener('abort', () => this.cancel(), { once: true });
+        hooks.signal?.addEventListener('abort', () => void this.cancel(), { once: true });
     }
     /** Connects with retries and backoff (full jitter) for failures before authentication only. */
     static async open(settings, endpoint, hooks = {}) {
         const warn = hooks.warn ?? (() => undefined);
-        if (settings.insecureIgnoreHostKey &&
-            endpoint.pins.keys.length === 0 &&
-            endpoint.pins.fingerprints.length === 0) {
-            warn(`insecure-ignore-host-key is true: the host key of ${endpoint.label} is NOT verified; anyone able to ` +
-                'intercept the connection can impersonate the server and read what is sent. Pin it with known-hosts.');
+        // Each hop is checked against its own pins only (the inputs refuse an unpinned one already; this
+        // keeps settings built any other way from connecting to an unpinned host without the warning).
+        const hops = [[endpoint.label, endpoint]];
+        if (settings.jumpHost !== undefined)
+            hops.unshift([`jump host ${settings.jumpHost.label}`, settings.jumpHost]);
+        for (const [name, hop] of hops) {
+            if (hasPins(hop.pins))
+                continue;
+            if (!settings.insecureIgnoreHostKey) {
+                throw new ConnectError(`no pinned host key for ${name} and insecure-ignore-host-key is false: not connecting`, false);
+            }
+            warn(`insecure-ignore-host-key is true: the host key of ${name} is NOT verified; anyone able to ` +
+                'intercept the connection can impersonate it and read what is sent. Pin it with known-hosts ' +
+                'or host-fingerprint (host=SHA256:...).');
         }
         for (let attempt = 0;; attempt++) {
             let bastion;
@@ -75066,7 +75395,7 @@ class SshSession {
                 durationMs: Date.now() - started,
             };
         };
-        if (this.hooks.signal?.aborted)
+        if (this.hooks.signal?.aborted && !options.keepOnCancel)
             return Promise.resolve(finish({ kind: 'cancelled' }));
         if (this.lostReason !== undefined)
             return Promise.resolve(finish({ kind: 'unknown', reason: this.lostReason }));
@@ -75078,9 +75407,12 @@ class SshSession {
                 }
                 let stoppedAs;
                 let forceTimer;
+                let markFinished = () => undefined;
                 const graceMs = (this.hooks.killGraceSeconds ?? 5) * 1000;
                 const command = {
                     stream,
+                    keepOnCancel: options.keepOnCancel ?? false,
+                    finished: new Promise((resolve) => (markFinished = resolve)),
                     stop: (kind) => {
                         if (stoppedAs !== undefined)
                             return;
@@ -75123,6 +75455,7 @@ class SshSession {
                     clearTimeout(timeoutTimer);
                     clearTimeout(forceTimer);
                     this.active.delete(command);
+                    markFinished();
                     outLines.end();
                     errLines.end();
                     if (stoppedAs === 'timeout')
@@ -75159,14 +75492,20 @@ class SshSession {
         }
         return result.stdout;
     }
-    /** Stops every running command (TERM, then close). */
-    cancel() {
-        for (const command of this.active)
+    /**
+     * Stops every running command (TERM to its process group, then close) but those that wind the
+     * run down; resolves once they are gone.
+     */
+    async cancel() {
+        const stopping = [...this.active].filter((command) => !command.keepOnCancel);
+        for (const command of stopping)
             command.stop('cancelled');
+        await Promise.all(stopping.map((command) => command.finished));
     }
     /** Ends the connection; running commands are stopped first. */
     close() {
-        this.cancel();
+        for (const command of this.active)
+            command.stop('cancelled');
         this.client.end();
         this.bastion?.end();
     }
@@ -75198,11 +75537,12 @@ function connectOnce(settings, endpoint, username, sock, hooks) {
             // insecure-ignore-host-key covers hosts without any pin; a pin that is given is always enforced.
             if (settings.insecureIgnoreHostKey && !hasPins(endpoint.pins) && verdict !== 'revoked')
                 return true;
+            const name = endpoint === settings.jumpHost ? `jump host ${endpoint.label}` : endpoint.label;
             hostKeyProblem =
                 verdict === 'revoked'
-                    ? `the host key of ${endpoint.label} (${fingerprintOf(key)}) is marked @revoked in known-hosts`
-                    : `the host key of ${endpoint.label} (${fingerprintOf(key)}) matches no pinned key: nothing was sent; ` +
-                        'if the server was rebuilt, take its new key out of band and update known-hosts';
+                    ? `the host key of ${name} (${fingerprintOf(key)}) is marked @revoked in known-hosts`
+                    : `the host key of ${name} (${fingerprintOf(key)}) matches no pinned key: nothing was sent; ` +
+                        'if the server was rebuilt, take its new key out of band and update known-hosts or host-fingerprint';
             return false;
         };
         const algorithms = hasPins(endpoint.pins) ? hostKeyAlgorithms(endpoint.pins) : undefined;
@@ -75319,55 +75659,6 @@ class Sessions {
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./packages/shared/src/shell.ts
-/**
- * The one place that turns argument lists into shell text. Everything sent to a server is built as
- * argument arrays from validated values and rendered here, never pasted into a template string.
- */
-/** Quote one argument for a POSIX shell: single quotes, with each `'` written as `'\''`. */
-function shell_quote(argument) {
-    if (argument.includes('\0')) {
-        // A NUL cannot travel in an argv; refusing is better than silently cutting the value.
-        throw new Error('a shell argument cannot contain a NUL byte');
-    }
-    return `'${argument.replaceAll("'", `'\\''`)}'`;
-}
-/** One command: its argv, rendered with every word quoted. */
-function quoteArgv(argv) {
-    if (argv.length === 0)
-        throw new Error('empty command');
-    return argv.map(shell_quote).join(' ');
-}
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/**
- * Renders a command as POSIX sh text. The final program is `exec`ed so that a signal sent to the
- * session (a timeout, a cancelled run) reaches it rather than an intermediate shell.
- */
-function shell_renderScript(command) {
-    const parts = [];
-    if (command.cwd !== undefined)
-        parts.push(`cd ${shell_quote(command.cwd)} &&`);
-    for (const [name, value] of Object.entries(command.env ?? {})) {
-        if (!ENV_NAME.test(name))
-            throw new Error(`invalid environment variable name: ${name}`);
-        parts.push(`export ${name}=${shell_quote(value)} &&`);
-    }
-    parts.push('exec', quoteArgv(command.argv));
-    return parts.join(' ');
-}
-/**
- * What is sent over SSH. sshd hands the string to the user's login shell, which may be bash, csh or
- * fish; wrapping the script in `sh -c` (one more quoting layer) makes it POSIX sh everywhere.
- * `args` become `$1...` of a fixed script, so a script constant never needs values pasted in.
- */
-function shell_toSshCommand(script, args = []) {
-    return ['sh', '-c', script, 'sh', ...args].map(shell_quote).join(' ');
-}
-/** Convenience: a RemoteCommand as the text sent over SSH. */
-function shell_commandLine(command) {
-    return shell_toSshCommand(shell_renderScript(command));
-}
-
 ;// CONCATENATED MODULE: ./packages/shared/src/compose/compose.ts
 /**
  * Docker Compose on the server: which command works there (v2 plugin or the v1/v2 standalone
@@ -75408,12 +75699,12 @@ function compose_composeCommand(compose, settings, args, env) {
  * `.State.Health` fails on containers without a healthcheck in some CLI versions, even behind
  * `{{if}}` ("map has no entry for key Health"; docker/docs#5368). JSON never holds a raw tab.
  */
-const INSPECT_FORMAT = '{{.Id}}\t{{json .Config.Labels}}\t{{json .State}}\t{{.RestartCount}}';
-function parseInspect(text) {
+const compose_INSPECT_FORMAT = '{{.Id}}\t{{json .Config.Labels}}\t{{json .State}}\t{{.RestartCount}}\t{{.Image}}\t{{json .Config.Image}}';
+function compose_parseInspect(text) {
     const containers = [];
     for (const line of text.split('\n')) {
         const fields = line.split('\t');
-        if (fields.length !== 4)
+        if (fields.length !== 6)
             continue;
         const labels = (JSON.parse(fields[1]) ?? {});
         const state = (JSON.parse(fields[2]) ?? {});
@@ -75426,6 +75717,10 @@ function parseInspect(text) {
             status: state.Status ?? 'unknown',
             health: state.Health?.Status ?? 'none',
             restartCount: Number(fields[3]) || 0,
+            image: fields[4],
+            imageRef: (JSON.parse(fields[5]) ?? ''),
+            startedAt: state.StartedAt?.startsWith('0001-') ? '' : (state.StartedAt ?? ''),
+            exitCode: state.ExitCode ?? 0,
         });
     }
     return containers;
@@ -75434,7 +75729,7 @@ function parseInspect(text) {
  * The services that make up the running stack: all in the configuration but those behind a profile
  * (one-shot tools such as a migrator). v1's `config --services` lists those too, hence the parse.
  */
-function stackServices(configYaml) {
+function compose_stackServices(configYaml) {
     const config = (0,dist/* parse */.qg)(configYaml);
     return Object.entries(config?.services ?? {})
         .filter(([, service]) => (service?.profiles ?? []).length === 0)
@@ -75448,7 +75743,7 @@ function compose_psArgs(compose, services = []) {
 async function compose_inspectContainers(session, ids) {
     if (ids.length === 0)
         return [];
-    return parseInspect(await session.run(shell_commandLine({ argv: ['docker', 'inspect', '--format', INSPECT_FORMAT, ...ids] }), 'inspecting the containers', {
+    return compose_parseInspect(await session.run(shell_commandLine({ argv: ['docker', 'inspect', '--format', compose_INSPECT_FORMAT, ...ids] }), 'inspecting the containers', {
         echo: 'stderr',
         timeoutSeconds: 120,
     }));
@@ -75462,7 +75757,7 @@ function compose_parseIds(text) {
 /** The services of the stack, from `compose config` (it does not change during a run: read it once). */
 async function readStackServices(session, compose, settings, env) {
     const configText = await session.run(shell_commandLine(compose_composeCommand(compose, settings, ['config'], env)), 'reading the compose configuration', { echo: 'stderr', timeoutSeconds: 120 });
-    return stackServices(configText);
+    return compose_stackServices(configText);
 }
 /** The containers of `services` now: `ps` for their ids, `docker inspect` for their state. */
 async function readServicesState(session, compose, settings, services, env) {
@@ -75860,6 +76155,7 @@ const DEPLOY_DEFAULTS = {
     services: 'gateway,langgraph,worker,nginx',
     strategy: 'recreate',
     'wait-timeout': '120',
+    'min-uptime': '5',
     migrate: 'auto',
     'migrations-path': 'backend/alembic/versions',
     'health-url': 'http://localhost/health',
@@ -75870,6 +76166,7 @@ const DEPLOY_DEFAULTS = {
 const rolloutShape = {
     services: field(serviceList),
     'wait-timeout': field(seconds(1, 3600)),
+    'min-uptime': field(seconds(0, 3600)),
     'health-url': field(httpUrl),
     build: field(oneOf(['auto', 'true', 'false'])),
     'auto-rollback': field(validators_boolean),
@@ -75919,6 +76216,7 @@ const deploySchema = object({
         build: raw.build,
         services: raw.services,
         waitTimeoutSeconds: raw['wait-timeout'],
+        minUptimeSeconds: raw['min-uptime'],
         migrate: raw.migrate,
         migrationsPath: raw['migrations-path'],
         healthUrl: raw['health-url'],
@@ -75939,29 +76237,85 @@ function readDeployInputs() {
 
 
 
+
+
 const rollout_buildCommand = (compose, place, env) => 
 // v2 builds in parallel by itself; v1 needs to be asked.
 composeCommand(compose, place, compose.major >= 2 ? ['build'] : ['build', '--parallel'], env);
 const rollout_pullCommand = (compose, place, env, services) => composeCommand(compose, place, ['pull', ...services], env);
-const rollout_upCommand = (compose, place, env, service) => composeCommand(compose, place, ['up', '-d', '--no-deps', service], env);
-const POLL_MS = 1000;
-/** A service without a healthcheck must stay running this many polls in a row. */
-const STABLE_POLLS = 2;
+const rollout_upCommand = (compose, place, env, service, force = false) => composeCommand(compose, place, ['up', '-d', '--no-deps', ...(force ? ['--force-recreate'] : []), service], env);
+/** How often the server looks at the containers while a gate waits. */
+const POLL_SECONDS = 0.2;
+/**
+ * $1 poll seconds, $2 the inspect format, then container ids: prints their state and `@@poll`
+ * every poll, until this run closes stdin (the gate decided) or the command is stopped. One remote
+ * command per gate, polled on the server, so a decision comes within a poll of Docker's.
+ */
+const WATCH_SCRIPT = (/* unused pure expression or super */ null && (`
+poll=$1 format=$2; shift 2
+while :; do
+  docker inspect --format "$format" "$@" || exit 1
+  echo @@poll
+  timeout "$poll" head -c 1 >/dev/null
+  [ $? -eq 124 ] || exit 0
+done`));
+/** The container's last log lines, made inert: a release's output must not act as workflow commands. */
 async function logsTail(session, id) {
     const result = await session.exec(commandLine({ argv: ['docker', 'logs', '--tail', '15', id] }), {
         echo: 'none',
         timeoutSeconds: 30,
     });
-    const text = `${result.stdout}\n${result.stderrTail.join('\n')}`.trim();
+    const text = inert(`${result.stdout}\n${result.stderrTail.join('\n')}`.trim());
     return text === '' ? '' : `; its last log lines:\n    ${text.split('\n').slice(-15).join('\n    ')}`;
 }
-/** Waits until every container of `service` is running and healthy (or running, without a healthcheck). */
-async function rollout_waitUntilHealthy(session, compose, place, env, service, timeoutSeconds, signal) {
+/**
+ * One look at a service's containers during its gate: a verdict, or undefined to keep waiting.
+ * `first` holds each container as first seen; `upForMs` is the time since the restart returned.
+ */
+function judgeGate(expected, first, now, upForMs, gate) {
+    const short = (container) => container.id.slice(0, 12);
+    const dead = now.find((c) => c.status === 'exited' || c.status === 'dead');
+    if (dead)
+        return {
+            ok: false,
+            state: `container ${short(dead)} ${dead.status} (code ${dead.exitCode})`,
+            logsOf: dead.id,
+        };
+    const restarted = now.find((c) => {
+        const seen = first.get(c.id);
+        return (c.status === 'restarting' ||
+            (seen !== undefined && (c.restartCount > seen.restartCount || c.startedAt !== seen.startedAt)));
+    });
+    if (restarted)
+        return {
+            ok: false,
+            state: `container ${short(restarted)} restarted while it was waited for (restart count ${restarted.restartCount}, ${restarted.status})`,
+            logsOf: restarted.id,
+        };
+    const unhealthy = now.find((c) => c.health === 'unhealthy');
+    if (unhealthy)
+        return { ok: false, state: `container ${short(unhealthy)} is unhealthy`, logsOf: unhealthy.id };
+    const allRunning = now.length === expected && now.every((c) => c.status === 'running');
+    const checked = now.filter((c) => c.health !== 'none');
+    if (!allRunning || !checked.every((c) => c.health === 'healthy'))
+        return undefined;
+    if (checked.length === now.length)
+        return { ok: true, state: 'healthy' };
+    if (upForMs < gate.minUptimeSeconds * 1000)
+        return undefined;
+    return {
+        ok: true,
+        state: `running (no healthcheck), up ${(upForMs / 1000).toFixed(1)}s without a restart`,
+    };
+}
+/**
+ * The gate after a restart: every container of `service` running and healthy, or, without a
+ * healthcheck, up for min-uptime. A container that exits, dies or restarts while waited for fails
+ * the gate at once, healthcheck or not (a crash loop under a restart policy is never "running").
+ */
+async function rollout_waitUntilHealthy(session, compose, place, env, service, gate, signal) {
     const started = Date.now();
-    const ids = parseIds(await session.run(commandLine(composeCommand(compose, place, psArgs(compose, [service]), env)), `listing ${service}'s containers`, {
-        echo: 'stderr',
-        timeoutSeconds: 120,
-    }));
+    const ids = parseIds(await session.run(commandLine(composeCommand(compose, place, psArgs(compose, [service]), env)), `listing ${service}'s containers`, { echo: 'stderr', timeoutSeconds: 120 }));
     const result = (ok, state) => ({
         service,
         ok,
@@ -75970,30 +76324,375 @@ async function rollout_waitUntilHealthy(session, compose, place, env, service, t
     });
     if (ids.length === 0)
         return result(false, 'no container was created');
-    let stableRuns = 0;
+    const first = new Map();
     let last = [];
-    while (Date.now() - started < timeoutSeconds * 1000) {
-        last = await inspectContainers(session, ids);
-        const dead = last.find((c) => c.status === 'exited' || c.status === 'dead');
-        if (dead)
-            return result(false, `container ${dead.id.slice(0, 12)} ${dead.status}${await logsTail(session, dead.id)}`);
-        const unhealthy = last.find((c) => c.health === 'unhealthy');
-        if (unhealthy)
-            return result(false, `container ${unhealthy.id.slice(0, 12)} is unhealthy${await logsTail(session, unhealthy.id)}`);
-        const allRunning = last.length === ids.length && last.every((c) => c.status === 'running');
-        if (allRunning && last.every((c) => c.health === 'healthy'))
-            return result(true, 'healthy');
-        if (allRunning && last.every((c) => c.health === 'none')) {
-            stableRuns++;
-            if (stableRuns >= STABLE_POLLS)
-                return result(true, 'running (no healthcheck)');
-        }
-        else
-            stableRuns = 0;
-        await sleep(POLL_MS, signal);
-    }
+    let lines = [];
+    let verdict;
+    const watch = session.start(toSshCommand(WATCH_SCRIPT, [String(POLL_SECONDS), INSPECT_FORMAT, ...ids]), {
+        keepStdinOpen: true,
+        echo: 'stderr',
+        timeoutSeconds: gate.timeoutSeconds + 60,
+        onStdoutLine: (line) => {
+            if (line !== '@@poll') {
+                lines.push(line);
+                return;
+            }
+            last = parseInspect(lines.join('\n'));
+            lines = [];
+            for (const container of last)
+                if (!first.has(container.id))
+                    first.set(container.id, container);
+            verdict ??= judgeGate(ids.length, first, last, Date.now() - started, gate);
+            if (verdict !== undefined)
+                watch.endInput();
+        },
+    });
+    const deadline = setTimeout(() => watch.endInput(), gate.timeoutSeconds * 1000);
+    const watched = await watch.done.finally(() => clearTimeout(deadline));
+    if (watched.outcome.kind === 'cancelled' || signal?.aborted)
+        throw new CancelledError(String(signal?.reason ?? 'signal'));
+    if (verdict !== undefined)
+        return result(verdict.ok, verdict.state + (verdict.logsOf ? await logsTail(session, verdict.logsOf) : ''));
+    if (watched.outcome.kind !== 'exited' || watched.outcome.code !== 0)
+        return result(false, `watching the containers ${describeOutcome(watched.outcome)}${watched.stderrTail.length > 0 ? `: ${watched.stderrTail.join(' ')}` : ''}`);
     const states = last.map((c) => `${c.status}${c.health === 'none' ? '' : `, ${c.health}`}`).join('; ');
-    return result(false, `not healthy within ${timeoutSeconds}s (${states || 'no state'})`);
+    return result(false, `not healthy within ${gate.timeoutSeconds}s (${states || 'no state'})`);
+}
+
+;// CONCATENATED MODULE: ./packages/shared/src/ledger/ledger.ts
+/**
+ * The release ledger: `<state-dir>/releases.jsonl`, one JSON object per line (contract: "State on
+ * the server"). It is a journal, not a belief: a run appends `started` before its first change and
+ * its result after, so a `started` with no result marks a run that was interrupted. Nothing decides
+ * what runs from it; the live state does.
+ */
+
+/** $1 state dir, $2 the line; appended with one write, so a reader never sees half a line. */
+const APPEND_SCRIPT = (/* unused pure expression or super */ null && (`mkdir -p -- "$1" && printf '%s\\n' "$2" >> "$1/releases.jsonl"`));
+const READ_SCRIPT = (/* unused pure expression or super */ null && (`if [ -f "$1/releases.jsonl" ]; then tail -n "$2" "$1/releases.jsonl"; fi`));
+async function ledger_appendRelease(session, stateDir, release) {
+    await session.run(toSshCommand(APPEND_SCRIPT, [stateDir, JSON.stringify(release)]), 'appending to the release ledger', 
+    // A cancelled run still records that it was cancelled, before it lets go of the lock.
+    { echo: 'stderr', timeoutSeconds: 60, keepOnCancel: release.result === 'cancelled' });
+}
+/** The newest `count` entries, oldest first; lines that are not JSON are skipped. */
+async function ledger_readReleases(session, stateDir, count = 200) {
+    const text = await session.run(toSshCommand(READ_SCRIPT, [stateDir, String(count)]), 'reading the release ledger', {
+        echo: 'stderr',
+        timeoutSeconds: 60,
+    });
+    return ledger_parseReleases(text);
+}
+function ledger_parseReleases(text) {
+    const releases = [];
+    for (const line of text.split('\n')) {
+        try {
+            const entry = (line.trim() === '' ? undefined : JSON.parse(line));
+            if (isRelease(entry))
+                releases.push(entry);
+        }
+        catch {
+            // A torn or hand-edited line: skip it rather than refuse to deploy.
+        }
+    }
+    return releases;
+}
+const RESULTS = (/* unused pure expression or super */ null && (['success', 'failed', 'rolled-back', 'unchanged', 'cancelled', 'started']));
+const TEXT_FIELDS = (/* unused pure expression or super */ null && ([
+    'time',
+    'environment',
+    'ref',
+    'image_tag',
+    'previous_ref',
+    'migration',
+    'actor',
+    'run_url',
+]));
+/** A ledger line of the shape this module writes; anything else (hand-edited, torn) is skipped. */
+function isRelease(entry) {
+    if (typeof entry !== 'object' || entry === null)
+        return false;
+    const fields = entry;
+    return (TEXT_FIELDS.every((field) => typeof fields[field] === 'string') &&
+        typeof fields.result === 'string' &&
+        RESULTS.includes(fields.result) &&
+        ['run_id', 'action', 'backup', 'emergency_backup'].every((field) => fields[field] === undefined || typeof fields[field] === 'string'));
+}
+/** Results that say a release ended well. */
+const ledger_GOOD_RESULTS = (/* unused pure expression or super */ null && (['success', 'unchanged']));
+/**
+ * Runs since the newest one that ended well whose journal ends in `started` (interrupted: no result)
+ * or `cancelled`, oldest first: what the next run reports before it converges.
+ */
+function ledger_interruptedRuns(releases) {
+    const last = new Map();
+    for (const release of releases) {
+        if (ledger_GOOD_RESULTS.includes(release.result) || release.result === 'rolled-back')
+            last.clear();
+        else if (release.run_id !== undefined) {
+            last.delete(release.run_id);
+            last.set(release.run_id, release);
+        }
+    }
+    return [...last.values()].filter((release) => release.result === 'started' || release.result === 'cancelled');
+}
+/** "run 123 by alice, deploying abc123def456, was interrupted at 2026-11-28T10:03:00Z". */
+function ledger_describeInterrupted(release) {
+    return (`run ${release.run_id ?? '?'} by ${release.actor}, ${release.action === 'rollback' ? 'rolling back to' : 'deploying'} ` +
+        `${release.ref.slice(0, 12)}, ${release.result === 'cancelled' ? 'was cancelled' : 'was interrupted'} ` +
+        `(${release.result === 'cancelled' ? 'at' : 'started'} ${release.time}${release.run_url ? `, ${release.run_url}` : ''})`);
+}
+
+;// CONCATENATED MODULE: ./packages/shared/src/migrate/sql.ts
+
+const MAX_STATEMENT_CHARS = 2000;
+const UNPARSEABLE = 'unparseable SQL (cannot prove safe)';
+/** Object types as SQL spells them, where `OBJECT_X_Y` is not simply "X Y". */
+const OBJECT_WORDS = {
+    OBJECT_MATVIEW: 'MATERIALIZED VIEW',
+    OBJECT_TABCONSTRAINT: 'CONSTRAINT',
+    OBJECT_DOMCONSTRAINT: 'DOMAIN CONSTRAINT',
+    OBJECT_FDW: 'FOREIGN DATA WRAPPER',
+    OBJECT_FOREIGN_SERVER: 'SERVER',
+    OBJECT_LARGEOBJECT: 'LARGE OBJECT',
+    OBJECT_OPCLASS: 'OPERATOR CLASS',
+    OBJECT_OPFAMILY: 'OPERATOR FAMILY',
+    OBJECT_STATISTIC_EXT: 'STATISTICS',
+    OBJECT_TSCONFIGURATION: 'TEXT SEARCH CONFIGURATION',
+    OBJECT_TSDICTIONARY: 'TEXT SEARCH DICTIONARY',
+    OBJECT_TSPARSER: 'TEXT SEARCH PARSER',
+    OBJECT_TSTEMPLATE: 'TEXT SEARCH TEMPLATE',
+};
+const objectWords = (type) => typeof type !== 'string'
+    ? 'OBJECT'
+    : (OBJECT_WORDS[type] ?? type.replace(/^OBJECT_/, '').replaceAll('_', ' '));
+/** The statements with a node of their own besides DropStmt (DROP TABLE, INDEX, TYPE… are DropStmt). */
+const OTHER_DROPS = {
+    DropdbStmt: 'DROP DATABASE',
+    DropRoleStmt: 'DROP ROLE',
+    DropOwnedStmt: 'DROP OWNED',
+    DropTableSpaceStmt: 'DROP TABLESPACE',
+    DropSubscriptionStmt: 'DROP SUBSCRIPTION',
+    DropUserMappingStmt: 'DROP USER MAPPING',
+};
+/** ALTER TABLE subcommands that lose data or a guarantee (AlterTableCmd.subtype). */
+const ALTER_TABLE_DESTRUCTIVE = {
+    AT_DropColumn: 'DROP COLUMN',
+    AT_DropConstraint: 'DROP CONSTRAINT',
+    AT_AlterColumnType: 'ALTER COLUMN TYPE',
+};
+/** Definitions of code or of new, empty tables: nothing inside them runs now. */
+const DEFINITIONS = new Set([
+    'CreateFunctionStmt',
+    'ViewStmt',
+    'RuleStmt',
+    'CreateTrigStmt',
+    'CreatePolicyStmt',
+    'AlterPolicyStmt',
+    'CreateStmt',
+    'CreateDomainStmt',
+]);
+/**
+ * Built-in functions with no effect on stored data, callable in a migration without a finding. Any
+ * other function (including these names in a schema other than pg_catalog) cannot be proven safe.
+ */
+const SAFE_FUNCTIONS = new Set([
+    // aggregates and window functions
+    'count sum avg min max bool_and bool_or every array_agg string_agg json_agg jsonb_agg',
+    'json_object_agg jsonb_object_agg row_number rank dense_rank lag lead first_value last_value',
+    // text
+    'lower upper initcap length char_length octet_length substr substring left right trim btrim',
+    'ltrim rtrim lpad rpad concat concat_ws replace regexp_replace regexp_match regexp_matches',
+    'regexp_split_to_array split_part string_to_array array_to_string format md5 encode decode',
+    'strpos starts_with repeat reverse translate quote_ident quote_literal quote_nullable',
+    'to_char to_number to_date to_timestamp',
+    // numbers, time
+    'abs ceil ceiling floor round trunc mod power sqrt random now clock_timestamp statement_timestamp',
+    'transaction_timestamp date_trunc date_part age make_date make_time make_timestamp',
+    'make_timestamptz make_interval',
+    // json, arrays
+    'to_json to_jsonb row_to_json json_build_object jsonb_build_object json_build_array',
+    'jsonb_build_array jsonb_set jsonb_insert jsonb_strip_nulls jsonb_typeof json_typeof',
+    'jsonb_array_length json_array_length json_extract_path json_extract_path_text',
+    'jsonb_extract_path jsonb_extract_path_text json_array_elements jsonb_array_elements',
+    'json_array_elements_text jsonb_array_elements_text json_each jsonb_each json_each_text',
+    'jsonb_each_text json_object_keys jsonb_object_keys array_length cardinality unnest',
+    'array_append array_prepend array_cat array_remove array_replace array_position generate_series',
+    // identifiers, sequences, settings
+    'gen_random_uuid uuid_generate_v1 uuid_generate_v4 nextval currval setval pg_get_serial_sequence',
+    'current_setting set_config',
+]
+    .join(' ')
+    .split(' '));
+const names = (list) => Array.isArray(list)
+    ? list.map((item) => {
+        const value = fields(item)?.String;
+        const sval = fields(value)?.sval;
+        return typeof sval === 'string' ? sval : '';
+    })
+    : [];
+function fields(node) {
+    return node !== null && typeof node === 'object' && !Array.isArray(node) ? node : undefined;
+}
+function functionCall(call) {
+    // EXTRACT, SUBSTRING … FROM, AT TIME ZONE… : SQL syntax the grammar turns into pg_catalog calls.
+    if (call.funcformat === 'COERCE_SQL_SYNTAX')
+        return { descend: true };
+    const path = names(call.funcname);
+    const name = path.at(-1) ?? '';
+    const schema = path.at(-2);
+    const safe = (schema === undefined || schema === 'pg_catalog') && SAFE_FUNCTIONS.has(name);
+    return safe
+        ? { descend: true }
+        : { kind: `call of ${path.join('.')}() (cannot prove safe)`, descend: true };
+}
+/** DROP TABLE alembic_version: what `alembic downgrade …:base` ends with. */
+function isVersionTableDrop(drop) {
+    const objects = Array.isArray(drop.objects) ? drop.objects : [];
+    if (drop.removeType !== 'OBJECT_TABLE' || drop.behavior === 'DROP_CASCADE' || objects.length !== 1)
+        return false;
+    return names(fields(fields(objects[0])?.List)?.items ?? null).at(-1) === 'alembic_version';
+}
+function judge(type, node) {
+    if (DEFINITIONS.has(type))
+        return { descend: false };
+    switch (type) {
+        case 'DropStmt':
+            return isVersionTableDrop(node)
+                ? { descend: false }
+                : { kind: `DROP ${objectWords(node.removeType)}`, descend: false };
+        case 'AlterTableCmd':
+            // SET DEFAULT only applies to rows inserted later: its expression does not run now.
+            return {
+                kind: ALTER_TABLE_DESTRUCTIVE[String(node.subtype)],
+                descend: node.subtype !== 'AT_ColumnDefault',
+            };
+        case 'AlterDomainStmt':
+            // subtype 'X': DROP CONSTRAINT; 'T': SET or DROP DEFAULT (runs later); 'N', 'O': NOT NULL.
+            return { kind: node.subtype === 'X' ? 'DROP CONSTRAINT' : undefined, descend: node.subtype !== 'T' };
+        case 'AlterOpFamilyStmt':
+            return { kind: node.isDrop === true ? 'ALTER OPERATOR FAMILY … DROP' : undefined, descend: false };
+        case 'TruncateStmt':
+            return { kind: 'TRUNCATE', descend: false };
+        case 'UpdateStmt':
+            return { kind: node.whereClause === undefined ? 'UPDATE without WHERE' : undefined, descend: true };
+        case 'DeleteStmt':
+            return { kind: node.whereClause === undefined ? 'DELETE without WHERE' : undefined, descend: true };
+        case 'RenameStmt':
+            return { kind: `RENAME ${objectWords(node.renameType)}`, descend: false };
+        case 'AlterEnumStmt':
+            // ALTER TYPE … RENAME VALUE (ADD VALUE has no oldVal and keeps every value).
+            return { kind: node.oldVal === undefined ? undefined : 'RENAME ENUM VALUE', descend: false };
+        case 'AlterObjectSchemaStmt':
+            return { kind: `ALTER ${objectWords(node.objectType)} SET SCHEMA`, descend: false };
+        case 'DoStmt':
+            return { kind: 'DO block (cannot prove safe)', descend: false };
+        case 'ExecuteStmt':
+            return { kind: 'EXECUTE (cannot prove safe)', descend: false };
+        case 'CallStmt':
+            return { kind: 'CALL (cannot prove safe)', descend: false };
+        case 'LoadStmt':
+            return { kind: 'LOAD (cannot prove safe)', descend: false };
+        case 'CopyStmt':
+            return {
+                kind: node.is_program === true ? 'COPY … PROGRAM (cannot prove safe)' : undefined,
+                descend: true,
+            };
+        case 'FuncCall':
+            return functionCall(node);
+    }
+    if (OTHER_DROPS[type] !== undefined)
+        return { kind: OTHER_DROPS[type], descend: false };
+    if (/^Drop\w*Stmt$/.test(type))
+        return { kind: `DROP (${type})`, descend: false };
+    return { descend: true };
+}
+/** The findings in one statement's tree. Nodes are `{ "TypeName": { fields } }`; fields are lower case. */
+function inspect(tree, kinds) {
+    if (Array.isArray(tree)) {
+        for (const item of tree)
+            inspect(item, kinds);
+        return;
+    }
+    const object = fields(tree);
+    if (object === undefined)
+        return;
+    for (const [key, value] of Object.entries(object)) {
+        const node = fields(value);
+        if (/^[A-Z]/.test(key) && node !== undefined) {
+            const verdict = judge(key, node);
+            if (verdict.kind !== undefined)
+                kinds.add(verdict.kind);
+            if (!verdict.descend)
+                continue;
+        }
+        inspect(value, kinds);
+    }
+}
+function collapse(text) {
+    const collapsed = text.replace(/\s+/g, ' ').trim();
+    return collapsed.length <= MAX_STATEMENT_CHARS ? collapsed : `${collapsed.slice(0, MAX_STATEMENT_CHARS)}…`;
+}
+/** The text around a parse error, from the `;` before it to the one after (for the message only). */
+function around(sql, position) {
+    const start = sql.lastIndexOf(';', Math.max(0, position - 1)) + 1;
+    const end = sql.indexOf(';', position);
+    return collapse(sql.slice(start, end === -1 ? undefined : end + 1).slice(0, 400));
+}
+let parser;
+/** libpg-query and its WebAssembly, loaded on the first classification only (not at start-up). */
+function loadParser() {
+    parser ??= __nccwpck_require__.e(/* import() */ 627).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2627, 23)).then(async (pg) => {
+        await pg.loadModule();
+        return pg;
+    });
+    return parser;
+}
+/** Every statement of `sql` that is destructive or cannot be proven safe, in order, one per kind. */
+async function sql_destructiveStatements(sql) {
+    if (sql.trim() === '')
+        return [];
+    // The parser reads a C string: it would stop at a NUL and judge only what comes before.
+    if (sql.includes('\0'))
+        return [{ kind: UNPARSEABLE, statement: 'the SQL contains a NUL character, which PostgreSQL refuses' }];
+    let parsed;
+    let pg;
+    try {
+        pg = await loadParser();
+    }
+    catch (error) {
+        throw new Error(`the SQL parser (libpg-query) could not be loaded: ${errorMessage(error)}`, {
+            cause: error,
+        });
+    }
+    try {
+        parsed = await pg.parse(sql);
+    }
+    catch (error) {
+        const message = errorMessage(error);
+        const position = pg.hasSqlDetails(error) ? error.sqlDetails?.cursorPosition : undefined;
+        return [
+            {
+                kind: UNPARSEABLE,
+                statement: position === undefined ? message : `${message}: ${around(sql, position)}`,
+            },
+        ];
+    }
+    // Locations are byte offsets into the UTF-8 text.
+    const bytes = Buffer.from(sql, 'utf8');
+    const found = [];
+    for (const raw of parsed.stmts ?? []) {
+        const kinds = new Set();
+        inspect((raw.stmt ?? null), kinds);
+        if (kinds.size === 0)
+            continue;
+        const start = raw.stmt_location ?? 0;
+        const end = raw.stmt_len ? start + raw.stmt_len : bytes.length;
+        const statement = collapse(bytes.subarray(start, end).toString('utf8'));
+        for (const kind of kinds)
+            found.push({ kind, statement });
+    }
+    return found;
 }
 
 ;// CONCATENATED MODULE: ./packages/shared/src/migrate/alembic.ts
@@ -76007,6 +76706,8 @@ async function rollout_waitUntilHealthy(session, compose, place, env, service, t
 
 
 
+
+
 /** Where a migration step failed, with what the database is at now and which backup to restore. */
 class alembic_MigrationError extends Error {
     partial;
@@ -76016,9 +76717,20 @@ class alembic_MigrationError extends Error {
         this.name = 'MigrationError';
     }
 }
-const SQL_LIMIT = (/* unused pure expression or super */ null && (256 * 1024));
+/**
+ * The previewed SQL is read and classified whole up to this size (parsing 8 MiB takes about a second
+ * and half a GiB); longer SQL is refused as "cannot prove safe", never judged by a prefix.
+ */
+const SQL_READ_LIMIT = (/* unused pure expression or super */ null && (8 * 1024 * 1024));
+/** What outputs and summaries show of it (GitHub bounds outputs and summaries to about 1 MiB). */
+const SQL_SHOWN = (/* unused pure expression or super */ null && (256 * 1024));
+/** The destructive statements, one per line, for logs, warnings and errors. */
+function alembic_listDestructive(found) {
+    // The statements are the migration's own text (string literals and comments included): inert.
+    return inert(found.map((statement) => `  ${statement.kind}: ${statement.statement}`).join('\n'));
+}
 /** The text sent over SSH to run `alembic <args>`. */
-function alembic_alembicCommandLine(place, settings, args) {
+function alembicCommandLine(place, settings, args) {
     const script = `${settings.alembicCommand} ${args.map(quote).join(' ')}`;
     if (settings.migrateService === undefined)
         return toSshCommand(`cd "$1" && ${script}`, [place.appDir]);
@@ -76034,9 +76746,9 @@ function alembic_parseRevisions(output) {
         .filter((revision) => revision !== undefined);
 }
 async function alembic(place, settings, args, what, maxBytes) {
-    return place.session.run(alembic_alembicCommandLine(place, settings, args), what, { echo: 'stderr', maxBytes });
+    return place.session.run(alembicCommandLine(place, settings, args), what, { echo: 'stderr', maxBytes });
 }
-async function alembic_currentRevision(place, settings) {
+async function currentRevision(place, settings) {
     return alembic_parseRevisions(await alembic(place, settings, ['current'], 'alembic current')).join(',');
 }
 /** The path a backup command names: its last output line that looks like a file, else its last line. */
@@ -76049,14 +76761,16 @@ function alembic_backupNamed(output) {
         .reverse()
         .map((line) => /(\S*\/\S+)\s*$/.exec(line)?.[1])
         .find((match) => match !== undefined);
-    return path ?? lines[lines.length - 1];
+    const named = path ?? lines[lines.length - 1];
+    // What a command printed: never a workflow command where it is shown.
+    return named === undefined ? undefined : inert(named);
 }
 async function alembic_runMigration(place, settings, request, log) {
     const heads = alembic_parseRevisions(await alembic(place, settings, ['heads'], 'alembic heads'));
     if (heads.length > 1) {
         throw new alembic_MigrationError(`the migrations have ${heads.length} heads (${heads.join(', ')}): merge them (alembic merge) before deploying`, {});
     }
-    const revisionBefore = await alembic_currentRevision(place, settings);
+    const revisionBefore = await currentRevision(place, settings);
     log(`database revision: ${revisionBefore || '(none: base)'}; head: ${heads[0] ?? '(no migrations)'}`);
     // Offline mode starts at base unless told where to start: give it exactly the range to apply.
     const range = request.direction === 'upgrade'
@@ -76067,11 +76781,12 @@ async function alembic_runMigration(place, settings, request, log) {
         heads.length === 1 &&
         revisionBefore === heads[0];
     let sql = '';
-    let sqlTruncated = false;
+    let sqlCut = false;
+    let destructive = [];
     if (!upToDate) {
-        const preview = await place.session.exec(alembic_alembicCommandLine(place, settings, [request.direction, range, '--sql']), {
+        const preview = await place.session.exec(alembicCommandLine(place, settings, [request.direction, range, '--sql']), {
             echo: 'stderr',
-            maxBytes: SQL_LIMIT,
+            maxBytes: SQL_READ_LIMIT,
         });
         if (preview.outcome.kind !== 'exited' || preview.outcome.code !== 0) {
             throw new alembic_MigrationError(`the SQL preview (alembic ${request.direction} ${range} --sql) ${describeOutcome(preview.outcome)}; nothing was applied`, {
@@ -76079,15 +76794,38 @@ async function alembic_runMigration(place, settings, request, log) {
             });
         }
         sql = preview.stdout;
-        sqlTruncated = preview.stdoutTruncated;
+        sqlCut = preview.stdoutTruncated;
+        if (sqlCut) {
+            destructive = [
+                {
+                    kind: 'SQL too long to read whole (cannot prove safe)',
+                    statement: `the preview printed ${preview.stdoutBytes} bytes; the guard reads at most ${SQL_READ_LIMIT / 1024 / 1024} MiB`,
+                },
+            ];
+        }
+        else {
+            try {
+                destructive = await destructiveStatements(sql);
+            }
+            catch (error) {
+                throw new alembic_MigrationError(`${errorMessage(error)}; the SQL was not classified, nothing was applied`, {
+                    revisionBefore,
+                });
+            }
+        }
     }
-    const destructive = destructiveStatements(sql);
-    const base = { revisionBefore, sql, sqlTruncated, destructive };
-    if (destructive.length > 0) {
-        log(`destructive statements: ${destructive.map((found) => `${found.kind}: ${found.statement}`).join('; ')}`);
+    const base = {
+        revisionBefore,
+        sql: sql.length > SQL_SHOWN ? sql.slice(0, SQL_SHOWN) : sql,
+        sqlTruncated: sqlCut || sql.length > SQL_SHOWN,
+        destructive,
+    };
+    // A preview never fails for being destructive: its caller warns, and sets the outputs and summary.
+    if (destructive.length > 0 && !request.preview) {
+        log(`destructive statements:\n${alembic_listDestructive(destructive)}`);
         if (!settings.allowDestructive) {
-            throw new alembic_MigrationError(`the migration is destructive (${destructive.map((found) => found.kind).join(', ')}) and allow-destructive is false; ` +
-                `${request.preview ? 'it would be refused' : 'nothing was applied, no backup was taken'}`, { ...base, revisionAfter: revisionBefore, applied: false });
+            throw new alembic_MigrationError(`the migration is destructive (${[...new Set(destructive.map((found) => found.kind))].join(', ')}) and allow-destructive is false; ` +
+                'nothing was applied, no backup was taken', { ...base, revisionAfter: revisionBefore, applied: false });
         }
     }
     if (request.preview || upToDate) {
@@ -76114,7 +76852,7 @@ async function alembic_runMigration(place, settings, request, log) {
     }
     // Alembic logs each step before running it; the last one seen is the one that failed.
     let running;
-    const applied = await place.session.exec(alembic_alembicCommandLine(place, settings, [request.direction, request.target]), {
+    const applied = await place.session.exec(alembicCommandLine(place, settings, [request.direction, request.target]), {
         echo: 'all',
         onStderrLine: (line) => {
             const step = /Running (upgrade|downgrade) .*$/.exec(line);
@@ -76122,7 +76860,7 @@ async function alembic_runMigration(place, settings, request, log) {
                 running = step[0].trim();
         },
     });
-    const revisionAfter = await alembic_currentRevision(place, settings).catch(() => '(unknown: alembic current failed)');
+    const revisionAfter = await currentRevision(place, settings).catch(() => '(unknown: alembic current failed)');
     if (applied.outcome.kind !== 'exited' || applied.outcome.code !== 0) {
         throw new alembic_MigrationError(`alembic ${request.direction} ${request.target} ${describeOutcome(applied.outcome)}` +
             (running ? ` during "${running}"` : '') +
@@ -76136,79 +76874,404 @@ async function alembic_runMigration(place, settings, request, log) {
     return { ...base, revisionAfter, backup, applied: true };
 }
 
-;// CONCATENATED MODULE: ./packages/shared/src/summary/deploy.ts
+;// CONCATENATED MODULE: ./packages/shared/src/deploy/live-state.ts
+/**
+ * What runs on the server, read in one remote command: the checkout, the target commit (after a
+ * fetch), each container of the stack (image, state, health, restarts, start time), the local
+ * images the target release names, the ledger's tail, and where migrations are configured the
+ * database's revision and the target's migration heads. The planner decides from this alone.
+ */
 
 
-const HEADLINE = {
-    success: '✅ deployed',
-    unchanged: '➖ unchanged',
-    'rolled-back': '↩️ failed and rolled back',
-    failed: '❌ failed',
-};
-function deploy_rollbackCommand(environment, ref, full = false) {
-    return `gh workflow run rollback.yml -f environment=${environment} -f to=${ref}${full ? ` -f mode=full -f confirm=${environment}` : ''}`;
-}
-function waitsTable(title, waits) {
-    const rows = waits.map((wait) => [
-        wait.service,
-        `${(wait.waitedMs / 1000).toFixed(1)}s`,
-        `${wait.ok ? '✅' : '❌'} ${wait.state}`,
+
+
+
+
+
+const LEDGER_TAIL = 200;
+const live_state_MARK = '@@tt:';
+/**
+ * $1 app dir, $2 compose file, $3 remote ('' = no fetch), $4 ref candidates (one per line), $5 image
+ * tag ('' = git-<sha12>), $6 state dir, $7 ledger lines, $8 migrations path ('' = skip), $9 shell text
+ * for `alembic current` ('' = skip), then the compose command words ('auto' = detect). Each part is
+ * printed after a `@@tt:<name>` line; the slow ones (compose, alembic) run side by side.
+ */
+const LIVE_STATE_SCRIPT = (/* unused pure expression or super */ null && (`
+cd "$1" || { echo "${live_state_MARK}error"; echo "|app-dir $1 is missing or not readable"; exit 0; }
+file=$2 remote=$3 candidates=$4 tag=$5 state=$6 tail_n=$7 mpath=$8 current=$9
+shift 9
+part() { printf '\\n${live_state_MARK}%s\\n' "$1"; }
+# Every line of a part's body is printed behind '|', so no text from the server (a ledger line, a
+# log line) can pose as a part marker.
+body() { sed 's/^/|/'; }
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp"; exit 143' TERM INT HUP
+# Which compose: the v2 plugin answers at once where it exists; its version is asked below, beside
+# the other compose reads, so the slow v1 start-up is paid once, not three times in a row.
+if [ "$1" = auto ]; then
+  if docker compose version >/dev/null 2>&1; then set -- docker compose
+  elif command -v docker-compose >/dev/null 2>&1; then set -- docker-compose
+  fi
+fi
+# alembic current (in a running container of the migrate service, or on the host) beside the rest.
+if [ -n "$current" ]; then { (eval "$current"); echo "exit=$?"; } >"$tmp/current" 2>&1 & fi
+if [ -n "$remote" ]; then
+  git -c advice.detachedHead=false fetch --prune --tags --force --quiet --end-of-options "$remote" >"$tmp/fetch" 2>&1
+  rc=$?; part fetch; { tail -n 5 "$tmp/fetch"; echo "exit=$rc"; } | body
+fi
+part head; git rev-parse --verify --quiet 'HEAD^{commit}' | body
+sha=
+old_ifs=$IFS; IFS='
+'
+for candidate in $candidates; do
+  sha=$(git rev-parse --verify --quiet --end-of-options "$candidate" 2>/dev/null) && break
+  sha=
+done
+IFS=$old_ifs
+part target; echo "$sha" | body
+[ -n "$tag" ] || tag="git-$(printf '%.12s' "$sha")"
+part tag; echo "$tag" | body
+if [ "$1" != auto ]; then
+  # ps -a lists stopped containers on v1 and v2; one-off run containers are left out by label later.
+  # The target's compose file, where it differs from the checkout's: the images and services it names.
+  config_file=$file
+  if [ -n "$sha" ] && ! git diff --quiet HEAD "$sha" -- "$file" 2>/dev/null; then
+    changed=yes
+    git show "$sha:$file" >"$tmp/target-compose.yaml" 2>/dev/null && config_file=$tmp/target-compose.yaml
+  fi
+  IMAGE_TAG=$tag "$@" --project-directory "$(dirname "$file")" -f "$config_file" config >"$tmp/config" 2>"$tmp/config.err" &
+  config_pid=$!
+  IMAGE_TAG=$tag "$@" -f "$file" ps -a -q >"$tmp/ps" 2>"$tmp/ps.err" &
+  ps_pid=$!
+  v=$("$@" version --short 2>/dev/null) || v=
+  wait $config_pid $ps_pid
+fi
+part compose; printf '%s\n%s\n' "$v" "$*" | body
+if [ -n "$v" ]; then
+  part config; body <"$tmp/config"; part config-error; tail -n 5 "$tmp/config.err" | body
+  part containers
+  ids=$(grep -E '^[0-9a-f]{12,64}$' "$tmp/ps")
+  [ -z "$ids" ] || docker inspect --format '${INSPECT_FORMAT}' $ids 2>/dev/null | body
+fi
+part changed; echo "\${changed:-no}" | body
+part now; date +%s | body
+part images; docker images --no-trunc --format '{{.Repository}}:{{.Tag}} {{.ID}}' 2>/dev/null | body
+if [ -n "$mpath" ] && [ -n "$sha" ]; then
+  part migrations
+  git grep -I -E '^(revision|down_revision)[[:space:]]*(:[^=]*)?=' "$sha" -- "$mpath" 2>/dev/null | body
+fi
+part ledger; [ ! -f "$state/releases.jsonl" ] || tail -n "$tail_n" "$state/releases.jsonl" | body
+if [ -n "$current" ]; then wait; part current; body <"$tmp/current"; fi
+part end
+`));
+function liveStateCommand(request) {
+    return toSshCommand(LIVE_STATE_SCRIPT, [
+        request.appDir,
+        request.composeFile,
+        request.fetch ? request.remote : '',
+        refCandidates(request.ref, request.remote).join('\n'),
+        request.imageTag ?? '',
+        request.stateDir,
+        String(LEDGER_TAIL),
+        request.migrationsPath ?? '',
+        request.alembicCurrent ?? '',
+        ...(request.composeCommand === 'auto' ? ['auto'] : request.composeCommand),
     ]);
-    return `### ${title}\n\n${table(['service', 'waited', 'state'], rows)}`;
 }
-function deploy_deploySummary(outcome, environment, host) {
-    const parts = [];
-    const title = outcome.dryRun ? '🔎 dry run: nothing changed' : HEADLINE[outcome.result];
-    parts.push(`## Deploy to ${escapeHtml(environment)} (${escapeHtml(host)}): ${title}`);
-    parts.push(table(['', 'commit', 'image tag'], [
-        ['before', outcome.previousRef, outcome.previousImageTag],
-        [outcome.dryRun ? 'planned' : 'attempted', outcome.attemptedRef, outcome.imageTag],
-        [
-            'running now',
-            outcome.dryRun ? outcome.previousRef : outcome.deployedRef,
-            outcome.deployedRef === outcome.previousRef ? outcome.previousImageTag : outcome.imageTag,
-        ],
-    ]));
-    if (outcome.failure)
-        parts.push(`**What failed:** ${escapeHtml(outcome.failure)}`);
-    if (outcome.services.length > 0)
-        parts.push(waitsTable('Services', outcome.services));
-    if (outcome.restored.length > 0)
-        parts.push(waitsTable('Restored (previous release)', outcome.restored));
-    if (outcome.migration) {
-        const migration = outcome.migration;
-        const lines = [
-            `### Migration\n`,
-            `- revision: ${escapeHtml(migration.revisionBefore || '(base)')} → ${escapeHtml(migration.revisionAfter || '(base)')}${migration.applied ? '' : ' (not applied)'}`,
-            `- backup: ${escapeHtml(migration.backup ?? 'none taken')}`,
-        ];
-        if (migration.destructive?.length)
-            lines.push(`- destructive: ${migration.destructive.map((found) => escapeHtml(found.statement)).join('; ')}`);
-        if (migration.sql) {
-            lines.push(`\n<details><summary>SQL${migration.sqlTruncated ? ' (cut)' : ''}</summary>\n\n\`\`\`sql\n${migration.sql.replaceAll('```', "'''")}\n\`\`\`\n</details>`);
+/** The script's output, cut into its named parts. */
+function splitParts(text) {
+    const parts = new Map();
+    let name;
+    let lines = [];
+    const flush = () => {
+        if (name !== undefined)
+            parts.set(name, lines.join('\n').trim());
+    };
+    for (const line of text.split('\n')) {
+        if (line.startsWith(live_state_MARK)) {
+            flush();
+            name = line.slice(live_state_MARK.length).trim();
+            lines = [];
         }
-        parts.push(lines.join('\n'));
-        if (outcome.rolledBack && migration.applied) {
-            parts.push(`The database was **not** rolled back (it stays at ${escapeHtml(migration.revisionAfter)}). To restore it too:\n\n\`\`\`sh\n${deploy_rollbackCommand(environment, outcome.previousRef, true)}\n\`\`\``);
-        }
+        else if (line.startsWith('|'))
+            lines.push(line.slice(1));
     }
-    if (outcome.dryRun) {
-        parts.push(`### Plan\n\n${outcome.plan
-            .map((step, index) => `${index + 1}. ${escapeHtml(step.title)}${step.command ? `\n   \`${escapeHtml(renderScript(step.command))}\`` : ''}`)
-            .join('\n')}`);
+    flush();
+    return parts;
+}
+/** `repo:tag` with Docker Hub's implied prefixes and `:latest` made explicit, so both sides compare. */
+function live_state_normaliseImageRef(ref) {
+    let name = ref.trim();
+    if (name.includes('@'))
+        return name;
+    const lastSlash = name.lastIndexOf('/');
+    if (!name.slice(lastSlash + 1).includes(':'))
+        name = `${name}:latest`;
+    name = name.replace(/^docker\.io\//, '').replace(/^index\.docker\.io\//, '');
+    return name.replace(/^library\//, '');
+}
+function parseLocalImages(text) {
+    const images = {};
+    for (const line of text.split('\n')) {
+        const [ref, id] = line.trim().split(/\s+/);
+        if (ref === undefined || id === undefined || ref.includes('<none>'))
+            continue;
+        images[live_state_normaliseImageRef(ref)] = id;
     }
-    parts.push(`Total time: ${outcome.durationSeconds}s`);
-    if (!outcome.dryRun && outcome.result === 'success') {
-        parts.push(`To roll back:\n\n\`\`\`sh\n${deploy_rollbackCommand(environment, outcome.previousRef)}\n\`\`\``);
+    return images;
+}
+/** The image each stack service names in `compose config` output. */
+function parseTargetImages(configYaml) {
+    const config = parseYaml(configYaml);
+    const images = {};
+    for (const service of stackServices(configYaml)) {
+        const image = config?.services?.[service]?.image;
+        if (image !== undefined)
+            images[service] = live_state_normaliseImageRef(image);
     }
-    return bounded(`${parts.join('\n\n')}\n`);
+    return images;
+}
+/**
+ * A migration graph from `git grep` lines (`<sha>:<path>:revision = "abc"`): heads are the revisions
+ * no other names as its down_revision. Reads the forms alembic writes: quoted ids, None, tuples.
+ */
+function parseMigrationGraph(text) {
+    const files = new Map();
+    for (const line of text.split('\n')) {
+        const match = /^[0-9a-f]+:(.+?):(revision|down_revision)\s*(?::[^=]*)?=\s*(.*)$/.exec(line.trim());
+        if (!match)
+            continue;
+        const [, path, key, value] = match;
+        const entry = files.get(path) ?? { down: [] };
+        const ids = [...value.matchAll(/["']([^"']+)["']/g)].map((id) => id[1]);
+        if (key === 'revision')
+            entry.revision = ids[0];
+        else
+            entry.down = ids;
+        files.set(path, entry);
+    }
+    const revisions = [...files.values()]
+        .map((file) => file.revision)
+        .filter((revision) => revision !== undefined);
+    const pointedAt = new Set([...files.values()].flatMap((file) => file.down));
+    return { revisions, heads: revisions.filter((revision) => !pointedAt.has(revision)).sort() };
+}
+class LiveStateError extends (/* unused pure expression or super */ null && (Error)) {
+}
+/** Turns the script's output into a LiveState, or says what could not be read. */
+function parseLiveState(text, request, label) {
+    const parts = splitParts(text);
+    const error = parts.get('error');
+    if (error !== undefined)
+        throw new LiveStateError(`${inert(error)} on ${label}`);
+    const [version = '', words = ''] = (parts.get('compose') ?? '').split('\n');
+    const major = /^v?(\d+)\./.exec(version.trim())?.[1];
+    if (major === undefined) {
+        throw new LiveStateError(request.composeCommand === 'auto'
+            ? `neither "docker compose" nor "docker-compose" works on ${label} for this user ` +
+                '(is Docker installed, and is the user in the docker group?)'
+            : `the compose command "${request.composeCommand.join(' ')}" does not answer "version --short" on ${label}`);
+    }
+    const fetch = parts.get('fetch');
+    if (fetch !== undefined && !/exit=0\s*$/.test(fetch)) {
+        throw new LiveStateError(`git fetch ${request.remote} failed in ${request.appDir} on ${label}: ${inert(fetch.replace(/exit=\d+\s*$/, '').trim())}`);
+    }
+    const head = parts.get('head') ?? '';
+    if (!/^[0-9a-f]{40}$/.test(head))
+        throw new LiveStateError(`${request.appDir} on ${label} is not a git checkout with a commit`);
+    const config = parts.get('config') ?? '';
+    if (config === '') {
+        throw new LiveStateError(`compose config failed in ${request.appDir} on ${label}: ${inert(parts.get('config-error') ?? '(no message)')}`);
+    }
+    let dbRevision;
+    let dbRevisionProblem;
+    const current = parts.get('current');
+    if (current !== undefined) {
+        // `alembic current` prints revision lines on stdout; its INFO lines on stderr are mixed in here.
+        const body = current.replace(/exit=\d+\s*$/, '');
+        // A database at a revision the checked-out code does not know (a newer release's) is still read.
+        const unknownToCode = /Can't locate revision identified by '([0-9A-Za-z_]+)'/.exec(body)?.[1];
+        if (/exit=0\s*$/.test(current))
+            dbRevision = parseRevisions(body).join(',');
+        else if (unknownToCode !== undefined)
+            dbRevision = unknownToCode;
+        else
+            dbRevisionProblem = inert(body.trim().split('\n').slice(-3).join(' '));
+    }
+    return {
+        head,
+        target: /^[0-9a-f]{40}$/.test(parts.get('target') ?? '') ? (parts.get('target') ?? '') : '',
+        compose: { command: words.split(' ').filter((word) => word !== ''), major: Number(major) },
+        imageTag: parts.get('tag') ?? '',
+        targetImages: parseTargetImages(config),
+        localImages: parseLocalImages(parts.get('images') ?? ''),
+        containers: parseInspect(parts.get('containers') ?? ''),
+        releases: parseReleases(parts.get('ledger') ?? ''),
+        dbRevision,
+        dbRevisionProblem,
+        migrations: request.migrationsPath === undefined ? undefined : parseMigrationGraph(parts.get('migrations') ?? ''),
+        composeFileChanged: parts.get('changed') === 'yes',
+        serverTime: Number(parts.get('now')) || 0,
+    };
+}
+async function live_state_readLiveState(session, request) {
+    const text = await session.run(liveStateCommand(request), 'reading the live state', {
+        echo: 'none',
+        timeoutSeconds: 300,
+        maxBytes: 16 * 1024 * 1024,
+    });
+    return parseLiveState(text, request, session.label);
+}
+
+;// CONCATENATED MODULE: ./packages/shared/src/deploy/plan.ts
+
+
+const plan_short = (sha) => sha.slice(0, 12);
+function plan_imageMode(build, imageTagGiven) {
+    if (build === 'auto')
+        return imageTagGiven ? 'pull' : 'build';
+    return build === 'true' ? 'build' : 'none';
+}
+/** The tag part of an image reference (`repo:tag`), or undefined for a digest or none. */
+function plan_tagOf(ref) {
+    if (ref.includes('@'))
+        return undefined;
+    const name = ref.slice(ref.lastIndexOf('/') + 1);
+    const colon = name.lastIndexOf(':');
+    return colon === -1 ? 'latest' : name.slice(colon + 1);
+}
+function describeContainer(container) {
+    if (container.status === 'running')
+        return container.health === 'none' ? 'running' : `running, ${container.health}`;
+    if (container.status === 'exited')
+        return `exited (code ${container.exitCode})`;
+    return container.status;
+}
+/** One listed service now: its containers judged against the target image. */
+/** A container that restarted within this many seconds is crash-looping, not running. */
+const RECENT_RESTART_SECONDS = 60;
+function serviceNow(state, service) {
+    const containers = state.containers.filter((container) => container.service === service);
+    const targetRef = state.targetImages[service];
+    const targetId = targetRef === undefined ? undefined : state.localImages[targetRef];
+    const imageTag = containers.map((container) => plan_tagOf(container.imageRef)).find((tag) => tag !== undefined);
+    if (containers.length === 0)
+        return { service, state: 'no container', onTarget: false, ok: false, imageTag };
+    const sinceStart = (c) => Math.round(state.serverTime - Date.parse(c.startedAt) / 1000);
+    const restartedRecently = (c) => c.restartCount > 0 && sinceStart(c) < RECENT_RESTART_SECONDS;
+    const bad = containers.find((c) => c.status !== 'running' || (c.health !== 'none' && c.health !== 'healthy') || restartedRecently(c));
+    // The same image id under the target's reference: a cached build can give two tags one id, and
+    // the reference is what compose (and a later rollback) reads.
+    const onTarget = targetId !== undefined &&
+        containers.every((c) => c.image === targetId && normaliseImageRef(c.imageRef) === targetRef);
+    const shown = bad !== undefined && bad.status === 'running' && restartedRecently(bad)
+        ? `restarting repeatedly (${bad.restartCount} restarts, the last ${sinceStart(bad)}s ago)`
+        : describeContainer(bad ?? containers[0]);
+    return {
+        service,
+        state: containers.length > 1 ? `${shown} (${containers.length} containers)` : shown,
+        onTarget,
+        ok: bad === undefined,
+        imageTag,
+    };
+}
+/** Where the database stands against the target's migrations, and whether to migrate. */
+function planMigration(state, request, notes) {
+    if (request.migrate === 'false' || state.migrations === undefined)
+        return undefined;
+    const heads = state.migrations.heads;
+    const head = heads.join(',');
+    const to = head === '' ? '(no migrations)' : head;
+    if (state.dbRevision === undefined) {
+        const why = `the database revision could not be read (${state.dbRevisionProblem ?? 'not read'})`;
+        if (heads.length === 0 && request.migrate === 'auto')
+            return undefined;
+        return { kind: 'migrate', from: '(unknown)', to, why: `${why}; the migration reads it again` };
+    }
+    const from = state.dbRevision === '' ? '(base)' : state.dbRevision;
+    if (request.migrate === 'true')
+        return { kind: 'migrate', from, to, why: 'migrate is true' };
+    if (heads.length === 0 || state.dbRevision === head)
+        return undefined;
+    if (heads.length > 1)
+        return { kind: 'migrate', from, to, why: `the target has ${heads.length} heads (the migration refuses)` };
+    const known = state.dbRevision
+        .split(',')
+        .every((revision) => state.migrations?.revisions.includes(revision));
+    if (state.dbRevision !== '' && !known) {
+        notes.push(`the database is at ${from}, which ${plan_short(state.target)}'s migrations do not contain (a newer release's?); ` +
+            'it is left as it is: a downgrade is never automatic (action-migrate, or a full rollback)');
+        return undefined;
+    }
+    return { kind: 'migrate', from, to, why: `the database is behind ${plan_short(state.target)}'s head` };
+}
+function plan_planDeploy(state, request) {
+    const notes = interruptedRuns(state.releases).map((run) => `${describeInterrupted(run)}; converging`);
+    const services = request.services.map((service) => serviceNow(state, service));
+    const refuse = (refusal) => ({ steps: [], notes, refusal, services });
+    if (state.target === '')
+        return refuse('the ref names no commit on the server after git fetch');
+    const unknown = request.services.filter((service) => !(service in state.targetImages));
+    if (unknown.length > 0) {
+        return refuse(`${unknown.join(', ')}: not a service with an image in ${plan_short(state.target)}'s compose configuration ` +
+            `(it has: ${Object.keys(state.targetImages).join(', ') || 'none'})`);
+    }
+    const missing = request.services.filter((service) => state.localImages[state.targetImages[service]] === undefined);
+    const mode = plan_imageMode(request.build, request.imageTagGiven);
+    if (mode === 'none' && missing.length > 0) {
+        return refuse(`build is false but the target images of ${missing.join(', ')} are not on the server ` +
+            `(${missing.map((service) => state.targetImages[service]).join(', ')})`);
+    }
+    const steps = [];
+    if (state.head !== state.target)
+        steps.push({ kind: 'checkout', sha: state.target, from: state.head });
+    if (mode === 'build' && (request.build === 'true' || missing.length > 0))
+        steps.push({ kind: 'build', imageTag: state.imageTag, missing });
+    const latest = request.services.filter((service) => plan_tagOf(state.targetImages[service]) === 'latest');
+    if (mode === 'pull' && (missing.length > 0 || latest.length > 0))
+        steps.push({ kind: 'pull', imageTag: state.imageTag, services: [...new Set([...missing, ...latest])] });
+    const migration = planMigration(state, request, notes);
+    if (migration)
+        steps.push(migration);
+    for (const now of services) {
+        const why = !now.ok
+            ? now.state
+            : missing.includes(now.service)
+                ? `its target image ${state.targetImages[now.service]} is not on the server yet`
+                : !now.onTarget
+                    ? `runs ${now.imageTag ?? 'another image'}, not ${state.imageTag}`
+                    : state.composeFileChanged
+                        ? `the compose file changed in ${plan_short(state.target)}`
+                        : undefined;
+        // `up` leaves a container alone when its image and settings match: recreate it when it is on the
+        // target but not healthy, or when only its settings may have changed.
+        const force = now.onTarget && (!now.ok || state.composeFileChanged);
+        if (why !== undefined)
+            steps.push({ kind: 'restart', service: now.service, why, force });
+    }
+    return { steps, notes, refusal: undefined, services };
+}
+function plan_describeStep(step) {
+    switch (step.kind) {
+        case 'checkout':
+            return `check out ${plan_short(step.sha)} (detached; now ${plan_short(step.from)})`;
+        case 'build':
+            return `build images (IMAGE_TAG=${step.imageTag})${step.missing.length > 0 ? `: missing for ${step.missing.join(', ')}` : ''}`;
+        case 'pull':
+            return `pull images (IMAGE_TAG=${step.imageTag}) for ${step.services.join(', ')}`;
+        case 'migrate':
+            return `migrate the database ${step.from} -> ${step.to} (${step.why}): backup, SQL preview, destructive guard, alembic upgrade head`;
+        case 'restart':
+            return `restart ${step.service} (${step.why}), then wait until it is healthy and probe health-url`;
+    }
 }
 
 ;// CONCATENATED MODULE: ./packages/shared/src/deploy/deploy.ts
 /**
- * action-deploy's work: runbook §3's standard update, proved step by step. Build (or pull), migrate
- * when migrations changed, restart services one at a time waiting for each to be healthy, probe
- * health-url, and on any failure after the first restart put the previous release back.
+ * action-deploy's work, in three parts that each stay small: read what runs (live-state.ts), plan
+ * from it (plan.ts, pure), and apply exactly the plan (here). Every run is journalled: `started`
+ * before its first change, its result after (`cancelled` too, when it can).
  */
 
 
@@ -76221,7 +77284,15 @@ function deploy_deploySummary(outcome, environment, host) {
 
 
 
+
+
 const IMAGE_TAG = 'IMAGE_TAG';
+const deploy_short = (sha) => sha.slice(0, 12);
+const deploy_seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
+const deploy_defaultImageTag = (sha) => `git-${deploy_short(sha)}`;
+function deploy_rollbackCommand(environment, ref, full = false) {
+    return `gh workflow run rollback.yml -f environment=${environment} -f to=${ref}${full ? ` -f mode=full -f confirm=${environment}` : ''}`;
+}
 /** Runs `work` inside a log group named for the stage, and says how long it took. */
 async function deploy_stage(name, work) {
     const started = Date.now();
@@ -76243,7 +77314,7 @@ async function waitForHealthUrl(session, url, timeoutSeconds, signal) {
             return verdict.value;
         if (Date.now() >= deadline)
             throw new Error(`${url} did not report healthy within ${timeoutSeconds}s (last: ${verdict.value})`);
-        await sleep(1000, signal);
+        await sleep(250, signal);
     }
 }
 async function deploy_resolveRef(session, appDir, ref, remote) {
@@ -76258,74 +77329,89 @@ async function deploy_resolveRef(session, appDir, ref, remote) {
     }
     throw new Error(`ref "${ref}" names no branch of ${remote}, tag or commit in ${appDir} on ${session.label} after git fetch`);
 }
-const shortSha = (sha) => sha.slice(0, 12);
-const deploy_seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
-const deploy_defaultImageTag = (sha) => `git-${shortSha(sha)}`;
-/** The image tag recorded for the release now running, else the tag a build of it would get. */
-function deploy_runningImageTag(releases, ref) {
-    const entry = [...releases]
-        .reverse()
-        .find((release) => release.ref === ref && (release.result === 'success' || release.result === 'unchanged'));
-    return entry?.image_tag || deploy_defaultImageTag(ref);
+/** Shell text for `alembic current`, evaluated inside the live-state script ("$@" = compose). */
+function alembicCurrentText(settings) {
+    const { migration, connection } = settings;
+    if (migration.migrateService === undefined)
+        return `cd ${quote(connection.appDir)} && ${migration.alembicCommand} current`;
+    // The running container answers fastest, and no image of the target is needed for it.
+    return `"$@" -f "$file" exec -T ${quote(migration.migrateService)} sh -c ${quote(`${migration.alembicCommand} current`)}`;
 }
-function imageMode(build, imageTagGiven) {
-    if (build === 'auto')
-        return imageTagGiven ? 'pull' : 'build';
-    return build === 'true' ? 'build' : 'none';
+function deploy_liveStateRequest(settings, fetch = true) {
+    const { connection } = settings;
+    const migrations = settings.migrate !== 'false';
+    return {
+        appDir: connection.appDir,
+        composeFile: connection.composeFile,
+        composeCommand: connection.composeCommand,
+        remote: settings.remote,
+        ref: settings.ref,
+        imageTag: settings.imageTag,
+        stateDir: connection.stateDir,
+        migrationsPath: migrations ? settings.migrationsPath : undefined,
+        alembicCurrent: migrations ? alembicCurrentText(settings) : undefined,
+        fetch,
+    };
 }
-/** The steps to put a release in place: checkout, images, then each service restarted in order. */
-function planRelease(connection, compose, rollout, sha, mode, env, migration) {
-    const steps = [
-        { title: `check out ${shortSha(sha)} (detached)`, command: checkoutCommand(connection.appDir, sha) },
-    ];
-    if (mode === 'build')
-        steps.push({
-            title: `build images (IMAGE_TAG=${env[IMAGE_TAG]})`,
-            command: buildCommand(compose, connection, env),
-        });
-    if (mode === 'pull')
-        steps.push({
-            title: `pull images (IMAGE_TAG=${env[IMAGE_TAG]})`,
-            command: pullCommand(compose, connection, env, rollout.services),
-        });
-    if (migration !== undefined)
-        steps.push({ title: migration });
-    for (const service of rollout.services) {
-        steps.push({ title: `restart ${service}`, command: upCommand(compose, connection, env, service) });
-        steps.push({
-            title: `wait until ${service} is healthy (at most ${rollout.waitTimeoutSeconds}s), then probe ${rollout.healthUrl}`,
-        });
-    }
-    return steps;
+/** The commands the plan's steps run, for the dry run's listing. */
+function planSteps(plan, settings, compose, state) {
+    const env = { [IMAGE_TAG]: state.imageTag };
+    const { connection } = settings;
+    return plan.steps.map((step) => {
+        const title = describeStep(step);
+        switch (step.kind) {
+            case 'checkout':
+                return { title, command: checkoutCommand(connection.appDir, step.sha) };
+            case 'build':
+                return { title, command: buildCommand(compose, connection, env) };
+            case 'pull':
+                return { title, command: pullCommand(compose, connection, env, step.services) };
+            case 'migrate':
+                return { title };
+            case 'restart':
+                return { title, command: upCommand(compose, connection, env, step.service, step.force) };
+        }
+    });
+}
+/** The IMAGE_TAG the listed services run now: the tag most of their containers were made with. */
+function runningTag(plan) {
+    const tags = plan.services.map((service) => service.imageTag).filter((tag) => tag !== undefined);
+    const counts = new Map();
+    for (const tag of tags)
+        counts.set(tag, (counts.get(tag) ?? 0) + 1);
+    return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '';
 }
 async function deploy_runDeploy(settings, context) {
     const started = Date.now();
     const { session, signal } = context;
     const { connection } = settings;
     const run = (command, what) => session.run(commandLine(command), what);
-    // Reads whose answer is parsed, not shown (stderr still is).
-    const read = (command, what) => session.run(commandLine(command), what, { echo: 'stderr' });
-    const compose = context.compose ?? (await detectCompose(session, connection.composeCommand));
-    const state = await deploy_stage('Read the live state', async () => {
-        const previousRef = (await read(headCommit(connection.appDir), 'reading the checked-out commit')).trim();
-        await run(fetchRemote(connection.appDir, settings.remote), 'git fetch');
-        const targetRef = await deploy_resolveRef(session, connection.appDir, settings.ref, settings.remote);
-        const releases = await readReleases(session, connection.stateDir);
-        core.info(`running: ${previousRef}; requested ${settings.ref} = ${targetRef}; compose: ${compose.command.join(' ')} (v${compose.major})`);
-        return { previousRef, targetRef, releases };
+    const state = context.state ??
+        (await deploy_stage('Read the live state', () => readLiveState(session, deploy_liveStateRequest(settings))));
+    if (state.target === '')
+        throw new Error(`ref "${settings.ref}" names no branch of ${settings.remote}, tag or commit in ${connection.appDir} on ${session.label} after git fetch`);
+    const compose = state.compose;
+    const plan = planDeploy(state, {
+        services: settings.services,
+        build: settings.build,
+        imageTagGiven: settings.imageTag !== undefined,
+        migrate: settings.migrate,
     });
-    const { previousRef, targetRef } = state;
-    const previousImageTag = deploy_runningImageTag(state.releases, previousRef);
-    const imageTag = settings.imageTag ?? deploy_defaultImageTag(targetRef);
+    // What ran before: the checkout, unless an interrupted run already checked the target out while the
+    // services still run an older release of ours (git-<sha12>), which is then the one to go back to.
+    let previousRef = state.head;
+    const olderTag = /^git-([0-9a-f]{12})$/.exec(runningTag(plan))?.[1];
+    if (state.head === state.target && olderTag !== undefined && !state.target.startsWith(olderTag))
+        previousRef = await deploy_resolveRef(session, connection.appDir, olderTag, settings.remote).catch(() => state.head);
+    const targetRef = state.target;
+    const imageTag = state.imageTag;
+    const previousImageTag = runningTag(plan) || imageTag;
     const env = { [IMAGE_TAG]: imageTag };
-    const mode = imageMode(settings.build, settings.imageTag !== undefined);
-    const migrationFiles = settings.migrate === 'false' || previousRef === targetRef
-        ? ''
-        : (await read(changedFiles(connection.appDir, previousRef, targetRef, settings.migrationsPath), 'listing changed migrations')).trim();
-    const migrate = settings.migrate === 'true' || (settings.migrate === 'auto' && migrationFiles !== '');
-    const plan = planRelease(connection, compose, settings, targetRef, mode, env, migrate
-        ? 'migrate the database (backup, SQL preview, destructive guard, alembic upgrade head)'
-        : undefined);
+    core.info(`running: ${previousRef} (${plan.services.map((s) => `${s.service} ${s.imageTag ?? '?'}: ${s.state}`).join('; ')}); ` +
+        `requested ${settings.ref} = ${targetRef} (${imageTag}); compose: ${compose.command.join(' ')} (v${compose.major})` +
+        (state.dbRevision !== undefined ? `; database at ${state.dbRevision || '(base)'}` : ''));
+    for (const note of plan.notes)
+        core.warning(note);
     const outcome = (result, extra = {}) => ({
         result,
         dryRun: connection.dryRun,
@@ -76341,10 +77427,22 @@ async function deploy_runDeploy(settings, context) {
         restored: [],
         migration: undefined,
         failure: undefined,
-        plan,
+        plan: planSteps(plan, settings, compose, state),
+        notes: plan.notes,
+        down: [],
         ...extra,
     });
-    const record = (result, migration, backup) => appendRelease(session, connection.stateDir, {
+    if (plan.refusal !== undefined)
+        throw new Error(`${plan.refusal}; nothing was changed`);
+    if (connection.dryRun) {
+        const steps = planSteps(plan, settings, compose, state);
+        core.info(steps.length === 0
+            ? `dry run on ${session.label}: nothing to do (every service runs ${imageTag}, healthy; checkout and database at the target)`
+            : `dry run on ${session.label}: nothing will be changed. The plan:`);
+        steps.forEach((step, index) => core.info(`  ${index + 1}. ${step.title}${step.command ? `\n       $ ${renderScript(step.command)}` : ''}`));
+        return outcome('unchanged');
+    }
+    const journal = (result, migration, backup) => appendRelease(session, connection.stateDir, {
         time: new Date().toISOString(),
         environment: connection.environment,
         ref: targetRef,
@@ -76357,70 +77455,61 @@ async function deploy_runDeploy(settings, context) {
         run_url: context.runUrl,
         result,
         action: context.action ?? 'deploy',
+        run_id: context.runId,
         ...(backup ? { backup } : {}),
     });
-    if (connection.dryRun) {
-        core.info(`dry run on ${session.label}: nothing will be changed. The plan:`);
-        plan.forEach((step, index) => core.info(`  ${index + 1}. ${step.title}${step.command ? `\n       $ ${renderScript(step.command)}` : ''}`));
+    if (plan.steps.length === 0) {
+        core.info(`${deploy_short(targetRef)} with image tag ${imageTag} is running: every service on its image and healthy, ` +
+            'the checkout and the database at the target; nothing to do');
+        await journal('unchanged');
         return outcome('unchanged');
     }
+    await journal('started');
     if (connection.stateDir.startsWith(`${connection.appDir}/`)) {
         const inside = connection.stateDir.slice(connection.appDir.length);
         await session.run(toSshCommand(EXCLUDE_SCRIPT, [connection.appDir, `${inside}/`]), 'keeping the state dir out of git');
-    }
-    if (previousRef === targetRef && imageTag === previousImageTag) {
-        core.info(`${shortSha(targetRef)} with image tag ${imageTag} is already running: nothing to restart`);
-        await record('unchanged', undefined);
-        return outcome('unchanged');
     }
     const services = [];
     const restarted = [];
     let migration;
     let checkedOut = false;
+    const gate = { timeoutSeconds: settings.waitTimeoutSeconds, minUptimeSeconds: settings.minUptimeSeconds };
     try {
-        await deploy_stage(`Check out ${shortSha(targetRef)}`, async () => {
-            await run(checkoutCommand(connection.appDir, targetRef), 'git checkout');
-            checkedOut = true;
-        });
-        if (mode !== 'none') {
-            await deploy_stage(mode === 'build' ? `Build images (${imageTag})` : `Pull images (${imageTag})`, () => run(mode === 'build'
-                ? buildCommand(compose, connection, env)
-                : pullCommand(compose, connection, env, settings.services), `compose ${mode}`));
-        }
-        if (migrate) {
-            migration = await deploy_stage('Migrate the database', () => runMigration({ session, appDir: connection.appDir, composeFile: connection.composeFile, compose, env }, settings.migration, { direction: 'upgrade', target: 'head', preview: false }, (message) => core.info(message)));
-        }
-        for (const service of settings.services) {
-            await deploy_stage(`Restart ${service}`, async () => {
-                restarted.push(service);
-                const wait = await restartService(session, compose, settings, env, service, signal);
-                services.push(wait);
-                if (!wait.ok)
-                    throw new Error(`${service} did not become healthy: ${wait.state}`);
-                const probeStarted = Date.now();
-                const answer = await waitForHealthUrl(session, settings.healthUrl, settings.waitTimeoutSeconds, signal);
-                core.info(`health-url: ${answer} after ${deploy_seconds(probeStarted)}`);
-            });
-        }
+        for (const step of plan.steps)
+            await applyStep(step);
     }
     catch (error) {
-        if (error instanceof CancelledError)
-            throw error;
-        const failure = errorMessage(error);
         if (error instanceof MigrationError)
             migration = { ...error.partial, applied: false };
+        // A step that failed because the run was cancelled (its command was stopped) is a cancel too.
+        if (error instanceof CancelledError || signal.aborted) {
+            // Remote work was stopped before this point; say so in the journal while the lock is still held.
+            await journal('cancelled', migration, migration?.backup).catch((why) => core.warning(`could not record the cancel in the ledger: ${errorMessage(why)}`));
+            throw error instanceof CancelledError
+                ? error
+                : new CancelledError(String(signal.reason ?? 'signal'), `During the cancel: ${errorMessage(error)}`);
+        }
+        const failure = errorMessage(error);
         if (session.lost !== undefined) {
             // Nothing more can be done or recorded on the server; say exactly what is known.
-            throw new Error(`the connection to ${session.label} was lost during the deploy of ${shortSha(targetRef)} (${session.lost}); ` +
-                `restarted before the loss: ${restarted.join(', ') || 'none'}. The server may run a mix of ${shortSha(previousRef)} and ` +
-                `${shortSha(targetRef)}; the deploy lock was released when the connection ended; nothing was written to the ledger. ` +
-                `Re-run the deploy, or roll back: ${rollbackCommand(connection.environment, previousRef)}`, { cause: error });
+            throw new Error(`the connection to ${session.label} was lost during the deploy of ${deploy_short(targetRef)} (${session.lost}); ` +
+                `restarted before the loss: ${restarted.join(', ') || 'none'}. The server may run a mix of ${deploy_short(previousRef)} and ` +
+                `${deploy_short(targetRef)}; the deploy lock was released when the connection ended; the journal shows this run as started. ` +
+                `Re-run the deploy (it reads what runs and converges), or roll back: ${deploy_rollbackCommand(connection.environment, previousRef)}`, { cause: error });
         }
-        core.error(`deploy of ${shortSha(targetRef)} failed: ${failure}`);
+        core.error(`deploy of ${deploy_short(targetRef)} failed: ${failure}`);
         if (restarted.length > 0 && settings.autoRollback) {
-            const restored = await deploy_stage(`Roll back to ${shortSha(previousRef)}`, () => restorePrevious(session, compose, settings, previousRef, previousImageTag, mode, restarted, signal));
+            const restored = await deploy_stage(`Roll back to ${deploy_short(previousRef)}`, () => restorePrevious(session, compose, settings, previousRef, plan, state, restarted, signal)).catch(async (error) => {
+                // Cancelled while putting the previous release back: journal it, and say what is down.
+                const down = await deploy_servicesDown(session, compose, settings).catch(() => []);
+                await journal('cancelled', migration, migration?.backup).catch(() => undefined);
+                throw error instanceof CancelledError
+                    ? new CancelledError(String(signal.reason ?? 'signal'), `During the automatic rollback${downText(down)}`)
+                    : error;
+            });
             const ok = restored.failure === undefined;
-            await record(ok ? 'rolled-back' : 'failed', migration, migration?.backup);
+            const down = ok ? [] : await deploy_servicesDown(session, compose, settings);
+            await journal(ok ? 'rolled-back' : 'failed', migration, migration?.backup);
             return outcome(ok ? 'rolled-back' : 'failed', {
                 deployedRef: ok ? previousRef : targetRef,
                 rolledBack: ok,
@@ -76428,57 +77517,134 @@ async function deploy_runDeploy(settings, context) {
                 restored: restored.waits,
                 migration,
                 migrated: migration?.applied ?? false,
-                failure: ok ? failure : `${failure}; the rollback failed too: ${restored.failure}`,
+                down,
+                failure: ok ? failure : `${failure}; the rollback failed too: ${restored.failure}${downText(down)}`,
             });
         }
         if (checkedOut && restarted.length === 0) {
             // Nothing was restarted: the running code is still the previous release; keep the checkout with it.
-            await run(checkoutCommand(connection.appDir, previousRef), 'checking the previous commit out again').catch((undo) => core.warning(`could not check ${shortSha(previousRef)} out again: ${errorMessage(undo)}`));
+            await run(checkoutCommand(connection.appDir, previousRef), 'checking the previous commit out again').catch((undo) => core.warning(`could not check ${deploy_short(previousRef)} out again: ${errorMessage(undo)}`));
         }
-        await record('failed', migration, migration?.backup);
+        const down = await deploy_servicesDown(session, compose, settings);
+        await journal('failed', migration, migration?.backup);
         return outcome('failed', {
             deployedRef: restarted.length === 0 ? previousRef : targetRef,
             services,
             migration,
             migrated: migration?.applied ?? false,
-            failure: restarted.length > 0
+            down,
+            failure: (restarted.length > 0
                 ? `${failure}; auto-rollback is off: ${restarted.join(', ')} run the new release`
-                : failure,
+                : failure) + downText(down),
         });
     }
-    await record('success', migration, migration?.backup);
+    await journal('success', migration, migration?.backup);
     return outcome('success', { services, migration, migrated: migration?.applied ?? false });
+    async function applyStep(step) {
+        switch (step.kind) {
+            case 'checkout':
+                return deploy_stage(`Check out ${deploy_short(step.sha)}`, async () => {
+                    await run(checkoutCommand(connection.appDir, step.sha), 'git checkout');
+                    checkedOut = true;
+                });
+            case 'build':
+                return deploy_stage(`Build images (${step.imageTag})`, async () => {
+                    await run(buildCommand(compose, connection, env), 'compose build');
+                });
+            case 'pull':
+                return deploy_stage(`Pull images (${step.imageTag})`, async () => {
+                    await run(pullCommand(compose, connection, env, step.services), 'compose pull');
+                });
+            case 'migrate':
+                migration = await deploy_stage('Migrate the database', () => runMigration({ session, appDir: connection.appDir, composeFile: connection.composeFile, compose, env }, settings.migration, { direction: 'upgrade', target: 'head', preview: false }, (message) => core.info(message)));
+                return;
+            case 'restart':
+                return deploy_stage(`Restart ${step.service} (${step.why})`, async () => {
+                    restarted.push(step.service);
+                    const wait = await restartService(session, compose, connection, env, step.service, gate, signal, step.force);
+                    services.push(wait);
+                    if (!wait.ok)
+                        throw new Error(`${step.service} did not pass its gate: ${wait.state}`);
+                    const probeStarted = Date.now();
+                    const answer = await waitForHealthUrl(session, settings.healthUrl, settings.waitTimeoutSeconds, signal);
+                    core.info(`health-url: ${answer} after ${deploy_seconds(probeStarted)}`);
+                });
+        }
+    }
 }
-/** `up -d --no-deps` one service, then wait until its new container is healthy (or running). */
-async function restartService(session, compose, settings, env, service, signal) {
+/** The IMAGE_TAG a service's container was made with, read from the server; undefined without one. */
+async function deploy_runningImageTagOf(session, compose, place, service) {
+    const ids = parseIds(await session.run(commandLine(composeCommand(compose, place, psArgs(compose, [service]))), `listing ${service}'s containers`, { echo: 'stderr', timeoutSeconds: 120 }));
+    const containers = await inspectContainers(session, ids);
+    return containers.map((container) => tagOf(container.imageRef)).find((tag) => tag !== undefined);
+}
+function downText(down) {
+    return down.length === 0 ? '' : `; NOT running and healthy now: ${down.join('; ')}`;
+}
+/** Listed services not running and healthy, read from the server after a failure. */
+async function deploy_servicesDown(session, compose, settings) {
+    try {
+        const ids = parseIds(await session.run(commandLine(composeCommand(compose, settings.connection, psArgs(compose))), 'listing the containers', { echo: 'stderr', timeoutSeconds: 120 }));
+        const containers = await inspectContainers(session, ids);
+        return settings.services.flatMap((service) => {
+            const own = containers.filter((container) => container.service === service);
+            if (own.length === 0)
+                return [`${service} (no container)`];
+            const bad = own.find((c) => c.status !== 'running' || (c.health !== 'none' && c.health !== 'healthy'));
+            return bad ? [`${service} (${bad.status}${bad.health === 'none' ? '' : `, ${bad.health}`})`] : [];
+        });
+    }
+    catch (error) {
+        if (error instanceof CancelledError)
+            throw error;
+        return [`(could not read the services: ${errorMessage(error)})`];
+    }
+}
+/** `up -d --no-deps` one service, then its gate (see waitUntilHealthy). */
+async function restartService(session, compose, connection, env, service, gate, signal, force = false) {
     const started = Date.now();
-    await session.run(commandLine(upCommand(compose, settings.connection, env, service)), `restarting ${service}`);
+    await session.run(commandLine(upCommand(compose, connection, env, service, force)), `restarting ${service}`);
     core.info(`${service} recreated in ${deploy_seconds(started)}`);
-    const wait = await waitUntilHealthy(session, compose, settings.connection, env, service, settings.waitTimeoutSeconds, signal);
+    const wait = await waitUntilHealthy(session, compose, connection, env, service, gate, signal);
     core.info(`${service}: ${wait.state} after ${(wait.waitedMs / 1000).toFixed(1)}s`);
     return wait;
 }
-/** Puts the previous release back: its commit, its images, the restarted services, each healthy. */
-async function restorePrevious(session, compose, settings, previousRef, previousImageTag, mode, services, signal) {
+/**
+ * Puts each restarted service back on what it ran before (its own image tag, read from its container
+ * before the deploy), with the previous commit checked out; each is gated as in a deploy.
+ */
+async function restorePrevious(session, compose, settings, previousRef, plan, state, services, signal) {
     const { connection } = settings;
-    const env = { [IMAGE_TAG]: previousImageTag };
     const waits = [];
+    const gate = { timeoutSeconds: settings.waitTimeoutSeconds, minUptimeSeconds: settings.minUptimeSeconds };
+    const fallbackTag = runningTag(plan) || deploy_defaultImageTag(previousRef);
     try {
         await session.run(commandLine(checkoutCommand(connection.appDir, previousRef)), 'checking the previous commit out');
-        // Images of the previous release: rebuilt from its commit (layers are cached), or pulled by tag.
-        const previousMode = previousImageTag.startsWith('git-') ? (mode === 'none' ? 'none' : 'build') : 'pull';
-        if (previousMode === 'build')
-            await session.run(commandLine(buildCommand(compose, connection, env)), 'rebuilding the previous images');
-        if (previousMode === 'pull')
-            await session.run(commandLine(pullCommand(compose, connection, env, services)), 'pulling the previous images');
-        for (const service of services) {
-            const wait = await restartService(session, compose, settings, env, service, signal);
-            waits.push(wait);
-            if (!wait.ok)
-                throw new Error(`${service} did not become healthy: ${wait.state}`);
+        const tagFor = (service) => plan.services.find((s) => s.service === service)?.imageTag ?? fallbackTag;
+        for (const tag of new Set(services.map(tagFor))) {
+            const env = { [IMAGE_TAG]: tag };
+            const own = services.filter((service) => tagFor(service) === tag);
+            // Images of the previous release: still on the server (usually), else rebuilt from its commit or pulled.
+            const absent = own.filter((service) => {
+                const ref = state.targetImages[service];
+                const previous = ref === undefined ? undefined : `${ref.slice(0, ref.length - (tagOf(ref)?.length ?? 0))}${tag}`;
+                return previous === undefined || state.localImages[previous] === undefined;
+            });
+            if (absent.length > 0) {
+                if (tag.startsWith('git-') && imageMode(settings.build, false) !== 'none')
+                    await session.run(commandLine(buildCommand(compose, connection, env)), 'rebuilding the previous images');
+                else
+                    await session.run(commandLine(pullCommand(compose, connection, env, absent)), 'pulling the previous images');
+            }
+            for (const service of own) {
+                const wait = await restartService(session, compose, connection, env, service, gate, signal);
+                waits.push(wait);
+                if (!wait.ok)
+                    throw new Error(`${service} did not pass its gate: ${wait.state}`);
+            }
         }
         await waitForHealthUrl(session, settings.healthUrl, settings.waitTimeoutSeconds, signal);
-        core.info(`restored ${shortSha(previousRef)} (${previousImageTag}): ${services.join(', ')} healthy`);
+        core.info(`restored ${deploy_short(previousRef)}: ${services.map((s) => `${s} (${tagFor(s)})`).join(', ')} healthy`);
         return { waits, failure: undefined };
     }
     catch (error) {
@@ -76488,43 +77654,253 @@ async function restorePrevious(session, compose, settings, previousRef, previous
     }
 }
 
+;// CONCATENATED MODULE: ./packages/shared/src/migrate/run.ts
+/**
+ * action-migrate's work: alembic against the release running now (its image, read from the server),
+ * journalled like a deploy: `started` before anything is applied, the result after, `cancelled`
+ * when the run is stopped. A preview changes nothing and is not journalled.
+ */
+
+
+
+
+
+
+
+
+async function runMigrate(settings, context) {
+    const { connection, request } = settings;
+    const { session, holder } = context;
+    const ref = (await session.run(commandLine(headCommit(connection.appDir)), 'reading the checked-out commit', {
+        echo: 'stderr',
+    })).trim();
+    const compose = settings.migration.migrateService === undefined
+        ? undefined
+        : await detectCompose(session, connection.composeCommand);
+    // The migration runs with the image the migrate service runs now (read from the server).
+    const imageTag = (compose && settings.migration.migrateService !== undefined
+        ? await runningImageTagOf(session, compose, connection, settings.migration.migrateService)
+        : undefined) ?? defaultImageTag(ref);
+    const journal = (result, outcome = {}) => appendRelease(session, connection.stateDir, {
+        time: new Date().toISOString(),
+        environment: connection.environment,
+        ref,
+        image_tag: imageTag,
+        previous_ref: ref,
+        run_id: holder.run_id,
+        migration: outcome.revisionAfter === undefined
+            ? ''
+            : `${outcome.revisionBefore || 'base'} -> ${outcome.revisionAfter || 'base'}`,
+        actor: holder.actor,
+        run_url: holder.run_url,
+        result,
+        action: 'migrate',
+        ...(outcome.backup ? { backup: outcome.backup } : {}),
+    });
+    if (!request.preview)
+        await journal('started');
+    let outcome;
+    let failure;
+    try {
+        outcome = await stage(`alembic ${request.direction} ${request.target}${request.preview ? ' (preview)' : ''}`, () => runMigration({
+            session,
+            appDir: connection.appDir,
+            composeFile: connection.composeFile,
+            compose,
+            env: { IMAGE_TAG: imageTag },
+        }, settings.migration, request, (message) => core.info(message)));
+    }
+    catch (error) {
+        if (error instanceof CancelledError || context.signal.aborted) {
+            if (!request.preview)
+                await journal('cancelled', error instanceof MigrationError ? error.partial : {}).catch((why) => core.warning(`could not record the cancel in the ledger: ${errorMessage(why)}`));
+            throw error instanceof CancelledError
+                ? error
+                : new CancelledError(String(context.signal.reason ?? 'signal'));
+        }
+        if (!(error instanceof MigrationError))
+            throw error;
+        outcome = error.partial;
+        failure = error.message;
+    }
+    const destructive = outcome.destructive ?? [];
+    if (request.preview && destructive.length > 0) {
+        core.warning(`the previewed migration is destructive or cannot be proven safe: applying it ${settings.migration.allowDestructive
+            ? 'is allowed (allow-destructive is true)'
+            : 'would be refused unless allow-destructive is true'}\n${listDestructive(destructive)}`);
+    }
+    if (!request.preview)
+        await journal(failure === undefined ? (outcome.applied ? 'success' : 'unchanged') : 'failed', outcome).catch((error) => core.warning(`could not append to the ledger: ${errorMessage(error)}`));
+    return { outcome, failure };
+}
+
 ;// CONCATENATED MODULE: ./packages/shared/src/lock/lock.ts
 /**
  * The deploy lock: `flock` on `<state-dir>/lock`, held by a remote shell whose stdin is this run's
- * SSH channel. When the run ends, or the runner dies and its connection with it, stdin closes, the
- * shell exits and the kernel releases the lock: a dead runner never leaves it held.
- * Deploy, migrate and rollback all take this same lock.
+ * SSH channel. Deploy, migrate and rollback all take this same lock.
+ *
+ * How it ends:
+ * - release(): this run closes the channel's stdin; the holder exits and the kernel frees the lock.
+ * - The runner dies: its connection ends, stdin closes, same thing.
+ * - The runner freezes or vanishes without closing its connection (a paused VM, a `kill -STOP`, a
+ *   dropped network where the server never learns of it): the kernel may still ACK TCP, so neither
+ *   the channel nor sshd notices. So the run proves it is alive: every HEARTBEAT seconds (10) it
+ *   touches `<state-dir>/lock.beat` on a short channel of its own (a started command's stdin can only
+ *   be closed, not written to), from a timer that does not wait on any remote command (a ten-minute
+ *   build never starves it). A touch writes no data, so it works on a full disk too. The holder polls
+ *   the file's mtime; after LAPSE seconds (60) without a change it cuts the run off: it stops the `sshd` process
+ *   serving the run's connection (the holder's nearest sshd ancestor), TERMs the process group of
+ *   every other session of that connection (every child of that sshd: the run's commands and their
+ *   trees), KILLs what is left after KILL_GRACE seconds (5) and the sshd itself, records the lapse
+ *   and only then exits, freeing the lock. The sshd is stopped first and killed, never continued, so
+ *   nothing the run sent after the lapse is ever acted on. From the last heartbeat to a free lock:
+ *   at most LAPSE + HEARTBEAT/2 (the holder's poll) + KILL_GRACE = 70 s, within the contract's 90 s.
+ *   The lapse goes to `<state-dir>/lock.log` and into `<state-dir>/lock` as `LAPSED <time> ...`,
+ *   which the next holder reports ("the previous holder ... was cut off at ...").
+ *
+ * A cancel (SIGINT/SIGTERM) does not stop the lock's channel or its heartbeats (keepOnCancel): the
+ * run first stops its commands and records `cancelled` in the ledger, and only then releases.
+ * While still waiting for the lock, a cancel (given `signal`) stops the wait at once.
+ *
+ * Server needs: `flock` (util-linux), `timeout` (coreutils), /proc (Linux). POSIX sh (dash).
  */
 
 
 
 
+
+/** The contract's timing (a frozen holder frees the lock within 90 s); tests shorten it. */
+const LOCK_TIMING = Object.freeze({
+    heartbeatSeconds: 10,
+    lapseSeconds: 60,
+    killGraceSeconds: 5,
+});
 /**
- * $1 state dir, $2 lock timeout (s), $3 holder JSON. Prints BUSY <holder> when another run holds
- * it, LOCKED once taken, then holds it until stdin closes. Exit 75 (EX_TEMPFAIL): still busy.
+ * $1 state dir, $2 lock timeout (s), $3 holder JSON, $4 poll (s), $5 lapse (s), $6 kill grace (s). Prints BUSY <holder> when another run holds it, PREVIOUS LAPSED ... when
+ * the last holder was cut off, LOCKED once taken, then holds it until stdin closes (nothing is ever
+ * written to it) or the heartbeats stop (then it cuts the run off, see the module comment; when it
+ * cannot, it says so in lock.log and keeps the lock).
+ * Exit 75 (EX_TEMPFAIL): still busy after $2 s; 76: stdin closed while waiting (a cancel);
+ * 69: a tool is missing.
  */
 const LOCK_SCRIPT = (/* unused pure expression or super */ null && (`
-set -e
-mkdir -p -- "$1"
-exec 9>>"$1/lock"
+dir=$1 wait_max=$2 holder=$3 poll=$4 lapse=$5 grace=$6
+for tool in flock timeout stat; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "the deploy lock needs $tool on the server" >&2; exit 69; }
+done
+mkdir -p -- "$dir" && exec 9>>"$dir/lock" || exit 1
+# 0 once this run's channel has closed (a release, or its connection ended), 124 after $1 seconds.
+input_closed() { timeout --foreground "$1" head -c 1 >/dev/null 9>&-; }
+# Field $2 of /proc/$1/stat after the command name: 2 parent, 3 process group, 4 session.
+stat_field() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f"$2"; }
 if ! flock -n 9; then
-  printf 'BUSY %s\\n' "$(head -c 2000 "$1/lock" | tr '\\n' ' ')"
-  flock -w "$2" 9 || exit 75
+  printf 'BUSY %s\\n' "$(head -c 2000 "$dir/lock" | tr '\\n' ' ')"
+  deadline=$(($(date +%s) + wait_max))
+  # flock's child takes the lock on the shared open file, so this shell holds it once flock returns.
+  until flock -w 1 9; do
+    input_closed 0.2 && exit 76
+    [ "$(date +%s)" -lt "$deadline" ] || exit 75
+  done
 fi
-printf '%s\\n' "$3" > "$1/lock"
+previous=$(head -c 2000 "$dir/lock" | tr '\\n' ' ')
+case $previous in 'LAPSED '*) printf 'PREVIOUS %s\\n' "$previous" ;; esac
+printf '%s\\n' "$holder" >"$dir/lock"
+touch -- "$dir/lock.beat"
 echo LOCKED
-# Hold fd 9 (the lock) until this run's channel closes; cat does not inherit it.
-cat >/dev/null 9>&-
+
+# Every session of the connection served by sshd $1 but this one: -pgid for each process group of a
+# session, a pid for a child that leads none.
+connection_targets() {
+  cat /proc/[0-9]*/stat 2>/dev/null | awk -v conn="$1" -v self="$(stat_field $$ 4)" '
+    { pid = $1; sub(/^.*\\) /, ""); parent[pid] = $2; group[pid] = $3; session[pid] = $4 }
+    END {
+      for (p in parent) if (parent[p] == conn && session[p] != self) {
+        if (session[p] == p) lead[p] = 1; else pick[p] = 1
+      }
+      for (p in session) if (session[p] in lead) pick["-" group[p]] = 1
+      for (t in pick) print t
+    }'
+}
+# Prints a pid when a process of the targets ($@) is still alive (not a zombie).
+any_alive() {
+  cat /proc/[0-9]*/stat 2>/dev/null | awk -v targets=" $* " '
+    { pid = $1; sub(/^.*\\) /, "")
+      if ($1 != "Z" && (index(targets, " " pid " ") || index(targets, " -" $3 " "))) { print pid; exit } }'
+}
+cut_off() {
+  at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  conn= pid=$$
+  while [ -n "$pid" ] && [ "$pid" -gt 1 ]; do
+    case $(cat "/proc/$pid/comm" 2>/dev/null) in sshd | sshd-session) conn=$pid; break ;; esac
+    pid=$(stat_field "$pid" 2)
+  done
+  if [ -z "$conn" ] || ! kill -s STOP -- "$conn"; then
+    # Freeing the lock without ending the connection would let two runs change the server.
+    printf '%s %s: no heartbeat for %ss, but its connection could not be stopped (sshd "%s"): kept the lock\\n' \\
+      "$at" "$holder" "$quiet" "$conn" >>"$dir/lock.log"
+    return 1
+  fi
+  targets=$(connection_targets "$conn")
+  for target in $targets; do kill -s TERM -- "$target" 2>/dev/null; done
+  tenths=0
+  while [ -n "$(any_alive $targets)" ] && [ "$tenths" -lt $((grace * 10)) ]; do
+    sleep 0.2
+    tenths=$((tenths + 2))
+  done
+  for target in $targets; do kill -s KILL -- "$target" 2>/dev/null; done
+  # Stopped, it would act on nothing but KILL; continuing it for a TERM could let it start what the
+  # run sent meanwhile.
+  kill -s KILL -- "$conn"
+  printf 'LAPSED %s %s %s\\n' "$at" "$quiet" "$holder" >"$dir/lock"
+  printf '%s %s: no heartbeat for %ss; cut off its connection (sshd %s, sessions %s) and released the lock\\n' \\
+    "$at" "$holder" "$quiet" "$conn" "$(echo $targets)" >>"$dir/lock.log"
+}
+
+seen= quiet=0 stuck=
+while :; do
+  input_closed "$poll"
+  case $? in
+    0) exit 0 ;;
+    124) ;;
+    *) echo 'the lock holder cannot wait on its input (timeout failed)' >&2; exit 70 ;;
+  esac
+  beat=$(stat -c %y -- "$dir/lock.beat" 2>/dev/null)
+  if [ -n "$beat" ] && [ "$beat" != "$seen" ]; then
+    seen=$beat quiet=0
+    continue
+  fi
+  quiet=$((quiet + poll))
+  if [ "$quiet" -ge "$lapse" ] && [ -z "$stuck" ]; then
+    cut_off && exit 0
+    stuck=1
+  fi
+done
 `));
+/** $1 state dir. */
+const HEARTBEAT_SCRIPT = (/* unused pure expression or super */ null && (`touch -- "$1/lock.beat"`));
 class LockTimeoutError extends (/* unused pure expression or super */ null && (Error)) {
 }
-async function takeDeployLock(session, stateDir, timeoutSeconds, holder, onBusy) {
+async function takeDeployLock(session, stateDir, timeoutSeconds, holder, onBusy, options = {}) {
+    const timing = lockTiming(options.timing);
+    const { signal } = options;
+    if (signal?.aborted)
+        throw new CancelledError(String(signal.reason ?? 'signal'));
     const started = Date.now();
     let waitedFor;
+    let previousLapse;
     let locked = () => undefined;
     const ready = new Promise((resolve) => (locked = resolve));
-    const held = session.start(toSshCommand(LOCK_SCRIPT, [stateDir, String(timeoutSeconds), JSON.stringify(holder)]), {
+    const held = session.start(toSshCommand(LOCK_SCRIPT, [
+        stateDir,
+        String(timeoutSeconds),
+        JSON.stringify(holder),
+        String(pollSeconds(timing)),
+        String(timing.lapseSeconds),
+        String(timing.killGraceSeconds),
+    ]), {
         keepStdinOpen: true,
+        // Not stopped by a cancel: the run records `cancelled` first, then releases.
+        keepOnCancel: true,
         echo: 'none',
         timeoutSeconds: 7 * 24 * 3600,
         onStdoutLine: (line) => {
@@ -76532,28 +77908,142 @@ async function takeDeployLock(session, stateDir, timeoutSeconds, holder, onBusy)
                 waitedFor = line.slice(5).trim();
                 onBusy(waitedFor);
             }
-            else if (line === 'LOCKED')
+            else if (line.startsWith('PREVIOUS LAPSED ')) {
+                previousLapse = describePreviousLapse(line.slice('PREVIOUS '.length), session.label);
+            }
+            else if (line === 'LOCKED') {
                 locked();
+            }
         },
     });
+    // Closing stdin ends the remote wait; once the lock is held, a cancel no longer touches it.
+    let stoppedWaiting = false;
+    const stopWaiting = () => {
+        stoppedWaiting = true;
+        held.endInput();
+    };
+    signal?.addEventListener('abort', stopWaiting, { once: true });
     const outcome = await Promise.race([ready.then(() => undefined), held.done]);
-    if (outcome !== undefined) {
-        if (outcome.outcome.kind === 'cancelled')
-            throw new CancelledError('signal');
-        if (outcome.outcome.kind === 'exited' && outcome.outcome.code === 75) {
-            throw new LockTimeoutError(`the deploy lock in ${stateDir} on ${session.label} is still held after ${timeoutSeconds}s by ${waitedFor ?? 'another run'}; nothing was changed`);
-        }
-        throw new Error(`could not take the deploy lock in ${stateDir} on ${session.label}: the lock command ${describeOutcome(outcome.outcome)}` +
-            (outcome.stderrTail.length > 0 ? ` (${outcome.stderrTail.join(' ')})` : ''));
+    signal?.removeEventListener('abort', stopWaiting);
+    if (stoppedWaiting || outcome?.outcome.kind === 'cancelled') {
+        await held.done;
+        throw new CancelledError(String(signal?.reason ?? 'signal'));
     }
+    if (outcome !== undefined)
+        throw notTaken(outcome, session.label, stateDir, timeoutSeconds, waitedFor);
+    let released = false;
+    let lost;
+    let beating = false;
+    let beatFailing = false;
+    // A runner that was frozen learns of its lapse from the gap in its own timer (the server has no
+    // way left to tell it: the connection is gone).
+    let lastTick = Date.now();
+    let longestGapMs = 0;
+    const heartbeat = () => {
+        const now = Date.now();
+        longestGapMs = Math.max(longestGapMs, now - lastTick);
+        lastTick = now;
+        // One at a time: on a server too slow to answer one within the interval, more would only pile up.
+        if (beating || session.lost !== undefined)
+            return;
+        beating = true;
+        void session
+            .exec(toSshCommand(HEARTBEAT_SCRIPT, [stateDir]), {
+            echo: 'none',
+            keepOnCancel: true,
+            timeoutSeconds: timing.lapseSeconds,
+        })
+            .then((result) => {
+            beating = false;
+            const ok = result.outcome.kind === 'exited' && result.outcome.code === 0;
+            if (!ok && !beatFailing && session.lost === undefined && !released) {
+                options.warn?.(`a heartbeat of the deploy lock on ${session.label} failed (it ${describeOutcome(result.outcome)}` +
+                    `${result.stderrTail.length > 0 ? `: ${result.stderrTail.join(' ')}` : ''}); if none gets through for ` +
+                    `${timing.lapseSeconds}s, the server cuts this run off and frees the lock`);
+            }
+            beatFailing = !ok;
+        });
+    };
+    const timer = setInterval(heartbeat, timing.heartbeatSeconds * 1000);
+    timer.unref();
+    const ended = held.done.then((result) => {
+        clearInterval(timer);
+        if (released)
+            return;
+        const stalledMs = Math.max(longestGapMs, Date.now() - lastTick);
+        lost =
+            stalledMs >= timing.lapseSeconds * 1000
+                ? describeStall(stalledMs, timing, session.label)
+                : describeLoss(result, session, stateDir);
+        options.onLost?.(lost);
+    });
     return {
         waitedFor,
         waitedMs: Date.now() - started,
+        previousLapse,
+        get lost() {
+            return lost;
+        },
         release: async () => {
+            if (lost === undefined)
+                released = true;
+            clearInterval(timer);
             held.endInput();
-            await held.done;
+            await ended;
         },
     };
+}
+function lockTiming(overrides = {}) {
+    const timing = { ...LOCK_TIMING, ...overrides };
+    for (const [name, value] of Object.entries(timing)) {
+        if (!Number.isInteger(value) || value < 1)
+            throw new Error(`lock timing: ${name} must be a whole number ≥ 1`);
+    }
+    if (timing.lapseSeconds < 3 * timing.heartbeatSeconds)
+        throw new Error('lock timing: the lapse must span at least three heartbeats');
+    return timing;
+}
+/** How often the holder looks for a heartbeat (and counts the quiet time): twice per heartbeat. */
+function pollSeconds(timing) {
+    return Math.max(1, Math.round(timing.heartbeatSeconds / 2));
+}
+function notTaken(result, host, stateDir, timeoutSeconds, waitedFor) {
+    const { outcome } = result;
+    if (outcome.kind === 'exited' && outcome.code === 75) {
+        return new LockTimeoutError(`the deploy lock in ${stateDir} on ${host} is still held after ${timeoutSeconds}s by ${waitedFor ?? 'another run'}; nothing was changed`);
+    }
+    return new Error(`could not take the deploy lock in ${stateDir} on ${host}: the lock command ${describeOutcome(outcome)}` +
+        (result.stderrTail.length > 0 ? ` (${result.stderrTail.join(' ')})` : ''));
+}
+/** "LAPSED <time> <quiet seconds> <holder JSON>", as the holder records it, in words. */
+function describePreviousLapse(line, host) {
+    const [, at = '?', quiet = '?', holderText = ''] = /^LAPSED (\S+) (\S+) (.*)$/.exec(line) ?? [];
+    let who = holderText.trim();
+    try {
+        const previous = JSON.parse(who);
+        who =
+            `run ${previous.run_id ?? '?'} (${previous.action ?? 'deploy'} by ${previous.actor ?? '?'}` +
+                `${previous.run_url ? `, ${previous.run_url}` : ''})`;
+    }
+    catch {
+        // A hand-edited record: quote it as it is.
+    }
+    return (`the previous holder of the deploy lock on ${host}, ${who}, stopped answering (no heartbeat for ${quiet}s) ` +
+        `and was cut off at ${at}: its commands there were stopped mid-way; the ledger says what it had started`);
+}
+function describeStall(stalledMs, timing, host) {
+    return (`this run did not run for ${Math.round(stalledMs / 1000)}s (the runner was paused or starved), longer than ` +
+        `the deploy lock's lapse (${timing.lapseSeconds}s without a heartbeat), so ${host} cut this run's connection ` +
+        'off: every command of this run there was stopped, then the deploy lock was released; another run may ' +
+        'hold it now, and nothing this run sends reaches the server any more');
+}
+function describeLoss(result, session, stateDir) {
+    if (session.lost !== undefined || result.outcome.kind === 'unknown') {
+        return (`the connection to ${session.label} was lost while this run held the deploy lock (${session.lost ?? describeOutcome(result.outcome)}): ` +
+            `the server released the lock when the connection ended, so another run may hold it now; nothing this run sends reaches ${session.label} any more`);
+    }
+    return (`the deploy lock's holder on ${session.label} ended while this run held the lock (it ${describeOutcome(result.outcome)}` +
+        `${result.stderrTail.length > 0 ? `: ${result.stderrTail.join(' ')}` : ''}): the lock in ${stateDir} is free, and another run may take it`);
 }
 /** The holder record for this run, from the runner's environment. */
 function holderFromEnvironment(environment, action) {
@@ -76570,28 +78060,47 @@ function holderFromEnvironment(environment, action) {
     };
 }
 /**
- * Runs `work` holding the deploy lock, released whatever happens. A dry run changes nothing, so it
- * takes no lock (taking it writes the holder into state-dir).
+ * Runs `work` holding the deploy lock, released whatever happens, and only after `work` has settled
+ * (a cancelled run records `cancelled` inside `work`, then lets go). A dry run changes nothing, so
+ * it takes no lock (taking it writes the holder into state-dir). Pass the run's `signal` so a cancel
+ * stops the wait for a busy lock.
  */
-async function withDeployLock(session, connection, timeoutSeconds, holder, work) {
+async function withDeployLock(session, connection, timeoutSeconds, holder, work, options = {}) {
     if (connection.dryRun)
         return work();
     const started = Date.now();
     core.startGroup('Take the deploy lock');
     let lock;
     try {
-        lock = await takeDeployLock(session, connection.stateDir, timeoutSeconds, holder, (busy) => core.info(`the deploy lock is held by ${busy}; waiting up to ${timeoutSeconds}s`));
+        lock = await takeDeployLock(session, connection.stateDir, timeoutSeconds, holder, (busy) => core.info(`the deploy lock is held by ${inert(busy)}; waiting up to ${timeoutSeconds}s`), {
+            ...options,
+            onLost: (message) => {
+                core.error(message);
+                options.onLost?.(message);
+            },
+            warn: (message) => {
+                core.warning(message);
+                options.warn?.(message);
+            },
+        });
     }
     finally {
         core.endGroup();
     }
+    if (lock.previousLapse !== undefined)
+        core.warning(inert(lock.previousLapse));
     core.info(`Take the deploy lock: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    let result;
     try {
-        return await work();
+        result = await work();
     }
     finally {
         await lock.release();
     }
+    // The work went well, but not all of it under the lock: the step must not pass as if it had.
+    if (lock.lost !== undefined)
+        throw new Error(`${lock.lost}; the work that followed ran without the lock`);
+    return result;
 }
 
 ;// CONCATENATED MODULE: ./packages/shared/src/github/deployments.ts
@@ -76680,6 +78189,77 @@ class GitHubDeployment {
     }
 }
 
+;// CONCATENATED MODULE: ./packages/shared/src/summary/deploy.ts
+
+
+
+const HEADLINE = {
+    success: '✅ deployed',
+    unchanged: '➖ unchanged',
+    'rolled-back': '↩️ failed and rolled back',
+    failed: '❌ failed',
+    cancelled: '⏹️ cancelled',
+};
+function waitsTable(title, waits) {
+    const rows = waits.map((wait) => [
+        wait.service,
+        `${(wait.waitedMs / 1000).toFixed(1)}s`,
+        `${wait.ok ? '✅' : '❌'} ${wait.state}`,
+    ]);
+    return `### ${title}\n\n${table(['service', 'waited', 'state'], rows)}`;
+}
+function deploy_deploySummary(outcome, environment, host) {
+    const parts = [];
+    const title = outcome.dryRun ? '🔎 dry run: nothing changed' : HEADLINE[outcome.result];
+    parts.push(`## Deploy to ${escapeHtml(environment)} (${escapeHtml(host)}): ${title}`);
+    parts.push(table(['', 'commit', 'image tag'], [
+        ['before', outcome.previousRef, outcome.previousImageTag],
+        [outcome.dryRun ? 'planned' : 'attempted', outcome.attemptedRef, outcome.imageTag],
+        [
+            'running now',
+            outcome.dryRun ? outcome.previousRef : outcome.deployedRef,
+            outcome.deployedRef === outcome.previousRef ? outcome.previousImageTag : outcome.imageTag,
+        ],
+    ]));
+    for (const note of outcome.notes)
+        parts.push(`> [!WARNING]\n> ${escapeHtml(note)}`);
+    if (outcome.failure)
+        parts.push(`**What failed:** ${escapeHtml(outcome.failure)}`);
+    if (outcome.down.length > 0)
+        parts.push(`> [!CAUTION]\n> Not running and healthy now: ${escapeHtml(outcome.down.join('; '))}`);
+    if (outcome.services.length > 0)
+        parts.push(waitsTable('Services', outcome.services));
+    if (outcome.restored.length > 0)
+        parts.push(waitsTable('Restored (previous release)', outcome.restored));
+    if (outcome.migration) {
+        const migration = outcome.migration;
+        const lines = [
+            `### Migration\n`,
+            `- revision: ${escapeHtml(migration.revisionBefore || '(base)')} → ${escapeHtml(migration.revisionAfter || '(base)')}${migration.applied ? '' : ' (not applied)'}`,
+            `- backup: ${escapeHtml(migration.backup ?? 'none taken')}`,
+        ];
+        if (migration.destructive?.length)
+            lines.push(`- destructive: ${migration.destructive.map((found) => escapeHtml(found.statement)).join('; ')}`);
+        if (migration.sql) {
+            lines.push(`\n<details><summary>SQL${migration.sqlTruncated ? ' (cut)' : ''}</summary>\n\n\`\`\`sql\n${migration.sql.replaceAll('```', "'''")}\n\`\`\`\n</details>`);
+        }
+        parts.push(lines.join('\n'));
+        if (outcome.rolledBack && migration.applied) {
+            parts.push(`The database was **not** rolled back (it stays at ${escapeHtml(migration.revisionAfter)}). To restore it too:\n\n\`\`\`sh\n${rollbackCommand(environment, outcome.previousRef, true)}\n\`\`\``);
+        }
+    }
+    if (outcome.dryRun) {
+        parts.push(`### Plan\n\n${outcome.plan
+            .map((step, index) => `${index + 1}. ${escapeHtml(step.title)}${step.command ? `\n   \`${escapeHtml(renderScript(step.command))}\`` : ''}`)
+            .join('\n')}`);
+    }
+    parts.push(`Total time: ${outcome.durationSeconds}s`);
+    if (!outcome.dryRun && outcome.result === 'success') {
+        parts.push(`To roll back:\n\n\`\`\`sh\n${rollbackCommand(environment, outcome.previousRef)}\n\`\`\``);
+    }
+    return bounded(`${parts.join('\n\n')}\n`);
+}
+
 ;// CONCATENATED MODULE: ./packages/shared/src/inputs/migrate.ts
 /** action-migrate's inputs (contract: "action-migrate"). */
 
@@ -76759,6 +78339,7 @@ const ROLLBACK_DEFAULTS = {
     services: DEPLOY_DEFAULTS.services,
     'health-url': DEPLOY_DEFAULTS['health-url'],
     'wait-timeout': DEPLOY_DEFAULTS['wait-timeout'],
+    'min-uptime': DEPLOY_DEFAULTS['min-uptime'],
     'lock-timeout': DEPLOY_DEFAULTS['lock-timeout'],
     build: DEPLOY_DEFAULTS.build,
     'auto-rollback': DEPLOY_DEFAULTS['auto-rollback'],
@@ -76819,6 +78400,7 @@ const rollbackSchema = object({
             build: raw.build,
             services: raw.services,
             waitTimeoutSeconds: raw['wait-timeout'],
+            minUptimeSeconds: raw['min-uptime'],
             migrate: 'false',
             migrationsPath: DEPLOY_DEFAULTS['migrations-path'],
             healthUrl: raw['health-url'],
@@ -76857,7 +78439,10 @@ function readRollbackInputs() {
 
 
 
-const GOOD = (/* unused pure expression or super */ null && (['success', 'unchanged']));
+
+
+
+const GOOD = (/* unused pure expression or super */ null && (GOOD_RESULTS));
 function recent(releases) {
     const lines = [...releases]
         .reverse()
@@ -76896,25 +78481,64 @@ async function resolveTarget(session, appDir, releases, head, to) {
         return { sha: tagged.ref, imageTag: tagged.image_tag };
     throw new Error(`"${value}" is neither a commit nor an image tag this server's ledger knows${recent(releases)}`);
 }
+/**
+ * Backups `latest` must never pick: emergency backups taken by rollbacks, and backups taken by runs
+ * that failed or were cancelled (the journal names both).
+ */
+function untrustedBackups(releases) {
+    const excluded = new Set();
+    for (const release of releases) {
+        if (release.emergency_backup)
+            excluded.add(release.emergency_backup);
+        if (release.backup &&
+            release.action !== 'rollback' &&
+            !GOOD.includes(release.result) &&
+            release.result !== 'started')
+            excluded.add(release.backup);
+    }
+    return excluded;
+}
 /** The newest backup in `restore-command --list` output, by the timestamp in its name, else the last listed. */
-function newestBackup(listing) {
+function newestBackup(listing, excluded = new Set()) {
     const files = listing
         .split('\n')
         .map((line) => line.trim().split(/\s+/).pop() ?? '')
-        .filter((file) => /\//.test(file) || /\.(sql|gz|dump|bak)$/.test(file));
+        .filter((file) => /\//.test(file) || /\.(sql|gz|dump|bak)$/.test(file))
+        .filter((file) => !excluded.has(file));
     const stamp = (file) => /(\d{8})[_-]?(\d{6})/.exec(file)?.slice(1).join('') ?? '';
     const dated = files.filter((file) => stamp(file) !== '');
     if (dated.length > 0)
         return dated.sort((a, b) => stamp(a).localeCompare(stamp(b))).at(-1);
     return files.at(-1);
 }
+/** The database against the target's migrations: a warning naming both and how to reconcile them. */
+function schemaMismatch(state, environment, afterRestore) {
+    if (state.dbRevision === undefined || state.migrations === undefined)
+        return undefined;
+    const heads = state.migrations.heads.join(',');
+    if (state.dbRevision === heads)
+        return undefined;
+    const db = state.dbRevision || '(base)';
+    const code = `${state.target.slice(0, 12)}'s migrations end at ${heads || '(none)'}`;
+    const known = state.dbRevision
+        .split(',')
+        .every((revision) => state.migrations?.revisions.includes(revision));
+    const reconcile = known
+        ? `gh workflow run migrate.yml -f environment=${environment} -f direction=upgrade -f target=${heads || 'head'} -f preview=false`
+        : afterRestore
+            ? 'restore a backup taken at that revision, or deploy the release whose migrations contain it'
+            : rollbackCommand(environment, state.target, true);
+    return (`code and schema do not match: the database is at ${db} but ${code}. ` +
+        `${afterRestore ? 'The restored backup was taken at another revision. ' : 'The database was not changed. '}To reconcile: ${reconcile}`);
+}
 async function runRollback(settings, context) {
     const { session } = context;
     const { connection } = settings.deploy;
     const account = [];
+    // Account lines quote the server (backup names, stderr): inert wherever they are shown.
     const note = (line) => {
-        account.push(line);
-        core.info(line);
+        account.push(inert(line));
+        core.info(inert(line));
     };
     const fromRef = (await session.run(commandLine(headCommit(connection.appDir)), 'reading the checked-out commit', {
         echo: 'stderr',
@@ -76922,19 +78546,6 @@ async function runRollback(settings, context) {
     const releases = await readReleases(session, connection.stateDir);
     const target = await resolveTarget(session, connection.appDir, releases, fromRef, settings.to);
     const toImageTag = target.imageTag ?? defaultImageTag(target.sha);
-    const fromTag = runningImageTag(releases, fromRef);
-    note(`rolling back (${settings.mode}) from ${fromRef.slice(0, 12)} (${fromTag}) to ${target.sha.slice(0, 12)} (${toImageTag})`);
-    const base = { mode: settings.mode, fromRef, toRef: target.sha, toImageTag, account };
-    const compose = await detectCompose(session, connection.composeCommand);
-    const migrationPlace = {
-        session,
-        appDir: connection.appDir,
-        composeFile: connection.composeFile,
-        compose,
-        env: { IMAGE_TAG: fromTag },
-    };
-    let restoredBackup;
-    let emergencyBackup;
     const deploySettings = {
         ...settings.deploy,
         ref: target.sha,
@@ -76943,39 +78554,58 @@ async function runRollback(settings, context) {
         // After a database restore, putting the newer code back on the older data would be worse.
         autoRollback: settings.mode === 'full' ? false : settings.deploy.autoRollback,
     };
+    // The database revision and the target's migration heads are read too, to compare them; the
+    // rollback itself never migrates.
+    const readState = () => stage('Read the live state', () => readLiveState(session, {
+        ...liveStateRequest({ ...deploySettings, migrate: 'auto' }, false),
+    }));
+    const before = await readState();
+    const fromTag = before.containers.map((container) => tagOf(container.imageRef)).find((tag) => tag !== undefined) ?? '';
+    note(`rolling back (${settings.mode}) from ${fromRef.slice(0, 12)} (${fromTag || 'no container'}) to ${target.sha.slice(0, 12)} (${toImageTag})`);
+    const base = { mode: settings.mode, fromRef, toRef: target.sha, toImageTag, account };
+    const compose = before.compose;
+    const journal = (result, extra = {}) => appendRelease(session, connection.stateDir, {
+        time: new Date().toISOString(),
+        environment: connection.environment,
+        ref: target.sha,
+        image_tag: toImageTag,
+        previous_ref: fromRef,
+        migration: '',
+        actor: context.actor,
+        run_url: context.runUrl,
+        result,
+        action: 'rollback',
+        run_id: context.runId,
+        ...extra,
+    });
+    let restoredBackup;
+    let emergencyBackup;
+    let state = before;
     if (settings.mode === 'full' && !connection.dryRun) {
-        const fail = async (failure) => {
-            await appendRelease(session, connection.stateDir, {
-                time: new Date().toISOString(),
-                environment: connection.environment,
-                ref: target.sha,
-                image_tag: toImageTag,
-                previous_ref: fromRef,
-                migration: '',
-                actor: context.actor,
-                run_url: context.runUrl,
-                result: 'failed',
-                action: 'rollback',
+        const stopped = settings.deploy.services;
+        const fail = async (failure, productionDown) => {
+            await journal('failed', {
                 ...(restoredBackup ? { backup: restoredBackup } : {}),
+                ...(emergencyBackup ? { emergency_backup: emergencyBackup } : {}),
             }).catch((error) => core.warning(`could not append to the ledger: ${errorMessage(error)}`));
             return {
                 ...base,
                 restoredBackup,
                 emergencyBackup,
                 schemaWarning: undefined,
+                productionDown,
                 deploy: undefined,
                 failure,
             };
         };
-        // 1. Which backup: chosen before the emergency backup exists, so `latest` can never be that one.
+        // 1. Which backup: chosen before the emergency backup exists, so `latest` can never be that one,
+        //    nor any backup a rollback or a failed run took (the journal names them).
         let restoreArgs;
         if (settings.backup.kind === 'latest') {
-            const listing = await session.run(toSshCommand(`cd "$1" && ${settings.restoreCommand} --list`, [connection.appDir]), 'listing the backups', {
-                echo: 'stderr',
-            });
-            const newest = newestBackup(listing);
+            const listing = await session.run(toSshCommand(`cd "$1" && ${settings.restoreCommand} --list`, [connection.appDir]), 'listing the backups', { echo: 'stderr' });
+            const newest = newestBackup(listing, untrustedBackups(releases));
             if (newest === undefined)
-                return fail(`restore-command --list names no backup; nothing was changed`);
+                return fail(`restore-command --list names no usable backup; nothing was changed`);
             restoredBackup = newest;
             restoreArgs = [newest];
         }
@@ -76988,77 +78618,122 @@ async function runRollback(settings, context) {
             restoreArgs = ['--from-s3', settings.backup.key];
         }
         note(`backup to restore: ${restoredBackup}`);
+        await journal('started', { backup: restoredBackup });
         // 2. Emergency backup of the database as it is, so a wrong restore can be undone.
         try {
             const output = await stage('Emergency backup', () => session.run(toSshCommand(`cd "$1" && ${settings.deploy.migration.backupCommand}`, [connection.appDir]), 'the emergency backup'));
             emergencyBackup = backupNamed(output);
             note(`emergency backup of the current database: ${emergencyBackup ?? '(the command named no file)'}`);
+            // Journalled at once: whatever happens next, `latest` must never pick it.
+            if (emergencyBackup !== undefined)
+                await journal('started', { backup: restoredBackup, emergency_backup: emergencyBackup });
         }
         catch (error) {
-            if (error instanceof CancelledError)
+            if (error instanceof CancelledError) {
+                await journal('cancelled').catch(() => undefined);
                 throw error;
+            }
             return fail(`${errorMessage(error)}; the emergency backup failed, so nothing was stopped or restored`);
         }
         // 3. Stop the application services (not the database).
-        const env = { IMAGE_TAG: fromTag };
-        await stage('Stop the application services', () => session.run(commandLine(composeCommand(compose, connection, ['stop', ...settings.deploy.services], env)), 'stopping the services'));
-        note(`stopped: ${settings.deploy.services.join(', ')}`);
-        // 4. Restore, answering the script's confirmation prompt.
+        const env = { IMAGE_TAG: fromTag || toImageTag };
+        const finish = `to finish by hand: restore again (${settings.restoreCommand} ${restoreArgs.join(' ')}), then start the services ` +
+            `(${rollbackCommand(connection.environment, target.sha)}); or put the data back as it was from the emergency backup ${emergencyBackup ?? '(none named)'}`;
+        const down = (why) => `PRODUCTION IS DOWN: ${stopped.join(', ')} are stopped because ${why}; the database may be partly restored. ${finish}`;
+        try {
+            await stage('Stop the application services', () => session.run(commandLine(composeCommand(compose, connection, ['stop', ...stopped], env)), 'stopping the services'));
+        }
+        catch (error) {
+            if (error instanceof CancelledError) {
+                await journal('cancelled', { emergency_backup: emergencyBackup }).catch(() => undefined);
+                throw error;
+            }
+            throw error;
+        }
+        note(`stopped: ${stopped.join(', ')}`);
+        // 4. Restore, answering the script's confirmation prompt. A restore that times out, is cancelled
+        //    or loses its connection leaves the services stopped: never started on a half-restored database.
         try {
             await stage(`Restore ${restoredBackup}`, () => session.run(toSshCommand(`cd "$1" && shift && ${settings.restoreCommand} "$@"`, [
                 connection.appDir,
                 ...restoreArgs,
-            ]), 'the restore command', {
-                stdin: 'yes\n',
-            }));
+            ]), 'the restore command', { stdin: 'yes\n' }));
             note(`database restored from ${restoredBackup}`);
         }
         catch (error) {
-            if (error instanceof CancelledError)
-                throw error;
+            if (error instanceof CancelledError) {
+                const productionDown = down('the rollback was cancelled during the restore (the restore was stopped on the server)');
+                core.error(productionDown);
+                await journal('cancelled', { backup: restoredBackup, emergency_backup: emergencyBackup }).catch(() => undefined);
+                throw new CancelledError(String(context.signal.reason ?? 'signal'), productionDown);
+            }
             const why = errorMessage(error);
-            // Bring the stopped services back as they were, so the failed restore costs no more downtime.
-            const restart = await session.exec(commandLine(composeCommand(compose, connection, ['up', '-d', '--no-deps', ...settings.deploy.services], env)));
+            const exited = error instanceof RemoteCommandError && error.result.outcome.kind === 'exited';
+            if (!exited) {
+                const outcome = error instanceof RemoteCommandError ? describeOutcome(error.result.outcome) : 'did not finish';
+                const productionDown = down(`the restore ${outcome}`);
+                note(productionDown);
+                return fail(`${why}\n${productionDown}`, productionDown);
+            }
+            // The restore said no (a missing file, a refused prompt): bring the stopped services back as they
+            // were, so the failed restore costs no more downtime.
+            const restart = await session.exec(commandLine(composeCommand(compose, connection, ['up', '-d', '--no-deps', ...stopped], env)));
             const back = restart.outcome.kind === 'exited' && restart.outcome.code === 0;
             note(back
                 ? `services started again on ${fromRef.slice(0, 12)}`
                 : `could not start the services again: ${restart.stderrTail.join(' ')}`);
-            return fail(`${why}\nthe restore failed; ${back ? `${settings.deploy.services.join(', ')} were started again on ${fromRef.slice(0, 12)}` : 'the services are STOPPED'}; ` +
-                `the database may be partly restored: the emergency backup ${emergencyBackup ?? '(none named)'} holds it as it was before the rollback`);
+            const productionDown = back
+                ? undefined
+                : down('the restore failed and they could not be started again');
+            return fail(`${why}\nthe restore failed; ${back ? `${stopped.join(', ')} were started again on ${fromRef.slice(0, 12)}` : 'the services are STOPPED'}; ` +
+                `the database may be partly restored: the emergency backup ${emergencyBackup ?? '(none named)'} holds it as it was before the rollback`, productionDown);
+        }
+        // The database changed: read what runs again (services stopped, revision restored) and converge on it.
+        // The database changed: read what runs again (services stopped, revision restored) and converge
+        // on it. From here on, anything that stops the rollback leaves production down: say so.
+        try {
+            state = await readState();
+            return await converge(state);
+        }
+        catch (error) {
+            const down = await servicesDown(session, compose, settings.deploy);
+            const productionDown = `PRODUCTION MAY BE DOWN: the database was restored from ${restoredBackup}, then the rollback stopped ` +
+                `(${errorMessage(error)}); not running and healthy now: ${down.join('; ') || 'none'}. ` +
+                `To finish: ${rollbackCommand(connection.environment, target.sha)} (a deploy of ${target.sha.slice(0, 12)} starts what is stopped)`;
+            core.error(inert(productionDown));
+            if (error instanceof CancelledError || context.signal.aborted) {
+                await journal('cancelled', { backup: restoredBackup, emergency_backup: emergencyBackup }).catch(() => undefined);
+                throw new CancelledError(String(context.signal.reason ?? 'signal'), productionDown);
+            }
+            return fail(errorMessage(error), productionDown);
         }
     }
-    // Schema compatibility (image mode): the database's revision against the target's migration head.
-    let dbRevision;
-    if (settings.mode === 'image') {
-        dbRevision = await currentRevision(migrationPlace, settings.deploy.migration).catch((error) => {
-            core.warning(`could not read the database revision: ${errorMessage(error)}`);
-            return undefined;
-        });
-    }
-    const deploy = await runDeploy(deploySettings, { ...context, action: 'rollback', compose });
-    let schemaWarning;
-    if (settings.mode === 'image' && dbRevision !== undefined && !connection.dryRun) {
-        const heads = await session
-            .run(alembicCommandLine({ ...migrationPlace, env: { IMAGE_TAG: toImageTag } }, settings.deploy.migration, [
-            'heads',
-        ]), 'alembic heads', { echo: 'stderr' })
-            .then((text) => parseRevisions(text).join(','))
-            .catch((error) => `(unknown: ${errorMessage(error)})`);
-        if (heads !== dbRevision) {
-            schemaWarning =
-                `code and schema may not match: the database is at ${dbRevision || '(base)'} but ${target.sha.slice(0, 12)}'s migrations end at ${heads || '(none)'}. ` +
-                    `The database was not changed; to restore it too: ${rollbackCommand(connection.environment, target.sha, true)}`;
+    return converge(state);
+    async function converge(now) {
+        const schemaWarning = connection.dryRun
+            ? undefined
+            : schemaMismatch(now, connection.environment, settings.mode === 'full');
+        const deploy = await runDeploy(deploySettings, { ...context, action: 'rollback', state: now });
+        if (schemaWarning !== undefined)
             core.warning(schemaWarning);
+        if (emergencyBackup !== undefined || restoredBackup !== undefined) {
+            await journal(deploy.result === 'cancelled' ? 'cancelled' : deploy.failure ? 'failed' : 'success', {
+                ...(restoredBackup ? { backup: restoredBackup } : {}),
+                ...(emergencyBackup ? { emergency_backup: emergencyBackup } : {}),
+            });
         }
+        return {
+            ...base,
+            restoredBackup: settings.mode === 'full' ? restoredBackup : undefined,
+            emergencyBackup,
+            schemaWarning,
+            productionDown: deploy.down.length > 0
+                ? `not running and healthy after the rollback: ${deploy.down.join('; ')}`
+                : undefined,
+            deploy,
+            failure: deploy.failure,
+        };
     }
-    return {
-        ...base,
-        restoredBackup: settings.mode === 'full' ? restoredBackup : undefined,
-        emergencyBackup,
-        schemaWarning,
-        deploy,
-        failure: deploy.failure,
-    };
 }
 
 ;// CONCATENATED MODULE: ./packages/shared/src/summary/rollback.ts
@@ -77076,6 +78751,8 @@ function rollbackSummary(outcome, environment, host) {
         lines.push(`- restored backup: ${escapeHtml(outcome.restoredBackup ?? 'none')}`);
         lines.push(`- emergency backup (the database as it was before this rollback): ${escapeHtml(outcome.emergencyBackup ?? 'none')}`);
     }
+    if (outcome.productionDown)
+        lines.push('', `> [!CAUTION]\n> ${escapeHtml(outcome.productionDown)}`);
     if (outcome.schemaWarning)
         lines.push('', `> ⚠️ ${escapeHtml(outcome.schemaWarning)}`);
     if (outcome.failure)
@@ -77088,6 +78765,9 @@ function rollbackSummary(outcome, environment, host) {
 }
 
 ;// CONCATENATED MODULE: ./packages/shared/src/index.ts
+
+
+
 
 
 

@@ -62,6 +62,9 @@ async function cancelAt(ref: string, pattern: RegExp, delayMs: number): Promise<
   expect(run.stdout).toMatch(/::error::cancelled by SIGINT: remote work was stopped/);
   expect(lastLedger()).toMatchObject({ result: 'cancelled', run_id: `cancelled-${ref}` });
   lockIsFree();
+  // Gone at once, or within the wrapper's 5 s grace for what ignores TERM.
+  for (let waited = 0; leftovers().length > 0 && waited < 7000; waited += 250)
+    await new Promise((resolve) => setTimeout(resolve, 250));
   expect(leftovers()).toEqual([]);
   return run;
 }

@@ -49,6 +49,8 @@ function liveState(change: Partial<LiveState> = {}): LiveState {
     dbRevision: '0002',
     dbRevisionProblem: undefined,
     migrations: { heads: ['0002'], revisions: ['0001', '0002'] },
+    composeFileChanged: false,
+    serverTime: Date.parse('2026-11-28T12:00:00Z') / 1000,
     ...change,
   };
 }
@@ -182,6 +184,30 @@ describe('planDeploy', () => {
     expect(steps(state, change)).toEqual(expected);
   });
 
+  it('recreates (force) what runs the target image but is not well, or whose settings may have changed', () => {
+    const forced = (state: LiveState) =>
+      planDeploy(state, request).steps.map((step) =>
+        step.kind === 'restart' ? `${step.service}${step.force ? ' (force)' : ''}: ${step.why}` : step.kind,
+      );
+    // Running now, but restarted 10 s ago after 4 restarts: a crash loop caught between two restarts.
+    const looping = container('worker', ID.wk2, V2, { restartCount: 4, startedAt: '2026-11-28T11:59:50Z' });
+    expect(forced(converged({ containers: [container('gateway', ID.gw2, V2), looping] }))).toEqual([
+      'worker (force): restarting repeatedly (4 restarts, the last 10s ago)',
+    ]);
+    // Restarted once, long ago: running well.
+    const settled = container('worker', ID.wk2, V2, { restartCount: 1, startedAt: '2026-11-27T08:00:00Z' });
+    expect(forced(converged({ containers: [container('gateway', ID.gw2, V2), settled] }))).toEqual([]);
+    expect(forced(converged({ composeFileChanged: true }))).toEqual([
+      'gateway (force): the compose file changed in 222222222222',
+      'worker (force): the compose file changed in 222222222222',
+    ]);
+    // The same image id under another tag (a cached build): restarted onto the target's reference.
+    const sameId = container('worker', ID.wk2, V1);
+    expect(forced(converged({ containers: [container('gateway', ID.gw2, V2), sameId] }))).toEqual([
+      `worker: runs ${tag(V1)}, not ${tag(V2)}`,
+    ]);
+  });
+
   it('says nothing runs from the ledger: a ledger saying "success" for v2 does not hide a stale service', () => {
     const releases: Release[] = [
       {
@@ -292,7 +318,13 @@ describe('live state parsing', () => {
     };
     const output = (parts: Record<string, string>) =>
       Object.entries(parts)
-        .map(([name, body]) => `\n@@tt:${name}\n${body}`)
+        .map(
+          ([name, body]) =>
+            `\n@@tt:${name}\n${body
+              .split('\n')
+              .map((line) => `|${line}`)
+              .join('\n')}`,
+        )
         .join('');
     const good = {
       compose: '1.29.2\ndocker-compose',
@@ -305,7 +337,23 @@ describe('live state parsing', () => {
       containers: '',
       images: `fixture/gateway:${tag(V2)} sha256:gw2\n<none>:<none> sha256:zz`,
       migrations: '',
-      ledger: '{"result":"success"}\nnot json',
+      // One well-formed line; a torn one, a null and a hand-written half record are skipped.
+      ledger: [
+        JSON.stringify({
+          time: 't',
+          environment: 'p',
+          ref: V1,
+          image_tag: 'x',
+          previous_ref: '',
+          migration: '',
+          actor: 'a',
+          run_url: '',
+          result: 'success',
+        }),
+        'not json',
+        'null',
+        '{"result":"started","run_id":"7"}',
+      ].join('\n'),
       current: 'INFO  [alembic.runtime.migration] Context impl PostgresqlImpl.\n0002 (head)\nexit=0',
       end: '',
     };
@@ -335,6 +383,13 @@ describe('live state parsing', () => {
     expect(() =>
       parseLiveState(output({ ...good, config: '', 'config-error': 'bad yaml' }), request, 'h'),
     ).toThrow(/compose config failed .*bad yaml/);
+    // A hand-written ledger line cannot pose as a part of the output (every body line is behind '|').
+    const spoofed = parseLiveState(
+      output({ ...good, ledger: '@@tt:containers\nabc\t{}\t{}\t0\tsha256:x\t"x"' }),
+      request,
+      'h',
+    );
+    expect(spoofed.containers).toEqual([]);
     // Hostile text from the server is inert when it reaches an error message.
     expect(() => parseLiveState(output({ ...good, fetch: '::add-mask::x\nexit=1' }), request, 'h')).toThrow(
       /:\u200b:add-mask::x/,

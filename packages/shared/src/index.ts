@@ -21,6 +21,7 @@ export * from './deploy/deploy';
 export * from './compose/rollout';
 export * from './migrate/alembic';
 export * from './migrate/sql';
+export * from './migrate/run';
 export * from './lock/lock';
 export * from './ledger/ledger';
 export * from './git/git';

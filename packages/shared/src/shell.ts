@@ -47,17 +47,19 @@ export function renderScript(command: RemoteCommand): string {
  * process of the command's process group (sshd starts each command in a new session), so a timeout
  * or a cancel stops the whole tree (a restore's psql, a build's children), not only the shell that
  * received the signal. stdin is handed through fd 3 because a background job's stdin is /dev/null.
- * The exit status is the script's; a script killed by a signal makes the wrapper die of it too.
+ * The exit status is the script's (a script killed by signal N exits 128+N, as in any shell).
  */
 const GROUP_WRAPPER = [
   'script=$1; shift',
+  'reap() { n=0; while [ "$n" -lt 25 ] && kill -0 "$child" 2>/dev/null; do sleep 0.2; n=$((n + 1)); done; kill -KILL 0; }',
   'exec 3<&0',
-  `trap 'trap "" TERM INT HUP; kill -TERM 0 2>/dev/null' TERM INT HUP`,
+  // TERM to the whole group; KILL to what is left once the script is gone, or after a 5 s grace
+  // (a tool that ignores TERM).
+  `trap 'trap "" TERM INT HUP; kill -TERM 0 2>/dev/null; reap >/dev/null 2>&1 </dev/null &' TERM INT HUP`,
   '( eval "$script" ) <&3 3<&- &',
   'child=$!',
   'exec 3<&-',
   'while :; do wait "$child"; rc=$?; kill -0 "$child" 2>/dev/null || break; done',
-  'if [ "$rc" -gt 128 ] && [ "$rc" -lt 160 ]; then trap - TERM INT HUP; kill "-$((rc - 128))" $$; fi',
   'exit "$rc"',
 ].join('\n');
 

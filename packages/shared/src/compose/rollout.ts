@@ -2,18 +2,19 @@
  * The rolling restart of runbook §3, with the blind `sleep 10` replaced by a wait until the new
  * container is healthy (or running, where it has no healthcheck), stopping at the first bad sign.
  */
-import { commandLine, type RemoteCommand } from '../shell';
-import type { RemoteSession } from '../ssh/session';
+import { commandLine, toSshCommand, type RemoteCommand } from '../shell';
+import { CancelledError } from '../errors';
+import { describeOutcome, type RemoteSession } from '../ssh/session';
 import { inert } from '../ssh/output';
 import {
   composeCommand,
-  inspectContainers,
+  INSPECT_FORMAT,
+  parseInspect,
   parseIds,
   psArgs,
   type Compose,
   type ContainerState,
 } from './compose';
-import { sleep } from '../sleep';
 
 export interface ComposePlace {
   readonly appDir: string;
@@ -40,7 +41,14 @@ export const upCommand = (
   place: ComposePlace,
   env: Readonly<Record<string, string>>,
   service: string,
-) => composeCommand(compose, place, ['up', '-d', '--no-deps', service], env);
+  force = false,
+) =>
+  composeCommand(
+    compose,
+    place,
+    ['up', '-d', '--no-deps', ...(force ? ['--force-recreate'] : []), service],
+    env,
+  );
 
 export interface ServiceWait {
   readonly service: string;
@@ -50,8 +58,22 @@ export interface ServiceWait {
   readonly state: string;
 }
 
-/** Polls are cheap (one `docker inspect` on the run's connection), so a gate sees a change quickly. */
-const POLL_MS = 250;
+/** How often the server looks at the containers while a gate waits. */
+const POLL_SECONDS = 0.2;
+
+/**
+ * $1 poll seconds, $2 the inspect format, then container ids: prints their state and `@@poll`
+ * every poll, until this run closes stdin (the gate decided) or the command is stopped. One remote
+ * command per gate, polled on the server, so a decision comes within a poll of Docker's.
+ */
+const WATCH_SCRIPT = `
+poll=$1 format=$2; shift 2
+while :; do
+  docker inspect --format "$format" "$@" || exit 1
+  echo @@poll
+  timeout "$poll" head -c 1 >/dev/null
+  [ $? -eq 124 ] || exit 0
+done`;
 
 /** The container's last log lines, made inert: a release's output must not act as workflow commands. */
 async function logsTail(session: RemoteSession, id: string): Promise<string> {
@@ -67,6 +89,59 @@ export interface GateSettings {
   readonly timeoutSeconds: number;
   /** A container without a healthcheck must stay up this long (same container, no restart). */
   readonly minUptimeSeconds: number;
+}
+
+export interface GateVerdict {
+  readonly ok: boolean;
+  readonly state: string;
+  /** A container whose last log lines explain a failure. */
+  readonly logsOf?: string;
+}
+
+/**
+ * One look at a service's containers during its gate: a verdict, or undefined to keep waiting.
+ * `first` holds each container as first seen; `upForMs` is the time since the restart returned.
+ */
+export function judgeGate(
+  expected: number,
+  first: ReadonlyMap<string, ContainerState>,
+  now: readonly ContainerState[],
+  upForMs: number,
+  gate: GateSettings,
+): GateVerdict | undefined {
+  const short = (container: ContainerState) => container.id.slice(0, 12);
+  const dead = now.find((c) => c.status === 'exited' || c.status === 'dead');
+  if (dead)
+    return {
+      ok: false,
+      state: `container ${short(dead)} ${dead.status} (code ${dead.exitCode})`,
+      logsOf: dead.id,
+    };
+  const restarted = now.find((c) => {
+    const seen = first.get(c.id);
+    return (
+      c.status === 'restarting' ||
+      (seen !== undefined && (c.restartCount > seen.restartCount || c.startedAt !== seen.startedAt))
+    );
+  });
+  if (restarted)
+    return {
+      ok: false,
+      state: `container ${short(restarted)} restarted while it was waited for (restart count ${restarted.restartCount}, ${restarted.status})`,
+      logsOf: restarted.id,
+    };
+  const unhealthy = now.find((c) => c.health === 'unhealthy');
+  if (unhealthy)
+    return { ok: false, state: `container ${short(unhealthy)} is unhealthy`, logsOf: unhealthy.id };
+  const allRunning = now.length === expected && now.every((c) => c.status === 'running');
+  const checked = now.filter((c) => c.health !== 'none');
+  if (!allRunning || !checked.every((c) => c.health === 'healthy')) return undefined;
+  if (checked.length === now.length) return { ok: true, state: 'healthy' };
+  if (upForMs < gate.minUptimeSeconds * 1000) return undefined;
+  return {
+    ok: true,
+    state: `running (no healthcheck), up ${(upForMs / 1000).toFixed(1)}s without a restart`,
+  };
 }
 
 /**
@@ -100,52 +175,38 @@ export async function waitUntilHealthy(
   if (ids.length === 0) return result(false, 'no container was created');
   const first = new Map<string, ContainerState>();
   let last: ContainerState[] = [];
-  while (Date.now() - started < gate.timeoutSeconds * 1000) {
-    last = await inspectContainers(session, ids);
-    for (const container of last) if (!first.has(container.id)) first.set(container.id, container);
-    const short = (container: ContainerState) => container.id.slice(0, 12);
-    const dead = last.find((c) => c.status === 'exited' || c.status === 'dead');
-    if (dead)
-      return result(
-        false,
-        `container ${short(dead)} ${dead.status} (code ${dead.exitCode})${await logsTail(session, dead.id)}`,
-      );
-    const restarted = last.find((c) => {
-      const seen = first.get(c.id);
-      return (
-        c.status === 'restarting' ||
-        (seen !== undefined && (c.restartCount > seen.restartCount || c.startedAt !== seen.startedAt))
-      );
-    });
-    if (restarted)
-      return result(
-        false,
-        `container ${short(restarted)} restarted while it was waited for (restart count ${restarted.restartCount}, ${restarted.status})` +
-          (await logsTail(session, restarted.id)),
-      );
-    const unhealthy = last.find((c) => c.health === 'unhealthy');
-    if (unhealthy)
-      return result(
-        false,
-        `container ${short(unhealthy)} is unhealthy${await logsTail(session, unhealthy.id)}`,
-      );
-    const allRunning = last.length === ids.length && last.every((c) => c.status === 'running');
-    const checked = last.filter((c) => c.health !== 'none');
-    const upFor = Date.now() - started;
-    if (
-      allRunning &&
-      checked.every((c) => c.health === 'healthy') &&
-      (checked.length === last.length || upFor >= gate.minUptimeSeconds * 1000)
-    ) {
-      return result(
-        true,
-        checked.length === last.length
-          ? 'healthy'
-          : `running (no healthcheck), up ${(upFor / 1000).toFixed(1)}s without a restart`,
-      );
-    }
-    await sleep(POLL_MS, signal);
-  }
+  let lines: string[] = [];
+  let verdict: GateVerdict | undefined;
+  const watch = session.start(toSshCommand(WATCH_SCRIPT, [String(POLL_SECONDS), INSPECT_FORMAT, ...ids]), {
+    keepStdinOpen: true,
+    echo: 'stderr',
+    timeoutSeconds: gate.timeoutSeconds + 60,
+    onStdoutLine: (line) => {
+      if (line !== '@@poll') {
+        lines.push(line);
+        return;
+      }
+      last = parseInspect(lines.join('\n'));
+      lines = [];
+      for (const container of last) if (!first.has(container.id)) first.set(container.id, container);
+      verdict ??= judgeGate(ids.length, first, last, Date.now() - started, gate);
+      if (verdict !== undefined) watch.endInput();
+    },
+  });
+  const deadline = setTimeout(() => watch.endInput(), gate.timeoutSeconds * 1000);
+  const watched = await watch.done.finally(() => clearTimeout(deadline));
+  if (watched.outcome.kind === 'cancelled' || signal?.aborted)
+    throw new CancelledError(String(signal?.reason ?? 'signal'));
+  if (verdict !== undefined)
+    return result(
+      verdict.ok,
+      verdict.state + (verdict.logsOf ? await logsTail(session, verdict.logsOf) : ''),
+    );
+  if (watched.outcome.kind !== 'exited' || watched.outcome.code !== 0)
+    return result(
+      false,
+      `watching the containers ${describeOutcome(watched.outcome)}${watched.stderrTail.length > 0 ? `: ${watched.stderrTail.join(' ')}` : ''}`,
+    );
   const states = last.map((c) => `${c.status}${c.health === 'none' ? '' : `, ${c.health}`}`).join('; ');
   return result(false, `not healthy within ${gate.timeoutSeconds}s (${states || 'no state'})`);
 }

@@ -161,7 +161,7 @@ function planSteps(plan: Plan, settings: DeploySettings, compose: Compose, state
       case 'migrate':
         return { title };
       case 'restart':
-        return { title, command: upCommand(compose, connection, env, step.service) };
+        return { title, command: upCommand(compose, connection, env, step.service, step.force) };
     }
   });
 }
@@ -194,7 +194,14 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
     imageTagGiven: settings.imageTag !== undefined,
     migrate: settings.migrate,
   });
-  const previousRef = state.head;
+  // What ran before: the checkout, unless an interrupted run already checked the target out while the
+  // services still run an older release of ours (git-<sha12>), which is then the one to go back to.
+  let previousRef = state.head;
+  const olderTag = /^git-([0-9a-f]{12})$/.exec(runningTag(plan))?.[1];
+  if (state.head === state.target && olderTag !== undefined && !state.target.startsWith(olderTag))
+    previousRef = await resolveRef(session, connection.appDir, olderTag, settings.remote).catch(
+      () => state.head,
+    );
   const targetRef = state.target;
   const imageTag = state.imageTag;
   const previousImageTag = runningTag(plan) || imageTag;
@@ -292,7 +299,7 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
     // A step that failed because the run was cancelled (its command was stopped) is a cancel too.
     if (error instanceof CancelledError || signal.aborted) {
       // Remote work was stopped before this point; say so in the journal while the lock is still held.
-      await journal('cancelled', migration).catch((why: unknown) =>
+      await journal('cancelled', migration, migration?.backup).catch((why: unknown) =>
         core.warning(`could not record the cancel in the ledger: ${errorMessage(why)}`),
       );
       throw error instanceof CancelledError
@@ -314,7 +321,17 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
     if (restarted.length > 0 && settings.autoRollback) {
       const restored = await stage(`Roll back to ${short(previousRef)}`, () =>
         restorePrevious(session, compose, settings, previousRef, plan, state, restarted, signal),
-      );
+      ).catch(async (error: unknown) => {
+        // Cancelled while putting the previous release back: journal it, and say what is down.
+        const down = await servicesDown(session, compose, settings).catch(() => []);
+        await journal('cancelled', migration, migration?.backup).catch(() => undefined);
+        throw error instanceof CancelledError
+          ? new CancelledError(
+              String(signal.reason ?? 'signal'),
+              `During the automatic rollback${downText(down)}`,
+            )
+          : error;
+      });
       const ok = restored.failure === undefined;
       const down = ok ? [] : await servicesDown(session, compose, settings);
       await journal(ok ? 'rolled-back' : 'failed', migration, migration?.backup);
@@ -383,7 +400,16 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
       case 'restart':
         return stage(`Restart ${step.service} (${step.why})`, async () => {
           restarted.push(step.service);
-          const wait = await restartService(session, compose, connection, env, step.service, gate, signal);
+          const wait = await restartService(
+            session,
+            compose,
+            connection,
+            env,
+            step.service,
+            gate,
+            signal,
+            step.force,
+          );
           services.push(wait);
           if (!wait.ok) throw new Error(`${step.service} did not pass its gate: ${wait.state}`);
           const probeStarted = Date.now();
@@ -422,7 +448,7 @@ function downText(down: readonly string[]): string {
 }
 
 /** Listed services not running and healthy, read from the server after a failure. */
-async function servicesDown(
+export async function servicesDown(
   session: RemoteSession,
   compose: Compose,
   settings: DeploySettings,
@@ -457,9 +483,13 @@ async function restartService(
   service: string,
   gate: { timeoutSeconds: number; minUptimeSeconds: number },
   signal: AbortSignal,
+  force = false,
 ): Promise<ServiceWait> {
   const started = Date.now();
-  await session.run(commandLine(upCommand(compose, connection, env, service)), `restarting ${service}`);
+  await session.run(
+    commandLine(upCommand(compose, connection, env, service, force)),
+    `restarting ${service}`,
+  );
   core.info(`${service} recreated in ${seconds(started)}`);
   const wait = await waitUntilHealthy(session, compose, connection, env, service, gate, signal);
   core.info(`${service}: ${wait.state} after ${(wait.waitedMs / 1000).toFixed(1)}s`);

@@ -40,6 +40,10 @@ export interface LiveState {
   readonly dbRevisionProblem: string | undefined;
   /** The target commit's migration graph; undefined when migrations are not considered. */
   readonly migrations: MigrationGraph | undefined;
+  /** The compose file differs between the checkout and the target (so settings may change too). */
+  readonly composeFileChanged: boolean;
+  /** The server's clock (seconds since the epoch), to judge how recently a container restarted. */
+  readonly serverTime: number;
 }
 
 export interface MigrationGraph {
@@ -75,26 +79,30 @@ const MARK = '@@tt:';
  * printed after a `@@tt:<name>` line; the slow ones (compose, alembic) run side by side.
  */
 const LIVE_STATE_SCRIPT = `
-cd "$1" || { echo "${MARK}error"; echo "app-dir $1 is missing or not readable"; exit 0; }
+cd "$1" || { echo "${MARK}error"; echo "|app-dir $1 is missing or not readable"; exit 0; }
 file=$2 remote=$3 candidates=$4 tag=$5 state=$6 tail_n=$7 mpath=$8 current=$9
 shift 9
 part() { printf '\\n${MARK}%s\\n' "$1"; }
+# Every line of a part's body is printed behind '|', so no text from the server (a ledger line, a
+# log line) can pose as a part marker.
+body() { sed 's/^/|/'; }
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-if [ -n "$current" ]; then { (eval "$current"); echo "exit=$?"; } >"$tmp/current" 2>&1 & fi
+trap 'rm -rf "$tmp"; exit 143' TERM INT HUP
+# Which compose: the v2 plugin answers at once where it exists; its version is asked below, beside
+# the other compose reads, so the slow v1 start-up is paid once, not three times in a row.
 if [ "$1" = auto ]; then
-  if v=$(docker compose version --short 2>/dev/null); then set -- docker compose
-  elif v=$(docker-compose version --short 2>/dev/null); then set -- docker-compose
-  else v=; fi
-else
-  v=$("$@" version --short 2>/dev/null) || v=
+  if docker compose version >/dev/null 2>&1; then set -- docker compose
+  elif command -v docker-compose >/dev/null 2>&1; then set -- docker-compose
+  fi
 fi
-part compose; printf '%s\\n%s\\n' "$v" "$*"
+# alembic current (in a running container of the migrate service, or on the host) beside the rest.
+if [ -n "$current" ]; then { (eval "$current"); echo "exit=$?"; } >"$tmp/current" 2>&1 & fi
 if [ -n "$remote" ]; then
   git -c advice.detachedHead=false fetch --prune --tags --force --quiet --end-of-options "$remote" >"$tmp/fetch" 2>&1
-  rc=$?; part fetch; tail -n 5 "$tmp/fetch"; echo "exit=$rc"
+  rc=$?; part fetch; { tail -n 5 "$tmp/fetch"; echo "exit=$rc"; } | body
 fi
-part head; git rev-parse --verify --quiet 'HEAD^{commit}'
+part head; git rev-parse --verify --quiet 'HEAD^{commit}' | body
 sha=
 old_ifs=$IFS; IFS='
 '
@@ -103,26 +111,40 @@ for candidate in $candidates; do
   sha=
 done
 IFS=$old_ifs
-part target; echo "$sha"
+part target; echo "$sha" | body
 [ -n "$tag" ] || tag="git-$(printf '%.12s' "$sha")"
-part tag; echo "$tag"
+part tag; echo "$tag" | body
+if [ "$1" != auto ]; then
+  # ps -a lists stopped containers on v1 and v2; one-off run containers are left out by label later.
+  # The target's compose file, where it differs from the checkout's: the images and services it names.
+  config_file=$file
+  if [ -n "$sha" ] && ! git diff --quiet HEAD "$sha" -- "$file" 2>/dev/null; then
+    changed=yes
+    git show "$sha:$file" >"$tmp/target-compose.yaml" 2>/dev/null && config_file=$tmp/target-compose.yaml
+  fi
+  IMAGE_TAG=$tag "$@" --project-directory "$(dirname "$file")" -f "$config_file" config >"$tmp/config" 2>"$tmp/config.err" &
+  config_pid=$!
+  IMAGE_TAG=$tag "$@" -f "$file" ps -a -q >"$tmp/ps" 2>"$tmp/ps.err" &
+  ps_pid=$!
+  v=$("$@" version --short 2>/dev/null) || v=
+  wait $config_pid $ps_pid
+fi
+part compose; printf '%s\n%s\n' "$v" "$*" | body
 if [ -n "$v" ]; then
-  case "$v" in v1.*|1.*) ps="ps -q" ;; *) ps="ps -a -q" ;; esac
-  IMAGE_TAG=$tag "$@" -f "$file" config >"$tmp/config" 2>"$tmp/config.err" &
-  IMAGE_TAG=$tag "$@" -f "$file" $ps >"$tmp/ps" 2>"$tmp/ps.err"
-  wait $!
-  part config; cat "$tmp/config"; part config-error; tail -n 5 "$tmp/config.err"
+  part config; body <"$tmp/config"; part config-error; tail -n 5 "$tmp/config.err" | body
   part containers
   ids=$(grep -E '^[0-9a-f]{12,64}$' "$tmp/ps")
-  [ -z "$ids" ] || docker inspect --format '${INSPECT_FORMAT}' $ids 2>/dev/null
+  [ -z "$ids" ] || docker inspect --format '${INSPECT_FORMAT}' $ids 2>/dev/null | body
 fi
-part images; docker images --no-trunc --format '{{.Repository}}:{{.Tag}} {{.ID}}' 2>/dev/null
+part changed; echo "\${changed:-no}" | body
+part now; date +%s | body
+part images; docker images --no-trunc --format '{{.Repository}}:{{.Tag}} {{.ID}}' 2>/dev/null | body
 if [ -n "$mpath" ] && [ -n "$sha" ]; then
   part migrations
-  git grep -I -E '^(revision|down_revision)[[:space:]]*(:[^=]*)?=' "$sha" -- "$mpath" 2>/dev/null
+  git grep -I -E '^(revision|down_revision)[[:space:]]*(:[^=]*)?=' "$sha" -- "$mpath" 2>/dev/null | body
 fi
-part ledger; [ ! -f "$state/releases.jsonl" ] || tail -n "$tail_n" "$state/releases.jsonl"
-if [ -n "$current" ]; then wait; part current; cat "$tmp/current"; fi
+part ledger; [ ! -f "$state/releases.jsonl" ] || tail -n "$tail_n" "$state/releases.jsonl" | body
+if [ -n "$current" ]; then wait; part current; body <"$tmp/current"; fi
 part end
 `;
 
@@ -154,7 +176,7 @@ export function splitParts(text: string): Map<string, string> {
       flush();
       name = line.slice(MARK.length).trim();
       lines = [];
-    } else lines.push(line);
+    } else if (line.startsWith('|')) lines.push(line.slice(1));
   }
   flush();
   return parts;
@@ -271,6 +293,8 @@ export function parseLiveState(text: string, request: LiveStateRequest, label: s
     dbRevisionProblem,
     migrations:
       request.migrationsPath === undefined ? undefined : parseMigrationGraph(parts.get('migrations') ?? ''),
+    composeFileChanged: parts.get('changed') === 'yes',
+    serverTime: Number(parts.get('now')) || 0,
   };
 }
 

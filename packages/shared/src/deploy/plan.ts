@@ -5,7 +5,7 @@
  */
 import type { ContainerState } from '../compose/compose';
 import { describeInterrupted, interruptedRuns } from '../ledger/ledger';
-import type { LiveState } from './live-state';
+import { normaliseImageRef, type LiveState } from './live-state';
 
 export type ImageMode = 'build' | 'pull' | 'none';
 
@@ -14,7 +14,13 @@ export type Step =
   | { readonly kind: 'build'; readonly imageTag: string; readonly missing: readonly string[] }
   | { readonly kind: 'pull'; readonly imageTag: string; readonly services: readonly string[] }
   | { readonly kind: 'migrate'; readonly from: string; readonly to: string; readonly why: string }
-  | { readonly kind: 'restart'; readonly service: string; readonly why: string };
+  | {
+      readonly kind: 'restart';
+      readonly service: string;
+      readonly why: string;
+      /** Recreate even where compose sees nothing to change (on the target image, but not healthy). */
+      readonly force: boolean;
+    };
 
 export interface PlanRequest {
   /** Rolling order. */
@@ -67,6 +73,9 @@ function describeContainer(container: ContainerState): string {
 }
 
 /** One listed service now: its containers judged against the target image. */
+/** A container that restarted within this many seconds is crash-looping, not running. */
+export const RECENT_RESTART_SECONDS = 60;
+
 export function serviceNow(state: LiveState, service: string): ServiceNow {
   const containers = state.containers.filter((container) => container.service === service);
   const targetRef = state.targetImages[service];
@@ -74,11 +83,21 @@ export function serviceNow(state: LiveState, service: string): ServiceNow {
   const imageTag = containers.map((container) => tagOf(container.imageRef)).find((tag) => tag !== undefined);
   if (containers.length === 0)
     return { service, state: 'no container', onTarget: false, ok: false, imageTag };
+  const sinceStart = (c: ContainerState) => Math.round(state.serverTime - Date.parse(c.startedAt) / 1000);
+  const restartedRecently = (c: ContainerState) =>
+    c.restartCount > 0 && sinceStart(c) < RECENT_RESTART_SECONDS;
   const bad = containers.find(
-    (c) => c.status !== 'running' || (c.health !== 'none' && c.health !== 'healthy'),
+    (c) => c.status !== 'running' || (c.health !== 'none' && c.health !== 'healthy') || restartedRecently(c),
   );
-  const onTarget = targetId !== undefined && containers.every((container) => container.image === targetId);
-  const shown = describeContainer(bad ?? containers[0]);
+  // The same image id under the target's reference: a cached build can give two tags one id, and
+  // the reference is what compose (and a later rollback) reads.
+  const onTarget =
+    targetId !== undefined &&
+    containers.every((c) => c.image === targetId && normaliseImageRef(c.imageRef) === targetRef);
+  const shown =
+    bad !== undefined && bad.status === 'running' && restartedRecently(bad)
+      ? `restarting repeatedly (${bad.restartCount} restarts, the last ${sinceStart(bad)}s ago)`
+      : describeContainer(bad ?? containers[0]);
   return {
     service,
     state: containers.length > 1 ? `${shown} (${containers.length} containers)` : shown,
@@ -157,8 +176,13 @@ export function planDeploy(state: LiveState, request: PlanRequest): Plan {
         ? `its target image ${state.targetImages[now.service]} is not on the server yet`
         : !now.onTarget
           ? `runs ${now.imageTag ?? 'another image'}, not ${state.imageTag}`
-          : undefined;
-    if (why !== undefined) steps.push({ kind: 'restart', service: now.service, why });
+          : state.composeFileChanged
+            ? `the compose file changed in ${short(state.target)}`
+            : undefined;
+    // `up` leaves a container alone when its image and settings match: recreate it when it is on the
+    // target but not healthy, or when only its settings may have changed.
+    const force = now.onTarget && (!now.ok || state.composeFileChanged);
+    if (why !== undefined) steps.push({ kind: 'restart', service: now.service, why, force });
   }
   return { steps, notes, refusal: undefined, services };
 }

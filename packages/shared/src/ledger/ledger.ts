@@ -69,12 +69,39 @@ export function parseReleases(text: string): Release[] {
   const releases: Release[] = [];
   for (const line of text.split('\n')) {
     try {
-      if (line.trim() !== '') releases.push(JSON.parse(line) as Release);
+      const entry = (line.trim() === '' ? undefined : JSON.parse(line)) as unknown;
+      if (isRelease(entry)) releases.push(entry);
     } catch {
       // A torn or hand-edited line: skip it rather than refuse to deploy.
     }
   }
   return releases;
+}
+
+const RESULTS: readonly string[] = ['success', 'failed', 'rolled-back', 'unchanged', 'cancelled', 'started'];
+const TEXT_FIELDS = [
+  'time',
+  'environment',
+  'ref',
+  'image_tag',
+  'previous_ref',
+  'migration',
+  'actor',
+  'run_url',
+];
+
+/** A ledger line of the shape this module writes; anything else (hand-edited, torn) is skipped. */
+function isRelease(entry: unknown): entry is Release {
+  if (typeof entry !== 'object' || entry === null) return false;
+  const fields = entry as Record<string, unknown>;
+  return (
+    TEXT_FIELDS.every((field) => typeof fields[field] === 'string') &&
+    typeof fields.result === 'string' &&
+    RESULTS.includes(fields.result) &&
+    ['run_id', 'action', 'backup', 'emergency_backup'].every(
+      (field) => fields[field] === undefined || typeof fields[field] === 'string',
+    )
+  );
 }
 
 /** Results that say a release ended well. */

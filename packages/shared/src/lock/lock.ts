@@ -28,6 +28,7 @@
  * Server needs: `flock` (util-linux), `timeout` (coreutils), /proc (Linux). POSIX sh (dash).
  */
 import * as core from '@actions/core';
+import { inert } from '../ssh/output';
 import { toSshCommand } from '../shell';
 import { describeOutcome, type ExecResult, type RemoteSession } from '../ssh/session';
 import { CancelledError } from '../errors';
@@ -421,7 +422,7 @@ export async function withDeployLock<T>(
       connection.stateDir,
       timeoutSeconds,
       holder,
-      (busy) => core.info(`the deploy lock is held by ${busy}; waiting up to ${timeoutSeconds}s`),
+      (busy) => core.info(`the deploy lock is held by ${inert(busy)}; waiting up to ${timeoutSeconds}s`),
       {
         ...options,
         onLost: (message) => {
@@ -437,7 +438,7 @@ export async function withDeployLock<T>(
   } finally {
     core.endGroup();
   }
-  if (lock.previousLapse !== undefined) core.warning(lock.previousLapse);
+  if (lock.previousLapse !== undefined) core.warning(inert(lock.previousLapse));
   core.info(`Take the deploy lock: ${((Date.now() - started) / 1000).toFixed(1)}s`);
   let result: T;
   try {

@@ -8,6 +8,7 @@ import { composeCommand, type Compose } from '../compose/compose';
 import { errorMessage } from '../errors';
 import { commandLine, quote, toSshCommand } from '../shell';
 import { describeOutcome, RemoteCommandError, type RemoteSession } from '../ssh/session';
+import { inert } from '../ssh/output';
 import { destructiveStatements, type DestructiveStatement } from './sql';
 
 export interface MigrationSettings {
@@ -72,7 +73,8 @@ const SQL_SHOWN = 256 * 1024;
 
 /** The destructive statements, one per line, for logs, warnings and errors. */
 export function listDestructive(found: readonly DestructiveStatement[]): string {
-  return found.map((statement) => `  ${statement.kind}: ${statement.statement}`).join('\n');
+  // The statements are the migration's own text (string literals and comments included): inert.
+  return inert(found.map((statement) => `  ${statement.kind}: ${statement.statement}`).join('\n'));
 }
 
 /** The text sent over SSH to run `alembic <args>`. */
@@ -127,7 +129,9 @@ export function backupNamed(output: string): string | undefined {
     .reverse()
     .map((line) => /(\S*\/\S+)\s*$/.exec(line)?.[1])
     .find((match) => match !== undefined);
-  return path ?? lines[lines.length - 1];
+  const named = path ?? lines[lines.length - 1];
+  // What a command printed: never a workflow command where it is shown.
+  return named === undefined ? undefined : inert(named);
 }
 
 export async function runMigration(

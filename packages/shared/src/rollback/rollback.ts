@@ -8,6 +8,7 @@ import { composeCommand } from '../compose/compose';
 import {
   defaultImageTag,
   liveStateRequest,
+  servicesDown,
   resolveRef,
   rollbackCommand,
   runDeploy,
@@ -25,6 +26,7 @@ import { backupNamed } from '../migrate/alembic';
 import { commandLine, toSshCommand } from '../shell';
 import type { RemoteSession } from '../ssh/session';
 import { describeOutcome, RemoteCommandError } from '../ssh/session';
+import { inert } from '../ssh/output';
 
 export interface RollbackOutcome {
   readonly mode: 'image' | 'full';
@@ -152,9 +154,10 @@ export async function runRollback(
   const { session } = context;
   const { connection } = settings.deploy;
   const account: string[] = [];
+  // Account lines quote the server (backup names, stderr): inert wherever they are shown.
   const note = (line: string) => {
-    account.push(line);
-    core.info(line);
+    account.push(inert(line));
+    core.info(inert(line));
   };
   const fromRef = (
     await session.run(commandLine(headCommit(connection.appDir)), 'reading the checked-out commit', {
@@ -259,6 +262,9 @@ export async function runRollback(
       );
       emergencyBackup = backupNamed(output);
       note(`emergency backup of the current database: ${emergencyBackup ?? '(the command named no file)'}`);
+      // Journalled at once: whatever happens next, `latest` must never pick it.
+      if (emergencyBackup !== undefined)
+        await journal('started', { backup: restoredBackup, emergency_backup: emergencyBackup });
     } catch (error) {
       if (error instanceof CancelledError) {
         await journal('cancelled').catch(() => undefined);
@@ -343,30 +349,52 @@ export async function runRollback(
       );
     }
     // The database changed: read what runs again (services stopped, revision restored) and converge on it.
-    state = await readState();
+    // The database changed: read what runs again (services stopped, revision restored) and converge
+    // on it. From here on, anything that stops the rollback leaves production down: say so.
+    try {
+      state = await readState();
+      return await converge(state);
+    } catch (error) {
+      const down = await servicesDown(session, compose, settings.deploy);
+      const productionDown =
+        `PRODUCTION MAY BE DOWN: the database was restored from ${restoredBackup}, then the rollback stopped ` +
+        `(${errorMessage(error)}); not running and healthy now: ${down.join('; ') || 'none'}. ` +
+        `To finish: ${rollbackCommand(connection.environment, target.sha)} (a deploy of ${target.sha.slice(0, 12)} starts what is stopped)`;
+      core.error(inert(productionDown));
+      if (error instanceof CancelledError || context.signal.aborted) {
+        await journal('cancelled', { backup: restoredBackup, emergency_backup: emergencyBackup }).catch(
+          () => undefined,
+        );
+        throw new CancelledError(String(context.signal.reason ?? 'signal'), productionDown);
+      }
+      return fail(errorMessage(error), productionDown);
+    }
   }
+  return converge(state);
 
-  const schemaWarning = connection.dryRun
-    ? undefined
-    : schemaMismatch(state, connection.environment, settings.mode === 'full');
-  const deploy = await runDeploy(deploySettings, { ...context, action: 'rollback', state });
-  if (schemaWarning !== undefined) core.warning(schemaWarning);
-  if (emergencyBackup !== undefined || restoredBackup !== undefined) {
-    await journal(deploy.result === 'cancelled' ? 'cancelled' : deploy.failure ? 'failed' : 'success', {
-      ...(restoredBackup ? { backup: restoredBackup } : {}),
-      ...(emergencyBackup ? { emergency_backup: emergencyBackup } : {}),
-    });
+  async function converge(now: LiveState): Promise<RollbackOutcome> {
+    const schemaWarning = connection.dryRun
+      ? undefined
+      : schemaMismatch(now, connection.environment, settings.mode === 'full');
+    const deploy = await runDeploy(deploySettings, { ...context, action: 'rollback', state: now });
+    if (schemaWarning !== undefined) core.warning(schemaWarning);
+    if (emergencyBackup !== undefined || restoredBackup !== undefined) {
+      await journal(deploy.result === 'cancelled' ? 'cancelled' : deploy.failure ? 'failed' : 'success', {
+        ...(restoredBackup ? { backup: restoredBackup } : {}),
+        ...(emergencyBackup ? { emergency_backup: emergencyBackup } : {}),
+      });
+    }
+    return {
+      ...base,
+      restoredBackup: settings.mode === 'full' ? restoredBackup : undefined,
+      emergencyBackup,
+      schemaWarning,
+      productionDown:
+        deploy.down.length > 0
+          ? `not running and healthy after the rollback: ${deploy.down.join('; ')}`
+          : undefined,
+      deploy,
+      failure: deploy.failure,
+    };
   }
-  return {
-    ...base,
-    restoredBackup: settings.mode === 'full' ? restoredBackup : undefined,
-    emergencyBackup,
-    schemaWarning,
-    productionDown:
-      deploy.down.length > 0
-        ? `not running and healthy after the rollback: ${deploy.down.join('; ')}`
-        : undefined,
-    deploy,
-    failure: deploy.failure,
-  };
 }

@@ -68,7 +68,8 @@ export class CommandFence {
  * it. A zero-width space after the first character breaks both; the text still reads the same.
  */
 export function inert(text: string): string {
-  return text.replace(/^([ \t]*):/gm, '$1:\u200b').replaceAll('##[', '#\u200b#[');
+  // The runner trims every kind of Unicode whitespace before it looks for `::`.
+  return text.replace(/^([\s\u0085]*):/gm, '$1:\u200b').replaceAll('##[', '#\u200b#[');
 }
 
 /** Keeps the first `limit` bytes of a stream and counts the rest. */
