@@ -301,6 +301,34 @@ describe('taking and releasing', () => {
     expect(await eventually(() => lockIsFree(state))).toBe(true);
     await lock.release();
   });
+
+  it('a connection that ends with commands still running: they are stopped before the lock is free', async () => {
+    const session = await open();
+    const state = stateDir('orphans');
+    const lock = await takeDeployLock(session, state, 10, holder('run-orphans'), () => undefined, {
+      timing: FAST,
+    });
+    held.push(lock);
+    const marker = `${Date.now()}${Math.floor(Math.random() * 1000)}`;
+    void session.exec(toSshCommand(`sleep 3${marker.slice(-4)}`));
+    const running = () =>
+      execFileSync('ps', ['-u', TEST_USER, '-o', 'args='], { encoding: 'utf8' }).includes(
+        `sleep 3${marker.slice(-4)}`,
+      );
+    expect(await eventually(running)).toBe(true);
+    // Only the per-connection sshd processes die: the commands live on, orphaned, as after a network loss.
+    const sshdChildren = execFileSync('pgrep', ['-f', `sshd: ${TEST_USER}`], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter((pid) => pid !== '');
+    for (const pid of sshdChildren) process.kill(Number(pid), 'SIGKILL');
+    expect(await eventually(() => lockIsFree(state))).toBe(true);
+    // By the time the lock is free, what the run left running is gone.
+    expect(running()).toBe(false);
+    expect(readFileSync(join(state, 'lock.log'), 'utf8')).toMatch(
+      /run-orphans.*its connection ended with commands still running .*stopped them, then released the lock/,
+    );
+  });
 });
 
 /**

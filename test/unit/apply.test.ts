@@ -28,6 +28,7 @@ type Reply =
 class FakeSession implements RemoteSession {
   readonly label = 'fake:22';
   readonly lost = undefined;
+  readonly runToken = 'fake-run';
   readonly commands: string[] = [];
   constructor(private readonly rules: [RegExp, Reply][]) {}
 

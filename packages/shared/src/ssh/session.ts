@@ -3,6 +3,7 @@
  * command of the run. Retries only what failed before authentication; never a failed login, never
  * a command.
  */
+import { randomUUID } from 'node:crypto';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import type { ConnectionSettings, Endpoint } from '../inputs/connection';
@@ -124,10 +125,15 @@ interface ActiveCommand {
 }
 
 /** What the deploy code needs of a session: the real one, or a scripted fake in unit tests. */
-export type RemoteSession = Pick<SshSession, 'label' | 'lost' | 'exec' | 'start' | 'run'>;
+export type RemoteSession = Pick<SshSession, 'label' | 'lost' | 'exec' | 'start' | 'run' | 'runToken'>;
 
 export class SshSession {
   private readonly active = new Set<ActiveCommand>();
+  /**
+   * Carried in the environment of every command of this run (TT_RUN=...), so the server can find
+   * what the run left running after its connection ended (see the deploy lock).
+   */
+  readonly runToken: string = randomUUID();
   private lostReason: string | undefined;
 
   private constructor(
@@ -270,7 +276,7 @@ export class SshSession {
       return Promise.resolve(finish({ kind: 'unknown', reason: this.lostReason }));
 
     return new Promise((resolve) => {
-      this.client.exec(command, (error, stream) => {
+      this.client.exec(`env TT_RUN=${this.runToken} ${command}`, (error, stream) => {
         if (error) {
           resolve(finish({ kind: 'unknown', reason: `the server refused a new channel: ${error.message}` }));
           return;
