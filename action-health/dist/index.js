@@ -75237,6 +75237,7 @@ function sleep_sleep(ms, signal) {
 
 
 
+
 function session_describeOutcome(outcome) {
     switch (outcome.kind) {
         case 'exited':
@@ -75285,6 +75286,11 @@ class SshSession {
     settings;
     hooks;
     active = new Set();
+    /**
+     * Carried in the environment of every command of this run (TT_RUN=...), so the server can find
+     * what the run left running after its connection ended (see the deploy lock).
+     */
+    runToken = (0,external_node_crypto_.randomUUID)();
     lostReason;
     constructor(endpoint, client, bastion, settings, hooks) {
         this.endpoint = endpoint;
@@ -75400,7 +75406,7 @@ class SshSession {
         if (this.lostReason !== undefined)
             return Promise.resolve(finish({ kind: 'unknown', reason: this.lostReason }));
         return new Promise((resolve) => {
-            this.client.exec(command, (error, stream) => {
+            this.client.exec(`env TT_RUN=${this.runToken} ${command}`, (error, stream) => {
                 if (error) {
                     resolve(finish({ kind: 'unknown', reason: `the server refused a new channel: ${error.message}` }));
                     return;
@@ -77784,7 +77790,7 @@ const LOCK_TIMING = Object.freeze({
  * 69: a tool is missing.
  */
 const LOCK_SCRIPT = (/* unused pure expression or super */ null && (`
-dir=$1 wait_max=$2 holder=$3 poll=$4 lapse=$5 grace=$6
+dir=$1 wait_max=$2 holder=$3 poll=$4 lapse=$5 grace=$6 token=$7
 for tool in flock timeout stat; do
   command -v "$tool" >/dev/null 2>&1 || { echo "the deploy lock needs $tool on the server" >&2; exit 69; }
 done
@@ -77856,11 +77862,35 @@ cut_off() {
     "$at" "$holder" "$quiet" "$conn" "$(echo $targets)" >>"$dir/lock.log"
 }
 
+# This run's processes outside this session (each command carries TT_RUN=<token>): none after a
+# release; after a lost connection, what it left running, stopped before the lock is let go.
+run_leftovers() {
+  own=$(stat_field $$ 4)
+  for file in $(grep -lzx "TT_RUN=$token" /proc/[0-9]*/environ 2>/dev/null); do
+    pid=\${file#/proc/}; pid=\${pid%/environ}
+    # Gone already (the grep itself, a command that just ended), or of this session: not left over.
+    sid=$(stat_field "$pid" 4)
+    [ -z "$sid" ] || [ "$sid" = "$own" ] || echo "$pid"
+  done
+}
+reap_run() {
+  [ -n "$token" ] || return 0
+  pids=$(run_leftovers)
+  [ -n "$pids" ] || return 0
+  kill -s TERM $pids 2>/dev/null
+  tenths=0
+  while [ -n "$(run_leftovers)" ] && [ "$tenths" -lt $((grace * 10)) ]; do sleep 0.2; tenths=$((tenths + 2)); done
+  left=$(run_leftovers)
+  [ -z "$left" ] || kill -s KILL $left 2>/dev/null
+  printf '%s %s: its connection ended with commands still running (pids %s); stopped them, then released the lock\n' \
+    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$holder" "$(echo $pids)" >>"$dir/lock.log"
+}
+
 seen= quiet=0 stuck=
 while :; do
   input_closed "$poll"
   case $? in
-    0) exit 0 ;;
+    0) reap_run; exit 0 ;;
     124) ;;
     *) echo 'the lock holder cannot wait on its input (timeout failed)' >&2; exit 70 ;;
   esac
@@ -77897,6 +77927,7 @@ async function takeDeployLock(session, stateDir, timeoutSeconds, holder, onBusy,
         String(pollSeconds(timing)),
         String(timing.lapseSeconds),
         String(timing.killGraceSeconds),
+        session.runToken,
     ]), {
         keepStdinOpen: true,
         // Not stopped by a cancel: the run records `cancelled` first, then releases.
