@@ -208,6 +208,14 @@ describe('planDeploy', () => {
     ]);
   });
 
+  it('notes a database with a revision when the target has no migrations under migrations-path', () => {
+    const plan = planDeploy(converged({ migrations: { heads: [], revisions: [] } }), request);
+    expect(plan.steps).toEqual([]);
+    expect(plan.notes).toEqual([
+      expect.stringMatching(/database is at 0002 but 222222222222 has no migrations under migrations-path/),
+    ]);
+  });
+
   it('says nothing runs from the ledger: a ledger saying "success" for v2 does not hide a stale service', () => {
     const releases: Release[] = [
       {
