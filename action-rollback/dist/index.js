@@ -77108,6 +77108,8 @@ function planMigration(state, request, notes) {
     const from = state.dbRevision === '' ? '(base)' : state.dbRevision;
     if (request.migrate === 'true')
         return { kind: 'migrate', from, to, why: 'migrate is true' };
+    if (heads.length === 0 && state.dbRevision !== '')
+        notes.push(`the database is at ${from} but ${plan_short(state.target)} has no migrations under migrations-path: nothing is migrated (is migrations-path right?)`);
     if (heads.length === 0 || state.dbRevision === head)
         return undefined;
     if (heads.length > 1)
