@@ -75279,6 +75279,11 @@ const KEEPALIVE_COUNT = 3;
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_CAP_MS = 15_000;
 const DEFAULT_MAX_BYTES = 1024 * 1024;
+/**
+ * The label (`<RUN_LABEL>=<runToken>`) on one-off containers a run starts: what the run leaves in
+ * Docker when its client is stopped, found and removed by it (or by the deploy lock).
+ */
+const RUN_LABEL = 'tt.run';
 class SshSession {
     endpoint;
     client;
@@ -76652,7 +76657,46 @@ function alembicCommandLine(place, settings, args) {
         return shell_toSshCommand(`cd "$1" && ${script}`, [place.appDir]);
     if (place.compose === undefined)
         throw new Error('migrate-service is set but no compose command was detected');
-    return shell_commandLine(compose_composeCommand(place.compose, place, ['run', '--rm', '--no-deps', '-T', settings.migrateService, 'sh', '-c', script], place.env));
+    return shell_commandLine(compose_composeCommand(place.compose, place, 
+    // Labelled with the run's token: a container whose client was stopped (a cancel, a timeout, a
+    // lost connection) keeps running the migration, so it is found and removed by that label.
+    [
+        'run',
+        '--rm',
+        '--no-deps',
+        '-T',
+        '--label',
+        `${RUN_LABEL}=${place.session.runToken}`,
+        settings.migrateService,
+        'sh',
+        '-c',
+        script,
+    ], place.env));
+}
+/** Removes the one-off containers this run started and left behind (its client was stopped). */
+async function removeLeftoverContainers(place) {
+    await place.session.exec(shell_toSshCommand('ids=$(docker ps -aq --filter "label=$1") && [ -n "$ids" ] && docker rm -f $ids >/dev/null; exit 0', [`${RUN_LABEL}=${place.session.runToken}`]), { echo: 'none', keepOnCancel: true, timeoutSeconds: 60 });
+}
+/** Runs alembic; when it did not exit by itself inside a container, its container is removed too. */
+async function execAlembic(place, settings, args, options) {
+    if (settings.migrateService === undefined)
+        return place.session.exec(alembicCommandLine(place, settings, args), options);
+    // Stopping `compose run` does not stop its container at once (the client may take its whole kill
+    // grace), and the migration would go on meanwhile: on a cancel the container is removed right away.
+    let removing;
+    const onCancel = () => {
+        removing = removeLeftoverContainers(place);
+    };
+    place.signal?.addEventListener('abort', onCancel, { once: true });
+    try {
+        const result = await place.session.exec(alembicCommandLine(place, settings, args), options);
+        if (result.outcome.kind !== 'exited')
+            await (removing ?? removeLeftoverContainers(place));
+        return result;
+    }
+    finally {
+        place.signal?.removeEventListener('abort', onCancel);
+    }
 }
 /** Revision ids from `alembic current` / `alembic heads` output ("ae1027a6acf (head)"). */
 function parseRevisions(output) {
@@ -76662,7 +76706,12 @@ function parseRevisions(output) {
         .filter((revision) => revision !== undefined);
 }
 async function alembic(place, settings, args, what, maxBytes) {
-    return place.session.run(alembicCommandLine(place, settings, args), what, { echo: 'stderr', maxBytes });
+    const result = await execAlembic(place, settings, args, { echo: 'stderr', maxBytes });
+    if (result.outcome.kind === 'cancelled')
+        throw new errors_CancelledError('signal');
+    if (result.outcome.kind !== 'exited' || result.outcome.code !== 0)
+        throw new session_RemoteCommandError(place.session.label, what, result);
+    return result.stdout;
 }
 async function currentRevision(place, settings) {
     return parseRevisions(await alembic(place, settings, ['current'], 'alembic current')).join(',');
@@ -76700,7 +76749,7 @@ async function alembic_runMigration(place, settings, request, log) {
     let sqlCut = false;
     let destructive = [];
     if (!upToDate) {
-        const preview = await place.session.exec(alembicCommandLine(place, settings, [request.direction, range, '--sql']), {
+        const preview = await execAlembic(place, settings, [request.direction, range, '--sql'], {
             echo: 'stderr',
             maxBytes: SQL_READ_LIMIT,
         });
@@ -76768,7 +76817,7 @@ async function alembic_runMigration(place, settings, request, log) {
     }
     // Alembic logs each step before running it; the last one seen is the one that failed.
     let running;
-    const applied = await place.session.exec(alembicCommandLine(place, settings, [request.direction, request.target]), {
+    const applied = await execAlembic(place, settings, [request.direction, request.target], {
         echo: 'all',
         onStderrLine: (line) => {
             const step = /Running (upgrade|downgrade) .*$/.exec(line);
@@ -77474,7 +77523,7 @@ async function deploy_runDeploy(settings, context) {
                     await run(pullCommand(compose, connection, env, step.services), 'compose pull');
                 });
             case 'migrate':
-                migration = await deploy_stage('Migrate the database', () => alembic_runMigration({ session, appDir: connection.appDir, composeFile: connection.composeFile, compose, env }, settings.migration, { direction: 'upgrade', target: 'head', preview: false }, (message) => lib_core.info(message)));
+                migration = await deploy_stage('Migrate the database', () => alembic_runMigration({ session, appDir: connection.appDir, composeFile: connection.composeFile, compose, env, signal }, settings.migration, { direction: 'upgrade', target: 'head', preview: false }, (message) => lib_core.info(message)));
                 return;
             case 'restart':
                 return deploy_stage(`Restart ${step.service} (${step.why})`, async () => {
@@ -77626,6 +77675,7 @@ async function runMigrate(settings, context) {
             composeFile: connection.composeFile,
             compose,
             env: { IMAGE_TAG: imageTag },
+            signal: context.signal,
         }, settings.migration, request, (message) => core.info(message)));
     }
     catch (error) {
@@ -77702,7 +77752,7 @@ const LOCK_TIMING = Object.freeze({
  * 69: a tool is missing.
  */
 const LOCK_SCRIPT = `
-dir=$1 wait_max=$2 holder=$3 poll=$4 lapse=$5 grace=$6 token=$7
+dir=$1 wait_max=$2 holder=$3 poll=$4 lapse=$5 grace=$6 token=$7 label=$8
 for tool in flock timeout stat; do
   command -v "$tool" >/dev/null 2>&1 || { echo "the deploy lock needs $tool on the server" >&2; exit 69; }
 done
@@ -77769,6 +77819,7 @@ cut_off() {
   # Stopped, it would act on nothing but KILL; continuing it for a TERM could let it start what the
   # run sent meanwhile.
   kill -s KILL -- "$conn"
+  remove_run_containers
   printf 'LAPSED %s %s %s\\n' "$at" "$quiet" "$holder" >"$dir/lock"
   printf '%s %s: no heartbeat for %ss; cut off its connection (sshd %s, sessions %s) and released the lock\\n' \\
     "$at" "$holder" "$quiet" "$conn" "$(echo $targets)" >>"$dir/lock.log"
@@ -77788,14 +77839,23 @@ run_leftovers() {
 reap_run() {
   [ -n "$token" ] || return 0
   pids=$(run_leftovers)
-  [ -n "$pids" ] || return 0
-  kill -s TERM $pids 2>/dev/null
-  tenths=0
-  while [ -n "$(run_leftovers)" ] && [ "$tenths" -lt $((grace * 10)) ]; do sleep 0.2; tenths=$((tenths + 2)); done
-  left=$(run_leftovers)
-  [ -z "$left" ] || kill -s KILL $left 2>/dev/null
-  printf '%s %s: its connection ended with commands still running (pids %s); stopped them, then released the lock\n' \
-    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$holder" "$(echo $pids)" >>"$dir/lock.log"
+  if [ -n "$pids" ]; then
+    kill -s TERM $pids 2>/dev/null
+    tenths=0
+    while [ -n "$(run_leftovers)" ] && [ "$tenths" -lt $((grace * 10)) ]; do sleep 0.2; tenths=$((tenths + 2)); done
+    left=$(run_leftovers)
+    [ -z "$left" ] || kill -s KILL $left 2>/dev/null
+    printf '%s %s: its connection ended with commands still running (pids %s); stopped them, then released the lock\\n' \\
+      "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$holder" "$(echo $pids)" >>"$dir/lock.log"
+  fi
+  remove_run_containers
+}
+# One-off containers the run started (compose run, labelled $label=<token>) go on when their client
+# is stopped: removed too.
+remove_run_containers() {
+  [ -n "$token" ] && [ -n "$label" ] && command -v docker >/dev/null 2>&1 || return 0
+  ids=$(docker ps -aq --filter "label=$label=$token" 2>/dev/null)
+  [ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1
 }
 
 seen= quiet=0 stuck=
@@ -77840,6 +77900,7 @@ async function takeDeployLock(session, stateDir, timeoutSeconds, holder, onBusy,
         String(timing.lapseSeconds),
         String(timing.killGraceSeconds),
         session.runToken,
+        RUN_LABEL,
     ]), {
         keepStdinOpen: true,
         // Not stopped by a cancel: the run records `cancelled` first, then releases.

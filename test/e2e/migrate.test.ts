@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Sshd } from '../harness/sshd';
-import { errorLines, runBundledAction } from '../harness/runner';
+import { cancelWhen, errorLines, runBundledAction } from '../harness/runner';
 import { imageTagOf, ledgerOf, localCompose, type Stack } from '../harness/stack';
 import type { Postgres } from '../harness/postgres';
 import { startSandbox, type Sandbox } from '../harness/sandbox';
@@ -185,6 +185,47 @@ describe('action-migrate (bundled)', () => {
     expect(up.code).toBe(0);
     expect(revision()).toBe('0002');
     expect(pg.sql('SELECT name FROM items')).toBe('precious row');
+  });
+
+  it('a cancelled migration inside a container: the container is removed, not left migrating', async () => {
+    stack.repo.checkout('slow-migration');
+    const compose = localCompose();
+    execFileSync(
+      compose[0],
+      [...compose.slice(1), '-f', 'docker/docker-compose-prod.yaml', 'build', 'migrator'],
+      {
+        cwd: stack.appDir,
+        env: { ...process.env, IMAGE_TAG: imageTagOf(stack.repo.shas['slow-migration']) },
+        stdio: 'pipe',
+      },
+    );
+    // The upgrade (not the SQL preview, which logs the same line) is 1 s into its 6 s pg_sleep.
+    const cancel = cancelWhen(/Running upgrade 0002 -> 0003[\s\S]*Running upgrade 0002 -> 0003/, 1000);
+    const run = await runBundledAction(
+      'action-migrate',
+      inputs({
+        'migrate-service': 'migrator',
+        'alembic-command': `cd /app/backend && DATABASE_URL=${pg.url} /usr/bin/python3 -m alembic`,
+        backup: 'false',
+        'allow-destructive': 'true',
+      }),
+      { ...cancel, env: { GITHUB_RUN_ID: 'cancelled-migration' } },
+    );
+    expect(cancel.signalled()).toBeGreaterThan(0);
+    expect(Date.now() - cancel.signalled()).toBeLessThan(10_000);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/::error::cancelled by SIGINT/);
+    const leftover = execFileSync('docker', ['ps', '-aq', '--filter', 'label=tt.run'], {
+      encoding: 'utf8',
+    }).trim();
+    expect(leftover).toBe('');
+    expect(revision()).toBe('0002');
+    expect(ledgerOf(join(stack.appDir, '.deploy')).at(-1)).toMatchObject({
+      action: 'migrate',
+      result: 'cancelled',
+      run_id: 'cancelled-migration',
+    });
+    stack.repo.checkout('v2');
   });
 });
 

@@ -390,7 +390,7 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
       case 'migrate':
         migration = await stage('Migrate the database', () =>
           runMigration(
-            { session, appDir: connection.appDir, composeFile: connection.composeFile, compose, env },
+            { session, appDir: connection.appDir, composeFile: connection.composeFile, compose, env, signal },
             settings.migration,
             { direction: 'upgrade', target: 'head', preview: false },
             (message) => core.info(message),

@@ -30,7 +30,7 @@
 import * as core from '@actions/core';
 import { inert } from '../ssh/output';
 import { toSshCommand } from '../shell';
-import { describeOutcome, type ExecResult, type RemoteSession } from '../ssh/session';
+import { describeOutcome, RUN_LABEL, type ExecResult, type RemoteSession } from '../ssh/session';
 import { CancelledError } from '../errors';
 
 export interface LockHolder {
@@ -90,7 +90,7 @@ export interface DeployLock {
  * 69: a tool is missing.
  */
 const LOCK_SCRIPT = `
-dir=$1 wait_max=$2 holder=$3 poll=$4 lapse=$5 grace=$6 token=$7
+dir=$1 wait_max=$2 holder=$3 poll=$4 lapse=$5 grace=$6 token=$7 label=$8
 for tool in flock timeout stat; do
   command -v "$tool" >/dev/null 2>&1 || { echo "the deploy lock needs $tool on the server" >&2; exit 69; }
 done
@@ -157,6 +157,7 @@ cut_off() {
   # Stopped, it would act on nothing but KILL; continuing it for a TERM could let it start what the
   # run sent meanwhile.
   kill -s KILL -- "$conn"
+  remove_run_containers
   printf 'LAPSED %s %s %s\\n' "$at" "$quiet" "$holder" >"$dir/lock"
   printf '%s %s: no heartbeat for %ss; cut off its connection (sshd %s, sessions %s) and released the lock\\n' \\
     "$at" "$holder" "$quiet" "$conn" "$(echo $targets)" >>"$dir/lock.log"
@@ -176,14 +177,23 @@ run_leftovers() {
 reap_run() {
   [ -n "$token" ] || return 0
   pids=$(run_leftovers)
-  [ -n "$pids" ] || return 0
-  kill -s TERM $pids 2>/dev/null
-  tenths=0
-  while [ -n "$(run_leftovers)" ] && [ "$tenths" -lt $((grace * 10)) ]; do sleep 0.2; tenths=$((tenths + 2)); done
-  left=$(run_leftovers)
-  [ -z "$left" ] || kill -s KILL $left 2>/dev/null
-  printf '%s %s: its connection ended with commands still running (pids %s); stopped them, then released the lock\n' \
-    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$holder" "$(echo $pids)" >>"$dir/lock.log"
+  if [ -n "$pids" ]; then
+    kill -s TERM $pids 2>/dev/null
+    tenths=0
+    while [ -n "$(run_leftovers)" ] && [ "$tenths" -lt $((grace * 10)) ]; do sleep 0.2; tenths=$((tenths + 2)); done
+    left=$(run_leftovers)
+    [ -z "$left" ] || kill -s KILL $left 2>/dev/null
+    printf '%s %s: its connection ended with commands still running (pids %s); stopped them, then released the lock\\n' \\
+      "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$holder" "$(echo $pids)" >>"$dir/lock.log"
+  fi
+  remove_run_containers
+}
+# One-off containers the run started (compose run, labelled $label=<token>) go on when their client
+# is stopped: removed too.
+remove_run_containers() {
+  [ -n "$token" ] && [ -n "$label" ] && command -v docker >/dev/null 2>&1 || return 0
+  ids=$(docker ps -aq --filter "label=$label=$token" 2>/dev/null)
+  [ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1
 }
 
 seen= quiet=0 stuck=
@@ -237,6 +247,7 @@ export async function takeDeployLock(
       String(timing.lapseSeconds),
       String(timing.killGraceSeconds),
       session.runToken,
+      RUN_LABEL,
     ]),
     {
       keepStdinOpen: true,

@@ -5,9 +5,16 @@
  * Shared by action-deploy and action-migrate.
  */
 import { composeCommand, type Compose } from '../compose/compose';
-import { errorMessage } from '../errors';
+import { CancelledError, errorMessage } from '../errors';
 import { commandLine, quote, toSshCommand } from '../shell';
-import { describeOutcome, RemoteCommandError, type RemoteSession } from '../ssh/session';
+import {
+  describeOutcome,
+  RemoteCommandError,
+  type ExecOptions,
+  type ExecResult,
+  type RemoteSession,
+  RUN_LABEL,
+} from '../ssh/session';
 import { inert } from '../ssh/output';
 import { destructiveStatements, type DestructiveStatement } from './sql';
 
@@ -29,6 +36,8 @@ export interface MigrationPlace {
   readonly compose: Compose | undefined;
   /** Exported to compose (IMAGE_TAG), so the migration runs with the release's image. */
   readonly env: Readonly<Record<string, string>>;
+  /** The run's cancel: a container running alembic is removed at once, not after its client is gone. */
+  readonly signal?: AbortSignal;
 }
 
 export interface MigrationRequest {
@@ -91,10 +100,59 @@ export function alembicCommandLine(
     composeCommand(
       place.compose,
       place,
-      ['run', '--rm', '--no-deps', '-T', settings.migrateService, 'sh', '-c', script],
+      // Labelled with the run's token: a container whose client was stopped (a cancel, a timeout, a
+      // lost connection) keeps running the migration, so it is found and removed by that label.
+      [
+        'run',
+        '--rm',
+        '--no-deps',
+        '-T',
+        '--label',
+        `${RUN_LABEL}=${place.session.runToken}`,
+        settings.migrateService,
+        'sh',
+        '-c',
+        script,
+      ],
       place.env,
     ),
   );
+}
+
+/** Removes the one-off containers this run started and left behind (its client was stopped). */
+async function removeLeftoverContainers(place: MigrationPlace): Promise<void> {
+  await place.session.exec(
+    toSshCommand(
+      'ids=$(docker ps -aq --filter "label=$1") && [ -n "$ids" ] && docker rm -f $ids >/dev/null; exit 0',
+      [`${RUN_LABEL}=${place.session.runToken}`],
+    ),
+    { echo: 'none', keepOnCancel: true, timeoutSeconds: 60 },
+  );
+}
+
+/** Runs alembic; when it did not exit by itself inside a container, its container is removed too. */
+async function execAlembic(
+  place: MigrationPlace,
+  settings: MigrationSettings,
+  args: readonly string[],
+  options: ExecOptions,
+): Promise<ExecResult> {
+  if (settings.migrateService === undefined)
+    return place.session.exec(alembicCommandLine(place, settings, args), options);
+  // Stopping `compose run` does not stop its container at once (the client may take its whole kill
+  // grace), and the migration would go on meanwhile: on a cancel the container is removed right away.
+  let removing: Promise<void> | undefined;
+  const onCancel = () => {
+    removing = removeLeftoverContainers(place);
+  };
+  place.signal?.addEventListener('abort', onCancel, { once: true });
+  try {
+    const result = await place.session.exec(alembicCommandLine(place, settings, args), options);
+    if (result.outcome.kind !== 'exited') await (removing ?? removeLeftoverContainers(place));
+    return result;
+  } finally {
+    place.signal?.removeEventListener('abort', onCancel);
+  }
 }
 
 /** Revision ids from `alembic current` / `alembic heads` output ("ae1027a6acf (head)"). */
@@ -112,7 +170,11 @@ async function alembic(
   what: string,
   maxBytes?: number,
 ) {
-  return place.session.run(alembicCommandLine(place, settings, args), what, { echo: 'stderr', maxBytes });
+  const result = await execAlembic(place, settings, args, { echo: 'stderr', maxBytes });
+  if (result.outcome.kind === 'cancelled') throw new CancelledError('signal');
+  if (result.outcome.kind !== 'exited' || result.outcome.code !== 0)
+    throw new RemoteCommandError(place.session.label, what, result);
+  return result.stdout;
 }
 
 export async function currentRevision(place: MigrationPlace, settings: MigrationSettings): Promise<string> {
@@ -164,13 +226,10 @@ export async function runMigration(
   let sqlCut = false;
   let destructive: DestructiveStatement[] = [];
   if (!upToDate) {
-    const preview = await place.session.exec(
-      alembicCommandLine(place, settings, [request.direction, range, '--sql']),
-      {
-        echo: 'stderr',
-        maxBytes: SQL_READ_LIMIT,
-      },
-    );
+    const preview = await execAlembic(place, settings, [request.direction, range, '--sql'], {
+      echo: 'stderr',
+      maxBytes: SQL_READ_LIMIT,
+    });
     if (preview.outcome.kind !== 'exited' || preview.outcome.code !== 0) {
       throw new MigrationError(
         `the SQL preview (alembic ${request.direction} ${range} --sql) ${describeOutcome(preview.outcome)}; nothing was applied`,
@@ -243,16 +302,13 @@ export async function runMigration(
 
   // Alembic logs each step before running it; the last one seen is the one that failed.
   let running: string | undefined;
-  const applied = await place.session.exec(
-    alembicCommandLine(place, settings, [request.direction, request.target]),
-    {
-      echo: 'all',
-      onStderrLine: (line) => {
-        const step = /Running (upgrade|downgrade) .*$/.exec(line);
-        if (step) running = step[0].trim();
-      },
+  const applied = await execAlembic(place, settings, [request.direction, request.target], {
+    echo: 'all',
+    onStderrLine: (line) => {
+      const step = /Running (upgrade|downgrade) .*$/.exec(line);
+      if (step) running = step[0].trim();
     },
-  );
+  });
   const revisionAfter = await currentRevision(place, settings).catch(
     () => '(unknown: alembic current failed)',
   );

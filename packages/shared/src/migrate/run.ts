@@ -72,6 +72,7 @@ export async function runMigrate(
             composeFile: connection.composeFile,
             compose,
             env: { IMAGE_TAG: imageTag },
+            signal: context.signal,
           },
           settings.migration,
           request,

@@ -124,6 +124,12 @@ interface ActiveCommand {
   stop(kind: 'timeout' | 'cancelled'): void;
 }
 
+/**
+ * The label (`<RUN_LABEL>=<runToken>`) on one-off containers a run starts: what the run leaves in
+ * Docker when its client is stopped, found and removed by it (or by the deploy lock).
+ */
+export const RUN_LABEL = 'tt.run';
+
 /** What the deploy code needs of a session: the real one, or a scripted fake in unit tests. */
 export type RemoteSession = Pick<SshSession, 'label' | 'lost' | 'exec' | 'start' | 'run' | 'runToken'>;
 
