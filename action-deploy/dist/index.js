@@ -76207,7 +76207,7 @@ function judgeGate(expected, first, now, upForMs, gate) {
  * healthcheck, up for min-uptime. A container that exits, dies or restarts while waited for fails
  * the gate at once, healthcheck or not (a crash loop under a restart policy is never "running").
  */
-async function waitUntilHealthy(session, compose, place, env, service, gate, signal) {
+async function rollout_waitUntilHealthy(session, compose, place, env, service, gate, signal) {
     const started = Date.now();
     const ids = compose_parseIds(await session.run(shell_commandLine(compose_composeCommand(compose, place, compose_psArgs(compose, [service]), env)), `listing ${service}'s containers`, { echo: 'stderr', timeoutSeconds: 120 }));
     const result = (ok, state) => ({
@@ -77572,7 +77572,7 @@ async function restartService(session, compose, connection, env, service, gate, 
     const started = Date.now();
     await session.run(shell_commandLine(upCommand(compose, connection, env, service, force)), `restarting ${service}`);
     lib_core.info(`${service} recreated in ${deploy_seconds(started)}`);
-    const wait = await waitUntilHealthy(session, compose, connection, env, service, gate, signal);
+    const wait = await rollout_waitUntilHealthy(session, compose, connection, env, service, gate, signal);
     lib_core.info(`${service}: ${wait.state} after ${(wait.waitedMs / 1000).toFixed(1)}s`);
     return wait;
 }
@@ -78473,6 +78473,7 @@ function readRollbackInputs() {
 
 
 
+
 const GOOD = (/* unused pure expression or super */ null && (GOOD_RESULTS));
 function recent(releases) {
     const lines = [...releases]
@@ -78709,17 +78710,30 @@ async function runRollback(settings, context) {
             // The restore said no (a missing file, a refused prompt): bring the stopped services back as they
             // were, so the failed restore costs no more downtime.
             const restart = await session.exec(commandLine(composeCommand(compose, connection, ['up', '-d', '--no-deps', ...stopped], env)));
-            const back = restart.outcome.kind === 'exited' && restart.outcome.code === 0;
+            const started = restart.outcome.kind === 'exited' && restart.outcome.code === 0;
+            // Started is not back: each one passes the same gate as in a deploy.
+            const gate = {
+                timeoutSeconds: settings.deploy.waitTimeoutSeconds,
+                minUptimeSeconds: settings.deploy.minUptimeSeconds,
+            };
+            const waits = started
+                ? await Promise.all(stopped.map((service) => waitUntilHealthy(session, compose, connection, env, service, gate, context.signal)))
+                : [];
+            const failing = waits.filter((wait) => !wait.ok).map((wait) => `${wait.service} (${wait.state})`);
+            const back = started && failing.length === 0;
             note(back
-                ? `services started again on ${fromRef.slice(0, 12)}`
-                : `could not start the services again: ${restart.stderrTail.join(' ')}`);
+                ? `services started again on ${fromRef.slice(0, 12)}, each passing its gate`
+                : started
+                    ? `services started again, but not well: ${failing.join('; ')}`
+                    : `could not start the services again: ${restart.stderrTail.join(' ')}`);
             const productionDown = back
                 ? undefined
-                : down('the restore failed and they could not be started again');
-            return fail(`${why}\nthe restore failed; ${back ? `${stopped.join(', ')} were started again on ${fromRef.slice(0, 12)}` : 'the services are STOPPED'}; ` +
+                : started
+                    ? `PRODUCTION IS DOWN: the restore failed and, started again, ${failing.join('; ')} did not pass their gates; the database may be partly restored. ${finish}`
+                    : down('the restore failed and they could not be started again');
+            return fail(`${why}\nthe restore failed; ${back ? `${stopped.join(', ')} were started again on ${fromRef.slice(0, 12)}` : started ? 'the services were started again but are not well' : 'the services are STOPPED'}; ` +
                 `the database may be partly restored: the emergency backup ${emergencyBackup ?? '(none named)'} holds it as it was before the rollback`, productionDown);
         }
-        // The database changed: read what runs again (services stopped, revision restored) and converge on it.
         // The database changed: read what runs again (services stopped, revision restored) and converge
         // on it. From here on, anything that stops the rollback leaves production down: say so.
         try {

@@ -5,6 +5,7 @@
  */
 import * as core from '@actions/core';
 import { composeCommand } from '../compose/compose';
+import { waitUntilHealthy } from '../compose/rollout';
 import {
   defaultImageTag,
   liveStateRequest,
@@ -333,22 +334,39 @@ export async function runRollback(
       const restart = await session.exec(
         commandLine(composeCommand(compose, connection, ['up', '-d', '--no-deps', ...stopped], env)),
       );
-      const back = restart.outcome.kind === 'exited' && restart.outcome.code === 0;
+      const started = restart.outcome.kind === 'exited' && restart.outcome.code === 0;
+      // Started is not back: each one passes the same gate as in a deploy.
+      const gate = {
+        timeoutSeconds: settings.deploy.waitTimeoutSeconds,
+        minUptimeSeconds: settings.deploy.minUptimeSeconds,
+      };
+      const waits = started
+        ? await Promise.all(
+            stopped.map((service) =>
+              waitUntilHealthy(session, compose, connection, env, service, gate, context.signal),
+            ),
+          )
+        : [];
+      const failing = waits.filter((wait) => !wait.ok).map((wait) => `${wait.service} (${wait.state})`);
+      const back = started && failing.length === 0;
       note(
         back
-          ? `services started again on ${fromRef.slice(0, 12)}`
-          : `could not start the services again: ${restart.stderrTail.join(' ')}`,
+          ? `services started again on ${fromRef.slice(0, 12)}, each passing its gate`
+          : started
+            ? `services started again, but not well: ${failing.join('; ')}`
+            : `could not start the services again: ${restart.stderrTail.join(' ')}`,
       );
       const productionDown = back
         ? undefined
-        : down('the restore failed and they could not be started again');
+        : started
+          ? `PRODUCTION IS DOWN: the restore failed and, started again, ${failing.join('; ')} did not pass their gates; the database may be partly restored. ${finish}`
+          : down('the restore failed and they could not be started again');
       return fail(
-        `${why}\nthe restore failed; ${back ? `${stopped.join(', ')} were started again on ${fromRef.slice(0, 12)}` : 'the services are STOPPED'}; ` +
+        `${why}\nthe restore failed; ${back ? `${stopped.join(', ')} were started again on ${fromRef.slice(0, 12)}` : started ? 'the services were started again but are not well' : 'the services are STOPPED'}; ` +
           `the database may be partly restored: the emergency backup ${emergencyBackup ?? '(none named)'} holds it as it was before the rollback`,
         productionDown,
       );
     }
-    // The database changed: read what runs again (services stopped, revision restored) and converge on it.
     // The database changed: read what runs again (services stopped, revision restored) and converge
     // on it. From here on, anything that stops the rollback leaves production down: say so.
     try {
