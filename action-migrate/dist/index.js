@@ -64744,7 +64744,8 @@ function shell_renderScript(command) {
  */
 const GROUP_WRAPPER = [
     'script=$1; shift',
-    'reap() { n=0; while [ "$n" -lt 25 ] && kill -0 "$child" 2>/dev/null; do sleep 0.2; n=$((n + 1)); done; kill -KILL 0; }',
+    // $$ is the wrapper: it is let exit with the script's status before the group is killed.
+    'reap() { n=0; while [ "$n" -lt 25 ] && { kill -0 "$child" || kill -0 $$; } 2>/dev/null; do sleep 0.2; n=$((n + 1)); done; kill -KILL 0; }',
     'exec 3<&0',
     // TERM to the whole group; KILL to what is left once the script is gone, or after a 5 s grace
     // (a tool that ignores TERM).
@@ -64753,6 +64754,8 @@ const GROUP_WRAPPER = [
     'child=$!',
     'exec 3<&-',
     'while :; do wait "$child"; rc=$?; kill -0 "$child" 2>/dev/null || break; done',
+    // A wait cut short by the trap returns 128+N; the child's own status is still there to collect.
+    'wait "$child" 2>/dev/null; r=$?; [ "$r" -eq 127 ] || rc=$r',
     'exit "$rc"',
 ].join('\n');
 /**
@@ -75371,16 +75374,28 @@ class SshSession {
     start(command, options = {}) {
         let input;
         let inputEnded = false;
+        let pending = '';
         const endInput = () => {
             inputEnded = true;
             input?.end();
         };
+        const write = (data) => {
+            if (inputEnded)
+                return;
+            if (input === undefined)
+                pending += data;
+            else
+                input.write(data);
+        };
         return {
             done: this.execute(command, options, (stream) => {
                 input = stream;
+                if (pending !== '')
+                    stream.write(pending);
                 if (inputEnded)
                     stream.end();
             }),
+            write,
             endInput,
         };
     }
@@ -76838,6 +76853,7 @@ const LIVE_STATE_SCRIPT = (/* unused pure expression or super */ null && (`
 cd "$1" || { echo "${live_state_MARK}error"; echo "|app-dir $1 is missing or not readable"; exit 0; }
 file=$2 remote=$3 candidates=$4 tag=$5 state=$6 tail_n=$7 mpath=$8 current=$9
 shift 9
+changed=no v= sha=
 part() { printf '\\n${live_state_MARK}%s\\n' "$1"; }
 # Every line of a part's body is printed behind '|', so no text from the server (a ledger line, a
 # log line) can pose as a part marker.
@@ -76855,7 +76871,8 @@ fi
 # alembic current (in a running container of the migrate service, or on the host) beside the rest.
 if [ -n "$current" ]; then { (eval "$current"); echo "exit=$?"; } >"$tmp/current" 2>&1 & fi
 if [ -n "$remote" ]; then
-  git -c advice.detachedHead=false fetch --prune --tags --force --quiet --end-of-options "$remote" >"$tmp/fetch" 2>&1
+  # No gc or maintenance spawned in the background: nothing of this run outlives its commands.
+  git -c advice.detachedHead=false -c gc.auto=0 -c maintenance.auto=false fetch --prune --tags --force --quiet --end-of-options "$remote" >"$tmp/fetch" 2>&1
   rc=$?; part fetch; { tail -n 5 "$tmp/fetch"; echo "exit=$rc"; } | body
 fi
 part head; git rev-parse --verify --quiet 'HEAD^{commit}' | body
@@ -76873,12 +76890,17 @@ part tag; echo "$tag" | body
 if [ "$1" != auto ]; then
   # ps -a lists stopped containers on v1 and v2; one-off run containers are left out by label later.
   # The target's compose file, where it differs from the checkout's: the images and services it names.
+  # When its files (a new build dir, env file or extends) are not in the checkout yet, compose cannot
+  # read it: the checkout's configuration is used, and every listed service is recreated.
   config_file=$file
   if [ -n "$sha" ] && ! git diff --quiet HEAD "$sha" -- "$file" 2>/dev/null; then
     changed=yes
-    git show "$sha:$file" >"$tmp/target-compose.yaml" 2>/dev/null && config_file=$tmp/target-compose.yaml
+    git show "$sha:./$file" >"$tmp/target-compose.yaml" 2>/dev/null && config_file=$tmp/target-compose.yaml
   fi
-  IMAGE_TAG=$tag "$@" --project-directory "$(dirname "$file")" -f "$config_file" config >"$tmp/config" 2>"$tmp/config.err" &
+  {
+    IMAGE_TAG=$tag "$@" --project-directory "$(dirname "$file")" -f "$config_file" config >"$tmp/config" 2>"$tmp/config.err" ||
+      { [ "$config_file" != "$file" ] && IMAGE_TAG=$tag "$@" -f "$file" config >"$tmp/config" 2>"$tmp/config.err"; }
+  } &
   config_pid=$!
   IMAGE_TAG=$tag "$@" -f "$file" ps -a -q >"$tmp/ps" 2>"$tmp/ps.err" &
   ps_pid=$!
@@ -76892,7 +76914,7 @@ if [ -n "$v" ]; then
   ids=$(grep -E '^[0-9a-f]{12,64}$' "$tmp/ps")
   [ -z "$ids" ] || docker inspect --format '${INSPECT_FORMAT}' $ids 2>/dev/null | body
 fi
-part changed; echo "\${changed:-no}" | body
+part changed; echo "$changed" | body
 part now; date +%s | body
 part images; docker images --no-trunc --format '{{.Repository}}:{{.Tag}} {{.ID}}' 2>/dev/null | body
 if [ -n "$mpath" ] && [ -n "$sha" ]; then
@@ -77153,11 +77175,13 @@ function plan_planDeploy(state, request) {
     if (state.target === '')
         return refuse('the ref names no commit on the server after git fetch');
     const unknown = request.services.filter((service) => !(service in state.targetImages));
-    if (unknown.length > 0) {
+    if (unknown.length > 0 && !state.composeFileChanged) {
         return refuse(`${unknown.join(', ')}: not a service with an image in ${plan_short(state.target)}'s compose configuration ` +
             `(it has: ${Object.keys(state.targetImages).join(', ') || 'none'})`);
     }
-    const missing = request.services.filter((service) => state.localImages[state.targetImages[service]] === undefined);
+    // A service the configuration read does not name (new in a changed compose file) counts as missing.
+    const missing = request.services.filter((service) => state.targetImages[service] === undefined ||
+        state.localImages[state.targetImages[service]] === undefined);
     const mode = plan_imageMode(request.build, request.imageTagGiven);
     if (mode === 'none' && missing.length > 0) {
         return refuse(`build is false but the target images of ${missing.join(', ')} are not on the server ` +
@@ -77168,7 +77192,10 @@ function plan_planDeploy(state, request) {
         steps.push({ kind: 'checkout', sha: state.target, from: state.head });
     if (mode === 'build' && (request.build === 'true' || missing.length > 0))
         steps.push({ kind: 'build', imageTag: state.imageTag, missing });
-    const latest = request.services.filter((service) => plan_tagOf(state.targetImages[service]) === 'latest');
+    const latest = request.services.filter((service) => {
+        const ref = state.targetImages[service];
+        return ref !== undefined && plan_tagOf(ref) === 'latest';
+    });
     if (mode === 'pull' && (missing.length > 0 || latest.length > 0))
         steps.push({ kind: 'pull', imageTag: state.imageTag, services: [...new Set([...missing, ...latest])] });
     const migration = planMigration(state, request, notes);
@@ -77178,7 +77205,7 @@ function plan_planDeploy(state, request) {
         const why = !now.ok
             ? now.state
             : missing.includes(now.service)
-                ? `its target image ${state.targetImages[now.service]} is not on the server yet`
+                ? `its target image ${state.targetImages[now.service] ?? '(named by the changed compose file)'} is not on the server yet`
                 : !now.onTarget
                     ? `runs ${now.imageTag ?? 'another image'}, not ${state.imageTag}`
                     : state.composeFileChanged
@@ -77854,15 +77881,17 @@ reap_run() {
 # is stopped: removed too.
 remove_run_containers() {
   [ -n "$token" ] && [ -n "$label" ] && command -v docker >/dev/null 2>&1 || return 0
-  ids=$(docker ps -aq --filter "label=$label=$token" 2>/dev/null)
-  [ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1
+  ids=$(timeout 20 docker ps -aq --filter "label=$label=$token" 2>/dev/null)
+  [ -z "$ids" ] || timeout 30 docker rm -f $ids >/dev/null 2>&1
 }
 
 seen= quiet=0 stuck=
 while :; do
-  input_closed "$poll"
+  # A release writes R, then closes: only a channel that ended without it (a lost connection, a
+  # killed runner) can have left commands running. The substitution lets go of fd 9 (the lock) first.
+  got=$(exec 9>&-; timeout --foreground "$poll" head -c 1)
   case $? in
-    0) reap_run; exit 0 ;;
+    0) [ "$got" = R ] || reap_run; exit 0 ;;
     124) ;;
     *) echo 'the lock holder cannot wait on its input (timeout failed)' >&2; exit 70 ;;
   esac
@@ -77992,6 +78021,7 @@ async function takeDeployLock(session, stateDir, timeoutSeconds, holder, onBusy,
             if (lost === undefined)
                 released = true;
             clearInterval(timer);
+            held.write('R');
             held.endInput();
             await ended;
         },
@@ -78748,8 +78778,14 @@ async function runRollback(settings, context) {
                 minUptimeSeconds: settings.deploy.minUptimeSeconds,
             };
             const waits = started
-                ? await Promise.all(stopped.map((service) => waitUntilHealthy(session, compose, connection, env, service, gate, context.signal)))
+                ? await Promise.all(stopped.map((service) => waitUntilHealthy(session, compose, connection, env, service, gate, context.signal).catch((error) => ({ service, ok: false, waitedMs: 0, state: errorMessage(error) }))))
                 : [];
+            if (context.signal.aborted) {
+                const productionDown = down('the rollback was cancelled after a failed restore');
+                core.error(inert(productionDown));
+                await journal('cancelled', { backup: restoredBackup, emergency_backup: emergencyBackup }).catch(() => undefined);
+                throw new CancelledError(String(context.signal.reason ?? 'signal'), productionDown);
+            }
             const failing = waits.filter((wait) => !wait.ok).map((wait) => `${wait.service} (${wait.state})`);
             const back = started && failing.length === 0;
             note(back

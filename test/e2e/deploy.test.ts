@@ -246,8 +246,16 @@ describe('action-deploy (bundled)', () => {
     expect(run.stdout).toMatch(
       /::error::the connection to .* was lost during the deploy of [0-9a-f]{12}.*the deploy lock was released/,
     );
-    // The lock is free again: flock -n succeeds at once.
-    execFileSync('flock', ['-n', join(stateDir(), 'lock'), 'true']);
+    // The lock is free again: flock -n succeeds (within the moment the server takes to see the loss).
+    for (let waited = 0; ; waited += 100) {
+      try {
+        execFileSync('flock', ['-n', join(stateDir(), 'lock'), 'true']);
+        break;
+      } catch (error) {
+        if (waited > 5000) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
     // And a new deploy puts v2 back.
     const again = await runBundledAction('action-deploy', inputs({ ref: 'v2' }));
     expect(again.code).toBe(0);

@@ -316,11 +316,27 @@ describe('taking and releasing', () => {
         `sleep 3${marker.slice(-4)}`,
       );
     expect(await eventually(running)).toBe(true);
-    // Only the per-connection sshd processes die: the commands live on, orphaned, as after a network loss.
-    const sshdChildren = execFileSync('pgrep', ['-f', `sshd: ${TEST_USER}`], { encoding: 'utf8' })
-      .trim()
+    // Only this server's per-connection sshd processes die (not their children, and no other test's
+    // server): the commands live on, orphaned, as after a network loss.
+    const table = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
       .split('\n')
-      .filter((pid) => pid !== '');
+      .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+      .filter((match): match is RegExpExecArray => match !== null);
+    const ours = new Set([String(sshd.pid)]);
+    for (let grown = true; grown;) {
+      grown = false;
+      for (const [, pid, ppid] of table)
+        if (ours.has(ppid) && !ours.has(pid)) {
+          ours.add(pid);
+          grown = true;
+        }
+    }
+    const sshdChildren = table
+      .filter(
+        ([, pid, , args]) =>
+          ours.has(pid) && pid !== String(sshd.pid) && args.startsWith(`sshd: ${TEST_USER}`),
+      )
+      .map(([, pid]) => pid);
     for (const pid of sshdChildren) process.kill(Number(pid), 'SIGKILL');
     expect(await eventually(() => lockIsFree(state))).toBe(true);
     // By the time the lock is free, what the run left running is gone.

@@ -68,7 +68,7 @@ class FakeSession implements RemoteSession {
       for (const line of stdout.split('\n')) options.onStdoutLine?.(line);
       if (!options.keepStdinOpen) finish(this.result(stdout, outcome));
     });
-    return { done, endInput: () => finish(this.result(stdout, outcome)) };
+    return { done, write: () => undefined, endInput: () => finish(this.result(stdout, outcome)) };
   }
 
   async run(command: string, what: string): Promise<string> {

@@ -185,8 +185,8 @@ describe('planDeploy', () => {
   });
 
   it('recreates (force) what runs the target image but is not well, or whose settings may have changed', () => {
-    const forced = (state: LiveState) =>
-      planDeploy(state, request).steps.map((step) =>
+    const forced = (state: LiveState, services = request.services) =>
+      planDeploy(state, { ...request, services }).steps.map((step) =>
         step.kind === 'restart' ? `${step.service}${step.force ? ' (force)' : ''}: ${step.why}` : step.kind,
       );
     // Running now, but restarted 10 s ago after 4 restarts: a crash loop caught between two restarts.
@@ -200,6 +200,14 @@ describe('planDeploy', () => {
     expect(forced(converged({ composeFileChanged: true }))).toEqual([
       'gateway (force): the compose file changed in 222222222222',
       'worker (force): the compose file changed in 222222222222',
+    ]);
+    // A service the target's compose file adds (its configuration could not be read ahead of the
+    // checkout): started, not refused.
+    expect(forced(converged({ composeFileChanged: true }), ['gateway', 'worker', 'nginx'])).toEqual([
+      'build',
+      'gateway (force): the compose file changed in 222222222222',
+      'worker (force): the compose file changed in 222222222222',
+      'nginx: no container',
     ]);
     // The same image id under another tag (a cached build): restarted onto the target's reference.
     const sameId = container('worker', ID.wk2, V1);

@@ -51,7 +51,8 @@ export function renderScript(command: RemoteCommand): string {
  */
 const GROUP_WRAPPER = [
   'script=$1; shift',
-  'reap() { n=0; while [ "$n" -lt 25 ] && kill -0 "$child" 2>/dev/null; do sleep 0.2; n=$((n + 1)); done; kill -KILL 0; }',
+  // $$ is the wrapper: it is let exit with the script's status before the group is killed.
+  'reap() { n=0; while [ "$n" -lt 25 ] && { kill -0 "$child" || kill -0 $$; } 2>/dev/null; do sleep 0.2; n=$((n + 1)); done; kill -KILL 0; }',
   'exec 3<&0',
   // TERM to the whole group; KILL to what is left once the script is gone, or after a 5 s grace
   // (a tool that ignores TERM).
@@ -60,6 +61,8 @@ const GROUP_WRAPPER = [
   'child=$!',
   'exec 3<&-',
   'while :; do wait "$child"; rc=$?; kill -0 "$child" 2>/dev/null || break; done',
+  // A wait cut short by the trap returns 128+N; the child's own status is still there to collect.
+  'wait "$child" 2>/dev/null; r=$?; [ "$r" -eq 127 ] || rc=$r',
   'exit "$rc"',
 ].join('\n');
 

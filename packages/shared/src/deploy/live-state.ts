@@ -82,6 +82,7 @@ const LIVE_STATE_SCRIPT = `
 cd "$1" || { echo "${MARK}error"; echo "|app-dir $1 is missing or not readable"; exit 0; }
 file=$2 remote=$3 candidates=$4 tag=$5 state=$6 tail_n=$7 mpath=$8 current=$9
 shift 9
+changed=no v= sha=
 part() { printf '\\n${MARK}%s\\n' "$1"; }
 # Every line of a part's body is printed behind '|', so no text from the server (a ledger line, a
 # log line) can pose as a part marker.
@@ -99,7 +100,8 @@ fi
 # alembic current (in a running container of the migrate service, or on the host) beside the rest.
 if [ -n "$current" ]; then { (eval "$current"); echo "exit=$?"; } >"$tmp/current" 2>&1 & fi
 if [ -n "$remote" ]; then
-  git -c advice.detachedHead=false fetch --prune --tags --force --quiet --end-of-options "$remote" >"$tmp/fetch" 2>&1
+  # No gc or maintenance spawned in the background: nothing of this run outlives its commands.
+  git -c advice.detachedHead=false -c gc.auto=0 -c maintenance.auto=false fetch --prune --tags --force --quiet --end-of-options "$remote" >"$tmp/fetch" 2>&1
   rc=$?; part fetch; { tail -n 5 "$tmp/fetch"; echo "exit=$rc"; } | body
 fi
 part head; git rev-parse --verify --quiet 'HEAD^{commit}' | body
@@ -117,12 +119,17 @@ part tag; echo "$tag" | body
 if [ "$1" != auto ]; then
   # ps -a lists stopped containers on v1 and v2; one-off run containers are left out by label later.
   # The target's compose file, where it differs from the checkout's: the images and services it names.
+  # When its files (a new build dir, env file or extends) are not in the checkout yet, compose cannot
+  # read it: the checkout's configuration is used, and every listed service is recreated.
   config_file=$file
   if [ -n "$sha" ] && ! git diff --quiet HEAD "$sha" -- "$file" 2>/dev/null; then
     changed=yes
-    git show "$sha:$file" >"$tmp/target-compose.yaml" 2>/dev/null && config_file=$tmp/target-compose.yaml
+    git show "$sha:./$file" >"$tmp/target-compose.yaml" 2>/dev/null && config_file=$tmp/target-compose.yaml
   fi
-  IMAGE_TAG=$tag "$@" --project-directory "$(dirname "$file")" -f "$config_file" config >"$tmp/config" 2>"$tmp/config.err" &
+  {
+    IMAGE_TAG=$tag "$@" --project-directory "$(dirname "$file")" -f "$config_file" config >"$tmp/config" 2>"$tmp/config.err" ||
+      { [ "$config_file" != "$file" ] && IMAGE_TAG=$tag "$@" -f "$file" config >"$tmp/config" 2>"$tmp/config.err"; }
+  } &
   config_pid=$!
   IMAGE_TAG=$tag "$@" -f "$file" ps -a -q >"$tmp/ps" 2>"$tmp/ps.err" &
   ps_pid=$!
@@ -136,7 +143,7 @@ if [ -n "$v" ]; then
   ids=$(grep -E '^[0-9a-f]{12,64}$' "$tmp/ps")
   [ -z "$ids" ] || docker inspect --format '${INSPECT_FORMAT}' $ids 2>/dev/null | body
 fi
-part changed; echo "\${changed:-no}" | body
+part changed; echo "$changed" | body
 part now; date +%s | body
 part images; docker images --no-trunc --format '{{.Repository}}:{{.Tag}} {{.ID}}' 2>/dev/null | body
 if [ -n "$mpath" ] && [ -n "$sha" ]; then

@@ -147,14 +147,17 @@ export function planDeploy(state: LiveState, request: PlanRequest): Plan {
   if (state.target === '') return refuse('the ref names no commit on the server after git fetch');
 
   const unknown = request.services.filter((service) => !(service in state.targetImages));
-  if (unknown.length > 0) {
+  if (unknown.length > 0 && !state.composeFileChanged) {
     return refuse(
       `${unknown.join(', ')}: not a service with an image in ${short(state.target)}'s compose configuration ` +
         `(it has: ${Object.keys(state.targetImages).join(', ') || 'none'})`,
     );
   }
+  // A service the configuration read does not name (new in a changed compose file) counts as missing.
   const missing = request.services.filter(
-    (service) => state.localImages[state.targetImages[service]] === undefined,
+    (service) =>
+      state.targetImages[service] === undefined ||
+      state.localImages[state.targetImages[service]] === undefined,
   );
   const mode = imageMode(request.build, request.imageTagGiven);
   if (mode === 'none' && missing.length > 0) {
@@ -168,7 +171,10 @@ export function planDeploy(state: LiveState, request: PlanRequest): Plan {
   if (state.head !== state.target) steps.push({ kind: 'checkout', sha: state.target, from: state.head });
   if (mode === 'build' && (request.build === 'true' || missing.length > 0))
     steps.push({ kind: 'build', imageTag: state.imageTag, missing });
-  const latest = request.services.filter((service) => tagOf(state.targetImages[service]) === 'latest');
+  const latest = request.services.filter((service) => {
+    const ref = state.targetImages[service];
+    return ref !== undefined && tagOf(ref) === 'latest';
+  });
   if (mode === 'pull' && (missing.length > 0 || latest.length > 0))
     steps.push({ kind: 'pull', imageTag: state.imageTag, services: [...new Set([...missing, ...latest])] });
   const migration = planMigration(state, request, notes);
@@ -177,7 +183,7 @@ export function planDeploy(state: LiveState, request: PlanRequest): Plan {
     const why = !now.ok
       ? now.state
       : missing.includes(now.service)
-        ? `its target image ${state.targetImages[now.service]} is not on the server yet`
+        ? `its target image ${state.targetImages[now.service] ?? '(named by the changed compose file)'} is not on the server yet`
         : !now.onTarget
           ? `runs ${now.imageTag ?? 'another image'}, not ${state.imageTag}`
           : state.composeFileChanged

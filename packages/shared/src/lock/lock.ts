@@ -192,15 +192,17 @@ reap_run() {
 # is stopped: removed too.
 remove_run_containers() {
   [ -n "$token" ] && [ -n "$label" ] && command -v docker >/dev/null 2>&1 || return 0
-  ids=$(docker ps -aq --filter "label=$label=$token" 2>/dev/null)
-  [ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1
+  ids=$(timeout 20 docker ps -aq --filter "label=$label=$token" 2>/dev/null)
+  [ -z "$ids" ] || timeout 30 docker rm -f $ids >/dev/null 2>&1
 }
 
 seen= quiet=0 stuck=
 while :; do
-  input_closed "$poll"
+  # A release writes R, then closes: only a channel that ended without it (a lost connection, a
+  # killed runner) can have left commands running. The substitution lets go of fd 9 (the lock) first.
+  got=$(exec 9>&-; timeout --foreground "$poll" head -c 1)
   case $? in
-    0) reap_run; exit 0 ;;
+    0) [ "$got" = R ] || reap_run; exit 0 ;;
     124) ;;
     *) echo 'the lock holder cannot wait on its input (timeout failed)' >&2; exit 70 ;;
   esac
@@ -338,6 +340,7 @@ export async function takeDeployLock(
     release: async () => {
       if (lost === undefined) released = true;
       clearInterval(timer);
+      held.write('R');
       held.endInput();
       await ended;
     },

@@ -343,10 +343,20 @@ export async function runRollback(
       const waits = started
         ? await Promise.all(
             stopped.map((service) =>
-              waitUntilHealthy(session, compose, connection, env, service, gate, context.signal),
+              waitUntilHealthy(session, compose, connection, env, service, gate, context.signal).catch(
+                (error: unknown) => ({ service, ok: false, waitedMs: 0, state: errorMessage(error) }),
+              ),
             ),
           )
         : [];
+      if (context.signal.aborted) {
+        const productionDown = down('the rollback was cancelled after a failed restore');
+        core.error(inert(productionDown));
+        await journal('cancelled', { backup: restoredBackup, emergency_backup: emergencyBackup }).catch(
+          () => undefined,
+        );
+        throw new CancelledError(String(context.signal.reason ?? 'signal'), productionDown);
+      }
       const failing = waits.filter((wait) => !wait.ok).map((wait) => `${wait.service} (${wait.state})`);
       const back = started && failing.length === 0;
       note(

@@ -53,9 +53,11 @@ export interface ExecOptions {
   readonly keepOnCancel?: boolean;
 }
 
-/** A command started on the server: its result to come, and its stdin to close. */
+/** A command started on the server: its result to come, and its stdin to write to and close. */
 export interface StartedCommand {
   readonly done: Promise<ExecResult>;
+  /** Writes to stdin (keepStdinOpen commands), if the channel is still open for it. */
+  write(data: string): void;
   endInput(): void;
 }
 
@@ -237,15 +239,23 @@ export class SshSession {
   start(command: string, options: ExecOptions = {}): StartedCommand {
     let input: ClientChannel | undefined;
     let inputEnded = false;
+    let pending = '';
     const endInput = () => {
       inputEnded = true;
       input?.end();
     };
+    const write = (data: string) => {
+      if (inputEnded) return;
+      if (input === undefined) pending += data;
+      else input.write(data);
+    };
     return {
       done: this.execute(command, options, (stream) => {
         input = stream;
+        if (pending !== '') stream.write(pending);
         if (inputEnded) stream.end();
       }),
+      write,
       endInput,
     };
   }
