@@ -5,6 +5,7 @@
  * as the runner runs it against a real sshd, Docker and PostgreSQL; the server is checked after.
  */
 import { execFileSync } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { cancelWhen, runBundledAction, type ActionRun } from '../harness/runner';
 import { imageTagOf, ledgerOf, type Stack } from '../harness/stack';
@@ -41,12 +42,26 @@ const inspect = (format: string, what: string) =>
   execFileSync('docker', ['inspect', '--format', format, what], { encoding: 'utf8' }).trim();
 /** The image id a service's container runs. */
 const imageIdOf = (service: string) => inspect('{{.Image}}', stack.containerOf(service));
-/** The test user's processes working in this sandbox's checkout: what a run left running on the server. */
+/**
+ * The test user's processes working on this sandbox (in its checkout, or on its database): what a run
+ * left running on the server. Other test files' sandboxes run beside this one and are left out.
+ */
 const leftovers = () =>
-  execFileSync('ps', ['-u', TEST_USER, '-o', 'args='], { encoding: 'utf8' })
+  execFileSync('ps', ['-u', TEST_USER, '-o', 'pid=,args='], { encoding: 'utf8' })
     .split('\n')
-    .filter((line) => line.includes(stack.appDir) || /docker-compose|alembic|pg_dump/.test(line))
-    .filter((line) => !line.includes('/tmp/tt-lock-'));
+    .map((line) => /^\s*(\d+)\s+(.*)$/.exec(line))
+    .filter((match): match is RegExpExecArray => match !== null)
+    .filter(([, pid, args]) => {
+      let cwd = '';
+      try {
+        cwd = readlinkSync(`/proc/${pid}/cwd`);
+      } catch {
+        // Gone meanwhile.
+      }
+      return cwd.startsWith(stack.appDir) || args.includes(stack.appDir) || args.includes(sandbox.pg.url);
+    })
+    .map(([, , args]) => args)
+    .filter((args) => !args.startsWith('sshd:'));
 /** The lock is free (flock -n succeeds), at once or within the few seconds the server takes to see a dead connection. */
 async function lockIsFree(): Promise<void> {
   for (let waited = 0; ; waited += 250) {
