@@ -77253,6 +77253,7 @@ function plan_describeStep(step) {
 
 
 
+
 const IMAGE_TAG = 'IMAGE_TAG';
 const deploy_short = (sha) => sha.slice(0, 12);
 const deploy_seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
@@ -77374,9 +77375,10 @@ async function deploy_runDeploy(settings, context) {
     const imageTag = state.imageTag;
     const previousImageTag = runningTag(plan) || imageTag;
     const env = { [IMAGE_TAG]: imageTag };
-    core.info(`running: ${previousRef} (${plan.services.map((s) => `${s.service} ${s.imageTag ?? '?'}: ${s.state}`).join('; ')}); ` +
+    // Image references and states come from the server: inert.
+    core.info(inert(`running: ${previousRef} (${plan.services.map((s) => `${s.service} ${s.imageTag ?? '?'}: ${s.state}`).join('; ')}); ` +
         `requested ${settings.ref} = ${targetRef} (${imageTag}); compose: ${compose.command.join(' ')} (v${compose.major})` +
-        (state.dbRevision !== undefined ? `; database at ${state.dbRevision || '(base)'}` : ''));
+        (state.dbRevision !== undefined ? `; database at ${state.dbRevision || '(base)'}` : '')));
     for (const note of plan.notes)
         core.warning(note);
     const outcome = (result, extra = {}) => ({

@@ -77280,6 +77280,7 @@ function describeStep(step) {
 
 
 
+
 const IMAGE_TAG = 'IMAGE_TAG';
 const deploy_short = (sha) => sha.slice(0, 12);
 const deploy_seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
@@ -77401,9 +77402,10 @@ async function runDeploy(settings, context) {
     const imageTag = state.imageTag;
     const previousImageTag = runningTag(plan) || imageTag;
     const env = { [IMAGE_TAG]: imageTag };
-    lib_core.info(`running: ${previousRef} (${plan.services.map((s) => `${s.service} ${s.imageTag ?? '?'}: ${s.state}`).join('; ')}); ` +
+    // Image references and states come from the server: inert.
+    lib_core.info(inert(`running: ${previousRef} (${plan.services.map((s) => `${s.service} ${s.imageTag ?? '?'}: ${s.state}`).join('; ')}); ` +
         `requested ${settings.ref} = ${targetRef} (${imageTag}); compose: ${compose.command.join(' ')} (v${compose.major})` +
-        (state.dbRevision !== undefined ? `; database at ${state.dbRevision || '(base)'}` : ''));
+        (state.dbRevision !== undefined ? `; database at ${state.dbRevision || '(base)'}` : '')));
     for (const note of plan.notes)
         lib_core.warning(note);
     const outcome = (result, extra = {}) => ({

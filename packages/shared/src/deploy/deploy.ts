@@ -16,6 +16,7 @@ import { appendRelease, type Release, type ReleaseResult } from '../ledger/ledge
 import { MigrationError, runMigration, type MigrationOutcome } from '../migrate/alembic';
 import { commandLine, quote, renderScript, toSshCommand, type RemoteCommand } from '../shell';
 import type { RemoteSession } from '../ssh/session';
+import { inert } from '../ssh/output';
 import { sleep } from '../sleep';
 import { readLiveState, type LiveState } from './live-state';
 import { describeStep, imageMode, planDeploy, tagOf, type Plan, type Step } from './plan';
@@ -206,10 +207,13 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
   const imageTag = state.imageTag;
   const previousImageTag = runningTag(plan) || imageTag;
   const env = { [IMAGE_TAG]: imageTag };
+  // Image references and states come from the server: inert.
   core.info(
-    `running: ${previousRef} (${plan.services.map((s) => `${s.service} ${s.imageTag ?? '?'}: ${s.state}`).join('; ')}); ` +
-      `requested ${settings.ref} = ${targetRef} (${imageTag}); compose: ${compose.command.join(' ')} (v${compose.major})` +
-      (state.dbRevision !== undefined ? `; database at ${state.dbRevision || '(base)'}` : ''),
+    inert(
+      `running: ${previousRef} (${plan.services.map((s) => `${s.service} ${s.imageTag ?? '?'}: ${s.state}`).join('; ')}); ` +
+        `requested ${settings.ref} = ${targetRef} (${imageTag}); compose: ${compose.command.join(' ')} (v${compose.major})` +
+        (state.dbRevision !== undefined ? `; database at ${state.dbRevision || '(base)'}` : ''),
+    ),
   );
   for (const note of plan.notes) core.warning(note);
 
