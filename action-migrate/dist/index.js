@@ -75711,10 +75711,14 @@ async function compose_detectCompose(session, setting) {
         if (major !== undefined)
             return { command: words, major };
     }
-    throw new Error(setting === 'auto'
-        ? `neither "docker compose" nor "docker-compose" works on ${session.label} for this user ` +
+    throw new Error(compose_composeMissing(setting, session.label));
+}
+/** What to say when no compose command answers on a host. */
+function compose_composeMissing(setting, label) {
+    return setting === 'auto'
+        ? `neither "docker compose" nor "docker-compose" works on ${label} for this user ` +
             '(is Docker installed, and is the user in the docker group?)'
-        : `the compose command "${setting.join(' ')}" does not answer "version --short" on ${session.label}`);
+        : `the compose command "${setting.join(' ')}" does not answer "version --short" on ${label}`;
 }
 /** A compose invocation in app-dir with the project's compose file. */
 function compose_composeCommand(compose, settings, args, env) {
@@ -75766,7 +75770,7 @@ function compose_psArgs(compose, services = []) {
     return compose.major >= 2 ? ['ps', '-a', '-q', ...services] : ['ps', '-q', ...services];
 }
 /** The state of containers by id, via `docker inspect` (JSON, see INSPECT_FORMAT). */
-async function compose_inspectContainers(session, ids) {
+async function inspectContainers(session, ids) {
     if (ids.length === 0)
         return [];
     return compose_parseInspect(await session.run(shell_commandLine({ argv: ['docker', 'inspect', '--format', compose_INSPECT_FORMAT, ...ids] }), 'inspecting the containers', {
@@ -75787,11 +75791,11 @@ async function compose_readStackServices(session, compose, settings, env) {
 }
 /** The containers of `services` now: `ps` for their ids, `docker inspect` for their state. */
 async function compose_readServicesState(session, compose, settings, services, env) {
-    const ids = compose_parseIds(await session.run(commandLine(compose_composeCommand(compose, settings, compose_psArgs(compose), env)), 'listing the containers', {
+    const ids = compose_parseIds(await session.run(shell_commandLine(compose_composeCommand(compose, settings, compose_psArgs(compose), env)), 'listing the containers', {
         echo: 'stderr',
         timeoutSeconds: 120,
     }));
-    return { services, containers: await compose_inspectContainers(session, ids) };
+    return { services, containers: await inspectContainers(session, ids) };
 }
 /** Every service running, and healthy where it has a healthcheck. */
 function compose_judgeServices(state) {
@@ -77027,12 +77031,8 @@ function parseLiveState(text, request, label) {
         throw new LiveStateError(`${inert(error)} on ${label}`);
     const [version = '', words = ''] = (parts.get('compose') ?? '').split('\n');
     const major = /^v?(\d+)\./.exec(version.trim())?.[1];
-    if (major === undefined) {
-        throw new LiveStateError(request.composeCommand === 'auto'
-            ? `neither "docker compose" nor "docker-compose" works on ${label} for this user ` +
-                '(is Docker installed, and is the user in the docker group?)'
-            : `the compose command "${request.composeCommand.join(' ')}" does not answer "version --short" on ${label}`);
-    }
+    if (major === undefined)
+        throw new LiveStateError(composeMissing(request.composeCommand, label));
     const fetch = parts.get('fetch');
     if (fetch !== undefined && !/exit=0\s*$/.test(fetch)) {
         throw new LiveStateError(`git fetch ${request.remote} failed in ${request.appDir} on ${label}: ${inert(fetch.replace(/exit=\d+\s*$/, '').trim())}`);
@@ -77240,7 +77240,6 @@ function plan_describeStep(step) {
  * from it (plan.ts, pure), and apply exactly the plan (here). Every run is journalled: `started`
  * before its first change, its result after (`cancelled` too, when it can).
  */
-
 
 
 
@@ -77543,9 +77542,11 @@ async function deploy_runDeploy(settings, context) {
 }
 /** The IMAGE_TAG a service's container was made with, read from the server; undefined without one. */
 async function runningImageTagOf(session, compose, place, service) {
-    const ids = compose_parseIds(await session.run(shell_commandLine(compose_composeCommand(compose, place, compose_psArgs(compose, [service]))), `listing ${service}'s containers`, { echo: 'stderr', timeoutSeconds: 120 }));
-    const containers = await compose_inspectContainers(session, ids);
-    return containers.map((container) => plan_tagOf(container.imageRef)).find((tag) => tag !== undefined);
+    const { containers } = await compose_readServicesState(session, compose, place, [service]);
+    return containers
+        .filter((container) => container.service === service)
+        .map((container) => plan_tagOf(container.imageRef))
+        .find((tag) => tag !== undefined);
 }
 function downText(down) {
     return down.length === 0 ? '' : `; NOT running and healthy now: ${down.join('; ')}`;
@@ -77553,15 +77554,10 @@ function downText(down) {
 /** Listed services not running and healthy, read from the server after a failure. */
 async function deploy_servicesDown(session, compose, settings) {
     try {
-        const ids = parseIds(await session.run(commandLine(composeCommand(compose, settings.connection, psArgs(compose))), 'listing the containers', { echo: 'stderr', timeoutSeconds: 120 }));
-        const containers = await inspectContainers(session, ids);
-        return settings.services.flatMap((service) => {
-            const own = containers.filter((container) => container.service === service);
-            if (own.length === 0)
-                return [`${service} (no container)`];
-            const bad = own.find((c) => c.status !== 'running' || (c.health !== 'none' && c.health !== 'healthy'));
-            return bad ? [`${service} (${bad.status}${bad.health === 'none' ? '' : `, ${bad.health}`})`] : [];
-        });
+        const state = await readServicesState(session, compose, settings.connection, settings.services);
+        return judgeServices(state)
+            .filter((verdict) => !verdict.ok)
+            .map((verdict) => `${verdict.service} (${verdict.state})`);
     }
     catch (error) {
         if (error instanceof CancelledError)
@@ -78537,7 +78533,6 @@ function readRollbackInputs() {
 
 
 
-const GOOD = (/* unused pure expression or super */ null && (GOOD_RESULTS));
 function recent(releases) {
     const lines = [...releases]
         .reverse()
@@ -78551,7 +78546,7 @@ function recent(releases) {
 async function resolveTarget(session, appDir, releases, head, to) {
     const newestFirst = [...releases].reverse();
     if (to.kind === 'previous') {
-        const entry = newestFirst.find((r) => GOOD.includes(r.result) && r.ref !== head);
+        const entry = newestFirst.find((r) => GOOD_RESULTS.includes(r.result) && r.ref !== head);
         if (entry)
             return { sha: entry.ref, imageTag: entry.image_tag || undefined };
         const current = newestFirst.find((r) => r.ref === head && r.previous_ref !== '' && r.previous_ref !== head);
@@ -78561,7 +78556,7 @@ async function resolveTarget(session, appDir, releases, head, to) {
     }
     const value = to.value;
     if (/^[0-9a-f]{7,40}$/.test(value)) {
-        const entry = newestFirst.find((r) => r.ref.startsWith(value) && GOOD.includes(r.result));
+        const entry = newestFirst.find((r) => r.ref.startsWith(value) && GOOD_RESULTS.includes(r.result));
         if (entry)
             return { sha: entry.ref, imageTag: entry.image_tag || undefined };
         try {
@@ -78571,7 +78566,7 @@ async function resolveTarget(session, appDir, releases, head, to) {
             // Not a commit here: try it as an image tag below.
         }
     }
-    const tagged = newestFirst.find((r) => r.image_tag === value && GOOD.includes(r.result));
+    const tagged = newestFirst.find((r) => r.image_tag === value && GOOD_RESULTS.includes(r.result));
     if (tagged)
         return { sha: tagged.ref, imageTag: tagged.image_tag };
     throw new Error(`"${value}" is neither a commit nor an image tag this server's ledger knows${recent(releases)}`);
@@ -78587,7 +78582,7 @@ function untrustedBackups(releases) {
             excluded.add(release.emergency_backup);
         if (release.backup &&
             release.action !== 'rollback' &&
-            !GOOD.includes(release.result) &&
+            !GOOD_RESULTS.includes(release.result) &&
             release.result !== 'started')
             excluded.add(release.backup);
     }

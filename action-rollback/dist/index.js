@@ -75711,13 +75711,17 @@ async function compose_detectCompose(session, setting) {
         if (major !== undefined)
             return { command: words, major };
     }
-    throw new Error(setting === 'auto'
-        ? `neither "docker compose" nor "docker-compose" works on ${session.label} for this user ` +
+    throw new Error(composeMissing(setting, session.label));
+}
+/** What to say when no compose command answers on a host. */
+function composeMissing(setting, label) {
+    return setting === 'auto'
+        ? `neither "docker compose" nor "docker-compose" works on ${label} for this user ` +
             '(is Docker installed, and is the user in the docker group?)'
-        : `the compose command "${setting.join(' ')}" does not answer "version --short" on ${session.label}`);
+        : `the compose command "${setting.join(' ')}" does not answer "version --short" on ${label}`;
 }
 /** A compose invocation in app-dir with the project's compose file. */
-function compose_composeCommand(compose, settings, args, env) {
+function composeCommand(compose, settings, args, env) {
     return { argv: [...compose.command, '-f', settings.composeFile, ...args], cwd: settings.appDir, env };
 }
 /**
@@ -75762,11 +75766,11 @@ function stackServices(configYaml) {
         .map(([name]) => name);
 }
 /** `ps -q` that lists stopped containers too: v2 needs -a; v1's -a would add one-off containers. */
-function compose_psArgs(compose, services = []) {
+function psArgs(compose, services = []) {
     return compose.major >= 2 ? ['ps', '-a', '-q', ...services] : ['ps', '-q', ...services];
 }
 /** The state of containers by id, via `docker inspect` (JSON, see INSPECT_FORMAT). */
-async function compose_inspectContainers(session, ids) {
+async function inspectContainers(session, ids) {
     if (ids.length === 0)
         return [];
     return parseInspect(await session.run(shell_commandLine({ argv: ['docker', 'inspect', '--format', INSPECT_FORMAT, ...ids] }), 'inspecting the containers', {
@@ -75774,7 +75778,7 @@ async function compose_inspectContainers(session, ids) {
         timeoutSeconds: 120,
     }));
 }
-function compose_parseIds(text) {
+function parseIds(text) {
     return text
         .split('\n')
         .map((id) => id.trim())
@@ -75782,16 +75786,16 @@ function compose_parseIds(text) {
 }
 /** The services of the stack, from `compose config` (it does not change during a run: read it once). */
 async function compose_readStackServices(session, compose, settings, env) {
-    const configText = await session.run(commandLine(compose_composeCommand(compose, settings, ['config'], env)), 'reading the compose configuration', { echo: 'stderr', timeoutSeconds: 120 });
+    const configText = await session.run(commandLine(composeCommand(compose, settings, ['config'], env)), 'reading the compose configuration', { echo: 'stderr', timeoutSeconds: 120 });
     return stackServices(configText);
 }
 /** The containers of `services` now: `ps` for their ids, `docker inspect` for their state. */
 async function compose_readServicesState(session, compose, settings, services, env) {
-    const ids = compose_parseIds(await session.run(commandLine(compose_composeCommand(compose, settings, compose_psArgs(compose), env)), 'listing the containers', {
+    const ids = parseIds(await session.run(shell_commandLine(composeCommand(compose, settings, psArgs(compose), env)), 'listing the containers', {
         echo: 'stderr',
         timeoutSeconds: 120,
     }));
-    return { services, containers: await compose_inspectContainers(session, ids) };
+    return { services, containers: await inspectContainers(session, ids) };
 }
 /** Every service running, and healthy where it has a healthcheck. */
 function compose_judgeServices(state) {
@@ -76150,9 +76154,9 @@ function readDeployInputs() {
 
 const buildCommand = (compose, place, env) => 
 // v2 builds in parallel by itself; v1 needs to be asked.
-compose_composeCommand(compose, place, compose.major >= 2 ? ['build'] : ['build', '--parallel'], env);
-const pullCommand = (compose, place, env, services) => compose_composeCommand(compose, place, ['pull', ...services], env);
-const upCommand = (compose, place, env, service, force = false) => compose_composeCommand(compose, place, ['up', '-d', '--no-deps', ...(force ? ['--force-recreate'] : []), service], env);
+composeCommand(compose, place, compose.major >= 2 ? ['build'] : ['build', '--parallel'], env);
+const pullCommand = (compose, place, env, services) => composeCommand(compose, place, ['pull', ...services], env);
+const upCommand = (compose, place, env, service, force = false) => composeCommand(compose, place, ['up', '-d', '--no-deps', ...(force ? ['--force-recreate'] : []), service], env);
 /** How often the server looks at the containers while a gate waits. */
 const POLL_SECONDS = 0.2;
 /**
@@ -76224,7 +76228,7 @@ function judgeGate(expected, first, now, upForMs, gate) {
  */
 async function waitUntilHealthy(session, compose, place, env, service, gate, signal) {
     const started = Date.now();
-    const ids = compose_parseIds(await session.run(shell_commandLine(compose_composeCommand(compose, place, compose_psArgs(compose, [service]), env)), `listing ${service}'s containers`, { echo: 'stderr', timeoutSeconds: 120 }));
+    const ids = parseIds(await session.run(shell_commandLine(composeCommand(compose, place, psArgs(compose, [service]), env)), `listing ${service}'s containers`, { echo: 'stderr', timeoutSeconds: 120 }));
     const result = (ok, state) => ({
         service,
         ok,
@@ -76672,7 +76676,7 @@ function alembicCommandLine(place, settings, args) {
         return shell_toSshCommand(`cd "$1" && ${script}`, [place.appDir]);
     if (place.compose === undefined)
         throw new Error('migrate-service is set but no compose command was detected');
-    return shell_commandLine(compose_composeCommand(place.compose, place, 
+    return shell_commandLine(composeCommand(place.compose, place, 
     // Labelled with the run's token: a container whose client was stopped (a cancel, a timeout, a
     // lost connection) keeps running the migration, so it is found and removed by that label.
     [
@@ -77054,12 +77058,8 @@ function parseLiveState(text, request, label) {
         throw new LiveStateError(`${inert(error)} on ${label}`);
     const [version = '', words = ''] = (parts.get('compose') ?? '').split('\n');
     const major = /^v?(\d+)\./.exec(version.trim())?.[1];
-    if (major === undefined) {
-        throw new LiveStateError(request.composeCommand === 'auto'
-            ? `neither "docker compose" nor "docker-compose" works on ${label} for this user ` +
-                '(is Docker installed, and is the user in the docker group?)'
-            : `the compose command "${request.composeCommand.join(' ')}" does not answer "version --short" on ${label}`);
-    }
+    if (major === undefined)
+        throw new LiveStateError(composeMissing(request.composeCommand, label));
     const fetch = parts.get('fetch');
     if (fetch !== undefined && !/exit=0\s*$/.test(fetch)) {
         throw new LiveStateError(`git fetch ${request.remote} failed in ${request.appDir} on ${label}: ${inert(fetch.replace(/exit=\d+\s*$/, '').trim())}`);
@@ -77267,7 +77267,6 @@ function describeStep(step) {
  * from it (plan.ts, pure), and apply exactly the plan (here). Every run is journalled: `started`
  * before its first change, its result after (`cancelled` too, when it can).
  */
-
 
 
 
@@ -77570,9 +77569,11 @@ async function runDeploy(settings, context) {
 }
 /** The IMAGE_TAG a service's container was made with, read from the server; undefined without one. */
 async function deploy_runningImageTagOf(session, compose, place, service) {
-    const ids = parseIds(await session.run(commandLine(composeCommand(compose, place, psArgs(compose, [service]))), `listing ${service}'s containers`, { echo: 'stderr', timeoutSeconds: 120 }));
-    const containers = await inspectContainers(session, ids);
-    return containers.map((container) => tagOf(container.imageRef)).find((tag) => tag !== undefined);
+    const { containers } = await readServicesState(session, compose, place, [service]);
+    return containers
+        .filter((container) => container.service === service)
+        .map((container) => tagOf(container.imageRef))
+        .find((tag) => tag !== undefined);
 }
 function downText(down) {
     return down.length === 0 ? '' : `; NOT running and healthy now: ${down.join('; ')}`;
@@ -77580,15 +77581,10 @@ function downText(down) {
 /** Listed services not running and healthy, read from the server after a failure. */
 async function servicesDown(session, compose, settings) {
     try {
-        const ids = compose_parseIds(await session.run(shell_commandLine(compose_composeCommand(compose, settings.connection, compose_psArgs(compose))), 'listing the containers', { echo: 'stderr', timeoutSeconds: 120 }));
-        const containers = await compose_inspectContainers(session, ids);
-        return settings.services.flatMap((service) => {
-            const own = containers.filter((container) => container.service === service);
-            if (own.length === 0)
-                return [`${service} (no container)`];
-            const bad = own.find((c) => c.status !== 'running' || (c.health !== 'none' && c.health !== 'healthy'));
-            return bad ? [`${service} (${bad.status}${bad.health === 'none' ? '' : `, ${bad.health}`})`] : [];
-        });
+        const state = await compose_readServicesState(session, compose, settings.connection, settings.services);
+        return compose_judgeServices(state)
+            .filter((verdict) => !verdict.ok)
+            .map((verdict) => `${verdict.service} (${verdict.state})`);
     }
     catch (error) {
         if (error instanceof errors_CancelledError)
@@ -78506,7 +78502,6 @@ function readRollbackInputs() {
 
 
 
-const GOOD = GOOD_RESULTS;
 function recent(releases) {
     const lines = [...releases]
         .reverse()
@@ -78520,7 +78515,7 @@ function recent(releases) {
 async function resolveTarget(session, appDir, releases, head, to) {
     const newestFirst = [...releases].reverse();
     if (to.kind === 'previous') {
-        const entry = newestFirst.find((r) => GOOD.includes(r.result) && r.ref !== head);
+        const entry = newestFirst.find((r) => GOOD_RESULTS.includes(r.result) && r.ref !== head);
         if (entry)
             return { sha: entry.ref, imageTag: entry.image_tag || undefined };
         const current = newestFirst.find((r) => r.ref === head && r.previous_ref !== '' && r.previous_ref !== head);
@@ -78530,7 +78525,7 @@ async function resolveTarget(session, appDir, releases, head, to) {
     }
     const value = to.value;
     if (/^[0-9a-f]{7,40}$/.test(value)) {
-        const entry = newestFirst.find((r) => r.ref.startsWith(value) && GOOD.includes(r.result));
+        const entry = newestFirst.find((r) => r.ref.startsWith(value) && GOOD_RESULTS.includes(r.result));
         if (entry)
             return { sha: entry.ref, imageTag: entry.image_tag || undefined };
         try {
@@ -78540,7 +78535,7 @@ async function resolveTarget(session, appDir, releases, head, to) {
             // Not a commit here: try it as an image tag below.
         }
     }
-    const tagged = newestFirst.find((r) => r.image_tag === value && GOOD.includes(r.result));
+    const tagged = newestFirst.find((r) => r.image_tag === value && GOOD_RESULTS.includes(r.result));
     if (tagged)
         return { sha: tagged.ref, imageTag: tagged.image_tag };
     throw new Error(`"${value}" is neither a commit nor an image tag this server's ledger knows${recent(releases)}`);
@@ -78556,7 +78551,7 @@ function untrustedBackups(releases) {
             excluded.add(release.emergency_backup);
         if (release.backup &&
             release.action !== 'rollback' &&
-            !GOOD.includes(release.result) &&
+            !GOOD_RESULTS.includes(release.result) &&
             release.result !== 'started')
             excluded.add(release.backup);
     }
@@ -78705,7 +78700,7 @@ async function runRollback(settings, context) {
             `(${rollbackCommand(connection.environment, target.sha)}); or put the data back as it was from the emergency backup ${emergencyBackup ?? '(none named)'}`;
         const down = (why) => `PRODUCTION IS DOWN: ${stopped.join(', ')} are stopped because ${why}; the database may be partly restored. ${finish}`;
         try {
-            await deploy_stage('Stop the application services', () => session.run(shell_commandLine(compose_composeCommand(compose, connection, ['stop', ...stopped], env)), 'stopping the services'));
+            await deploy_stage('Stop the application services', () => session.run(shell_commandLine(composeCommand(compose, connection, ['stop', ...stopped], env)), 'stopping the services'));
         }
         catch (error) {
             if (error instanceof errors_CancelledError) {
@@ -78741,7 +78736,7 @@ async function runRollback(settings, context) {
             }
             // The restore said no (a missing file, a refused prompt): bring the stopped services back as they
             // were, so the failed restore costs no more downtime.
-            const restart = await session.exec(shell_commandLine(compose_composeCommand(compose, connection, ['up', '-d', '--no-deps', ...stopped], env)));
+            const restart = await session.exec(shell_commandLine(composeCommand(compose, connection, ['up', '-d', '--no-deps', ...stopped], env)));
             const started = restart.outcome.kind === 'exited' && restart.outcome.code === 0;
             // Started is not back: each one passes the same gate as in a deploy.
             const gate = {

@@ -36,12 +36,15 @@ export async function detectCompose(
     const major = await versionOf(session, words);
     if (major !== undefined) return { command: words, major };
   }
-  throw new Error(
-    setting === 'auto'
-      ? `neither "docker compose" nor "docker-compose" works on ${session.label} for this user ` +
-          '(is Docker installed, and is the user in the docker group?)'
-      : `the compose command "${setting.join(' ')}" does not answer "version --short" on ${session.label}`,
-  );
+  throw new Error(composeMissing(setting, session.label));
+}
+
+/** What to say when no compose command answers on a host. */
+export function composeMissing(setting: ConnectionSettings['composeCommand'], label: string): string {
+  return setting === 'auto'
+    ? `neither "docker compose" nor "docker-compose" works on ${label} for this user ` +
+        '(is Docker installed, and is the user in the docker group?)'
+    : `the compose command "${setting.join(' ')}" does not answer "version --short" on ${label}`;
 }
 
 /** A compose invocation in app-dir with the project's compose file. */

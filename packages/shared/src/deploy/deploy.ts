@@ -4,9 +4,8 @@
  * before its first change, its result after (`cancelled` too, when it can).
  */
 import * as core from '@actions/core';
-import { composeCommand, parseIds, psArgs, type Compose } from '../compose/compose';
+import { judgeServices, readServicesState, type Compose } from '../compose/compose';
 import { buildCommand, pullCommand, upCommand, waitUntilHealthy, type ServiceWait } from '../compose/rollout';
-import { inspectContainers } from '../compose/compose';
 import { CancelledError, errorMessage } from '../errors';
 import { checkoutCommand, EXCLUDE_SCRIPT, refCandidates, resolveCommand } from '../git/git';
 import { judgeHealthAnswer, probeOnServer } from '../health/checks';
@@ -436,15 +435,11 @@ export async function runningImageTagOf(
   place: Pick<ConnectionSettings, 'appDir' | 'composeFile'>,
   service: string,
 ): Promise<string | undefined> {
-  const ids = parseIds(
-    await session.run(
-      commandLine(composeCommand(compose, place, psArgs(compose, [service]))),
-      `listing ${service}'s containers`,
-      { echo: 'stderr', timeoutSeconds: 120 },
-    ),
-  );
-  const containers = await inspectContainers(session, ids);
-  return containers.map((container) => tagOf(container.imageRef)).find((tag) => tag !== undefined);
+  const { containers } = await readServicesState(session, compose, place, [service]);
+  return containers
+    .filter((container) => container.service === service)
+    .map((container) => tagOf(container.imageRef))
+    .find((tag) => tag !== undefined);
 }
 
 function downText(down: readonly string[]): string {
@@ -458,20 +453,10 @@ export async function servicesDown(
   settings: DeploySettings,
 ): Promise<string[]> {
   try {
-    const ids = parseIds(
-      await session.run(
-        commandLine(composeCommand(compose, settings.connection, psArgs(compose))),
-        'listing the containers',
-        { echo: 'stderr', timeoutSeconds: 120 },
-      ),
-    );
-    const containers = await inspectContainers(session, ids);
-    return settings.services.flatMap((service) => {
-      const own = containers.filter((container) => container.service === service);
-      if (own.length === 0) return [`${service} (no container)`];
-      const bad = own.find((c) => c.status !== 'running' || (c.health !== 'none' && c.health !== 'healthy'));
-      return bad ? [`${service} (${bad.status}${bad.health === 'none' ? '' : `, ${bad.health}`})`] : [];
-    });
+    const state = await readServicesState(session, compose, settings.connection, settings.services);
+    return judgeServices(state)
+      .filter((verdict) => !verdict.ok)
+      .map((verdict) => `${verdict.service} (${verdict.state})`);
   } catch (error) {
     if (error instanceof CancelledError) throw error;
     return [`(could not read the services: ${errorMessage(error)})`];

@@ -6,6 +6,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import {
+  composeMissing,
   INSPECT_FORMAT,
   parseInspect,
   stackServices,
@@ -252,14 +253,7 @@ export function parseLiveState(text: string, request: LiveStateRequest, label: s
   if (error !== undefined) throw new LiveStateError(`${inert(error)} on ${label}`);
   const [version = '', words = ''] = (parts.get('compose') ?? '').split('\n');
   const major = /^v?(\d+)\./.exec(version.trim())?.[1];
-  if (major === undefined) {
-    throw new LiveStateError(
-      request.composeCommand === 'auto'
-        ? `neither "docker compose" nor "docker-compose" works on ${label} for this user ` +
-            '(is Docker installed, and is the user in the docker group?)'
-        : `the compose command "${request.composeCommand.join(' ')}" does not answer "version --short" on ${label}`,
-    );
-  }
+  if (major === undefined) throw new LiveStateError(composeMissing(request.composeCommand, label));
   const fetch = parts.get('fetch');
   if (fetch !== undefined && !/exit=0\s*$/.test(fetch)) {
     throw new LiveStateError(

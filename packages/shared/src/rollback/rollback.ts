@@ -45,8 +45,6 @@ export interface RollbackOutcome {
   readonly account: readonly string[];
 }
 
-const GOOD = GOOD_RESULTS;
-
 function recent(releases: readonly Release[]): string {
   const lines = [...releases]
     .reverse()
@@ -70,7 +68,7 @@ export async function resolveTarget(
 ): Promise<{ sha: string; imageTag: string | undefined }> {
   const newestFirst = [...releases].reverse();
   if (to.kind === 'previous') {
-    const entry = newestFirst.find((r) => GOOD.includes(r.result) && r.ref !== head);
+    const entry = newestFirst.find((r) => GOOD_RESULTS.includes(r.result) && r.ref !== head);
     if (entry) return { sha: entry.ref, imageTag: entry.image_tag || undefined };
     const current = newestFirst.find(
       (r) => r.ref === head && r.previous_ref !== '' && r.previous_ref !== head,
@@ -80,7 +78,7 @@ export async function resolveTarget(
   }
   const value = to.value;
   if (/^[0-9a-f]{7,40}$/.test(value)) {
-    const entry = newestFirst.find((r) => r.ref.startsWith(value) && GOOD.includes(r.result));
+    const entry = newestFirst.find((r) => r.ref.startsWith(value) && GOOD_RESULTS.includes(r.result));
     if (entry) return { sha: entry.ref, imageTag: entry.image_tag || undefined };
     try {
       return { sha: await resolveRef(session, appDir, value, 'origin'), imageTag: undefined };
@@ -88,7 +86,7 @@ export async function resolveTarget(
       // Not a commit here: try it as an image tag below.
     }
   }
-  const tagged = newestFirst.find((r) => r.image_tag === value && GOOD.includes(r.result));
+  const tagged = newestFirst.find((r) => r.image_tag === value && GOOD_RESULTS.includes(r.result));
   if (tagged) return { sha: tagged.ref, imageTag: tagged.image_tag };
   throw new Error(
     `"${value}" is neither a commit nor an image tag this server's ledger knows${recent(releases)}`,
@@ -106,7 +104,7 @@ export function untrustedBackups(releases: readonly Release[]): Set<string> {
     if (
       release.backup &&
       release.action !== 'rollback' &&
-      !GOOD.includes(release.result) &&
+      !GOOD_RESULTS.includes(release.result) &&
       release.result !== 'started'
     )
       excluded.add(release.backup);
