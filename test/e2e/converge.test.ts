@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { cancelWhen, runBundledAction, type ActionRun } from '../harness/runner';
-import { imageTagOf, ledgerOf, type Stack } from '../harness/stack';
+import { imageTagOf, ledgerOf, waitLockFree, type Stack } from '../harness/stack';
 import { TEST_USER } from '../harness/sshd';
 import { startSandbox, type Sandbox } from '../harness/sandbox';
 
@@ -62,18 +62,6 @@ const leftovers = () =>
     })
     .map(([, , args]) => args)
     .filter((args) => !args.startsWith('sshd:'));
-/** The lock is free (flock -n succeeds), at once or within the few seconds the server takes to see a dead connection. */
-async function lockIsFree(): Promise<void> {
-  for (let waited = 0; ; waited += 250) {
-    try {
-      execFileSync('flock', ['-n', join(stateDir(), 'lock'), 'true']);
-      return;
-    } catch (error) {
-      if (waited > 5000) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-}
 
 async function cancelAt(ref: string, pattern: RegExp, delayMs: number): Promise<ActionRun> {
   const cancel = cancelWhen(pattern, delayMs);
@@ -88,7 +76,7 @@ async function cancelAt(ref: string, pattern: RegExp, delayMs: number): Promise<
   expect(run.code).toBe(1);
   expect(run.stdout).toMatch(/::error::cancelled by SIGINT: remote work was stopped/);
   expect(lastLedger()).toMatchObject({ result: 'cancelled', run_id: `cancelled-${ref}` });
-  await lockIsFree();
+  await waitLockFree(stateDir());
   // Gone at once, or within the wrapper's 5 s grace for what ignores TERM.
   for (let waited = 0; leftovers().length > 0 && waited < 7000; waited += 250)
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -174,7 +162,7 @@ describe('a deploy cancelled at each stage, then a deploy that converges', () =>
       /::error::the connection to .* was lost .*Re-run the deploy \(it reads what runs and converges\)/,
     );
     expect(lastLedger()).toMatchObject({ result: 'started', run_id: 'lost-connection' });
-    await lockIsFree();
+    await waitLockFree(stateDir());
     const again = await deploy('v2');
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(

@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import type { Sshd } from '../harness/sshd';
 import { errorLines, runBundledAction, type ActionRun } from '../harness/runner';
-import { imageTagOf, ledgerOf, type Stack } from '../harness/stack';
+import { imageTagOf, ledgerOf, waitLockFree, type Stack } from '../harness/stack';
 import type { Postgres } from '../harness/postgres';
 import { startSandbox, type Sandbox } from '../harness/sandbox';
 
@@ -247,15 +247,7 @@ describe('action-deploy (bundled)', () => {
       /::error::the connection to .* was lost during the deploy of [0-9a-f]{12}.*the deploy lock was released/,
     );
     // The lock is free again: flock -n succeeds (within the moment the server takes to see the loss).
-    for (let waited = 0; ; waited += 100) {
-      try {
-        execFileSync('flock', ['-n', join(stateDir(), 'lock'), 'true']);
-        break;
-      } catch (error) {
-        if (waited > 5000) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
+    await waitLockFree(stateDir());
     // And a new deploy puts v2 back.
     const again = await runBundledAction('action-deploy', inputs({ ref: 'v2' }));
     expect(again.code).toBe(0);

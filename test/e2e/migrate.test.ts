@@ -34,6 +34,20 @@ afterAll(() => sandbox?.stop());
 
 const inputs = (extra: Record<string, string> = {}) => sandbox.inputs({ environment: 'staging', ...extra });
 
+/** The migrator image of a release, as a deploy would have built it (IMAGE_TAG git-<sha12>). */
+function buildMigrator(release: 'v2' | 'slow-migration'): void {
+  const compose = localCompose();
+  execFileSync(
+    compose[0],
+    [...compose.slice(1), '-f', 'docker/docker-compose-prod.yaml', 'build', 'migrator'],
+    {
+      cwd: stack.appDir,
+      env: { ...process.env, IMAGE_TAG: imageTagOf(stack.repo.shas[release]) },
+      stdio: 'pipe',
+    },
+  );
+}
+
 describe('action-migrate (bundled)', () => {
   it.each([
     [{ direction: 'sideways' }, 'direction'],
@@ -158,16 +172,7 @@ describe('action-migrate (bundled)', () => {
   it('runs alembic inside a compose service container, as the runbook does', async () => {
     stack.repo.checkout('v2');
     // The image of the release checked out, as a deploy would have built it.
-    const compose = localCompose();
-    execFileSync(
-      compose[0],
-      [...compose.slice(1), '-f', 'docker/docker-compose-prod.yaml', 'build', 'migrator'],
-      {
-        cwd: stack.appDir,
-        env: { ...process.env, IMAGE_TAG: imageTagOf(stack.repo.shas.v2) },
-        stdio: 'pipe',
-      },
-    );
+    buildMigrator('v2');
     const inContainer = {
       'migrate-service': 'migrator',
       'alembic-command': `cd /app/backend && DATABASE_URL=${pg.url} /usr/bin/python3 -m alembic`,
@@ -189,16 +194,7 @@ describe('action-migrate (bundled)', () => {
 
   it('a cancelled migration inside a container: the container is removed, not left migrating', async () => {
     stack.repo.checkout('slow-migration');
-    const compose = localCompose();
-    execFileSync(
-      compose[0],
-      [...compose.slice(1), '-f', 'docker/docker-compose-prod.yaml', 'build', 'migrator'],
-      {
-        cwd: stack.appDir,
-        env: { ...process.env, IMAGE_TAG: imageTagOf(stack.repo.shas['slow-migration']) },
-        stdio: 'pipe',
-      },
-    );
+    buildMigrator('slow-migration');
     // The upgrade (not the SQL preview, which logs the same line) is 1 s into its 6 s pg_sleep.
     const cancel = cancelWhen(/Running upgrade 0002 -> 0003[\s\S]*Running upgrade 0002 -> 0003/, 1000);
     const run = await runBundledAction(

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Sshd } from '../harness/sshd';
-import { errorLines, runBundledAction } from '../harness/runner';
+import { cancelWhen, errorLines, runBundledAction } from '../harness/runner';
 import { ledgerOf, waitStackHealthy, type Stack } from '../harness/stack';
 import type { Postgres } from '../harness/postgres';
 import { startSandbox, type Sandbox } from '../harness/sandbox';
@@ -178,6 +178,44 @@ describe('action-rollback (bundled)', () => {
     // The restore itself was stopped on the server, not only its channel.
     expect(execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' })).not.toMatch(/^sleep 300$/m);
     // A deploy reads that they are stopped and starts them.
+    const repair = await deploy('v1');
+    expect(repair.code).toBe(0);
+    await waitStackHealthy(stack, ['gateway', 'worker'], 5000);
+  });
+
+  it('a restore cancelled by the runner: the services stay stopped, the restore is stopped, the journal says cancelled', async () => {
+    const backup = readdirSync(backupDir()).sort()[0];
+    const cancel = cancelWhen(/::group::Restore /, 1000);
+    const run = await runBundledAction(
+      'action-rollback',
+      {
+        ...common(),
+        mode: 'full',
+        confirm: 'production',
+        to: stack.repo.shas.v1,
+        backup: join(backupDir(), backup),
+        'restore-command': `sleep 300 && ${sandbox.restoreCommand}`,
+      },
+      { ...cancel, env: { GITHUB_RUN_ID: 'cancelled-restore' } },
+    );
+    expect(cancel.signalled()).toBeGreaterThan(0);
+    expect(Date.now() - cancel.signalled()).toBeLessThan(10_000);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /::error::cancelled by SIGINT: .*PRODUCTION IS DOWN: gateway, worker are stopped because the rollback was cancelled during the restore/,
+    );
+    for (const service of ['gateway', 'worker'])
+      expect(
+        execFileSync('docker', ['inspect', '--format', '{{.State.Status}}', stack.containerOf(service)], {
+          encoding: 'utf8',
+        }).trim(),
+      ).toBe('exited');
+    expect(execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' })).not.toMatch(/^sleep 300$/m);
+    expect(ledgerOf(join(stack.appDir, '.deploy')).at(-1)).toMatchObject({
+      run_id: 'cancelled-restore',
+      result: 'cancelled',
+      emergency_backup: expect.stringMatching(/\.sql$/),
+    });
     const repair = await deploy('v1');
     expect(repair.code).toBe(0);
     await waitStackHealthy(stack, ['gateway', 'worker'], 5000);

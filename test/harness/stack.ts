@@ -367,3 +367,19 @@ export function ledgerOf(stateDir: string): Record<string, string>[] {
     return [];
   }
 }
+
+/**
+ * Waits until the deploy lock in `stateDir` is free (flock -n succeeds): at once, or within the few
+ * seconds the server takes to see a connection is dead. Throws when it is still held after 5 s.
+ */
+export async function waitLockFree(stateDir: string): Promise<void> {
+  for (let waited = 0; ; waited += 100) {
+    try {
+      execFileSync('flock', ['-n', join(stateDir, 'lock'), 'true']);
+      return;
+    } catch (error) {
+      if (waited > 5000) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
