@@ -58,7 +58,7 @@ async function bench(): Promise<void> {
 
     const stack = startStack('bench');
     try {
-      await waitStackHealthy(stack, ['gateway', 'worker']);
+      await waitStackHealthy(stack);
       const runs: number[] = [];
       for (let i = 0; i < 5; i++) {
         const run = await runBundledAction('action-health', {

@@ -54,7 +54,7 @@ describe('action-deploy (bundled)', () => {
         'health-url': 'http://x/`id`',
         'alembic-command': 'alembic; rm -rf /',
         environment: 'prod;id',
-        strategy: 'start-first',
+        strategy: 'blue-green',
       }),
     );
     expect(run.code).toBe(1);

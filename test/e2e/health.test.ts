@@ -16,7 +16,7 @@ let stack: Stack;
 beforeAll(async () => {
   sshd = await startSshd({ authorizedKeys: [key.publicKey] });
   stack = startStack('health');
-  await waitStackHealthy(stack, ['gateway', 'worker']);
+  await waitStackHealthy(stack);
 });
 afterAll(async () => {
   stack?.down();

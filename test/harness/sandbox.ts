@@ -35,7 +35,7 @@ export async function startSandbox(name: string, firstRow = 'v1 row'): Promise<S
   const alembic = `cd backend && DATABASE_URL=${pg.url} /usr/bin/python3 -m alembic`;
   execSync(`${alembic} upgrade head`, { cwd: stack.appDir, stdio: 'pipe' });
   pg.sql(`INSERT INTO items (name) VALUES ('${firstRow.replaceAll("'", "''")}')`);
-  await waitStackHealthy(stack, ['gateway', 'worker']);
+  await waitStackHealthy(stack);
   const backupDir = join(stack.repo.dir, 'backups');
   const env = `BACKUP_DIR=${backupDir} DATABASE_URL=${pg.url}`;
   const backupCommand = `${env} sh scripts/backup.sh`;

@@ -3,14 +3,25 @@
  * /health says unhealthy; one whose container never becomes healthy) pushed to a bare "origin", a
  * server checkout of it at v1 owned by the test user, and its stack built and running.
  */
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ROOT } from './runner';
 import { TEST_USER, scratchDir } from './sshd';
 
 export const BASE_IMAGE = 'thinktank-fixture-base:latest';
+/** Debian's nginx on the base image: the stack's proxy, pinned as a registry image would be. */
+export const NGINX_IMAGE = 'thinktank-fixture-nginx:1.22';
 export const RELEASES = [
   'v1',
   'v2',
@@ -26,13 +37,39 @@ export const RELEASES = [
 ] as const;
 export type ReleaseName = (typeof RELEASES)[number];
 
-/** Builds the base image (docker build's cache makes a rebuild instant). */
+/** Builds the base image and the nginx image on it (docker build's cache makes a rebuild instant). */
 export function buildBaseImage(): void {
   const context = mkdtempSync(join(tmpdir(), 'tt-base-'));
   try {
     copyFileSync(join(ROOT, 'fixtures/base-image/Dockerfile'), join(context, 'Dockerfile'));
     copyFileSync('/bin/busybox', join(context, 'busybox'));
     execFileSync('docker', ['build', '-q', '-t', BASE_IMAGE, context], { stdio: 'pipe' });
+  } finally {
+    rmSync(context, { recursive: true, force: true });
+  }
+  buildNginxImage();
+}
+
+/** The host's nginx binary with the libraries ldd names, and a nobody user for its workers. */
+function buildNginxImage(): void {
+  const context = mkdtempSync(join(tmpdir(), 'tt-nginx-'));
+  try {
+    copyFileSync(join(ROOT, 'fixtures/nginx-image/Dockerfile'), join(context, 'Dockerfile'));
+    copyFileSync('/usr/sbin/nginx', join(context, 'nginx'));
+    const libraries = execFileSync('ldd', ['/usr/sbin/nginx'], { encoding: 'utf8' })
+      .split('\n')
+      .map((line) => /(\/\S+) \(0x/.exec(line)?.[1])
+      .filter((path): path is string => path !== undefined);
+    for (const library of libraries) {
+      mkdirSync(join(context, 'lib', dirname(library)), { recursive: true });
+      copyFileSync(library, join(context, 'lib', library));
+    }
+    writeFileSync(
+      join(context, 'passwd'),
+      'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n',
+    );
+    writeFileSync(join(context, 'group'), 'root:x:0:\nnogroup:x:65534:\n');
+    execFileSync('docker', ['build', '-q', '-t', NGINX_IMAGE, context], { stdio: 'pipe' });
   } finally {
     rmSync(context, { recursive: true, force: true });
   }
@@ -320,18 +357,32 @@ export function startStack(name: string): Stack {
       ]),
     down: () => {
       try {
-        compose('down', '-v', '--remove-orphans', '-t', '1', '--rmi', 'all');
+        compose('down', '-v', '--remove-orphans', '-t', '1');
       } catch {
         // Best effort: a failed test may have left it half gone.
       }
+      // This stack's own images only: the nginx image (and another stack's releases) may be in use.
+      const tags = new Set(Object.values(repo.shas).map(imageTagOf));
+      const own = execFileSync(
+        'docker',
+        ['images', '--format', '{{.Repository}}:{{.Tag}}', 'thinktank-fixture/*'],
+        {
+          encoding: 'utf8',
+        },
+      )
+        .split('\n')
+        .filter((image) => tags.has(image.slice(image.lastIndexOf(':') + 1)));
+      if (own.length > 0) spawnSync('docker', ['rmi', ...own], { stdio: 'ignore' });
     },
   };
 }
 
 /** Waits until every container of the stack is running, and healthy where it has a healthcheck. */
+export const STACK_SERVICES = ['gateway', 'langgraph', 'worker', 'nginx'] as const;
+
 export async function waitStackHealthy(
   stack: Stack,
-  services: readonly string[],
+  services: readonly string[] = STACK_SERVICES,
   timeoutMs = 60_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;

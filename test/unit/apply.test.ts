@@ -122,6 +122,7 @@ const state: LiveState = {
   dbRevision: undefined,
   dbRevisionProblem: undefined,
   migrations: undefined,
+  startFirstBlockers: {},
   composeFileChanged: false,
   serverTime: Date.parse('2026-11-28T12:00:00Z') / 1000,
 };
@@ -144,6 +145,8 @@ const settings = {
   healthUrl: 'http://localhost/health',
   autoRollback: true,
   lockTimeoutSeconds: 5,
+  strategy: { default: 'recreate', services: {} },
+  startFirstOverlapSeconds: 0,
   migrate: 'false',
   migrationsPath: 'backend/alembic/versions',
 } as unknown as DeploySettings;

@@ -1,3 +1,4 @@
+import { startFirstBlockers } from '../../packages/shared/src/compose/compose';
 import { refCandidates } from '../../packages/shared/src/git/git';
 import { DEPLOY_DEFAULTS } from '../../packages/shared/src/inputs/deploy';
 import { MIGRATE_DEFAULTS, migrationTarget } from '../../packages/shared/src/inputs/migrate';
@@ -119,5 +120,46 @@ describe('rollback pieces', () => {
 
   it('defaults in code match action-rollback/action.yml', () => {
     expect(actionYmlDefaults('action-rollback')).toEqual(codeDefaults(ROLLBACK_DEFAULTS));
+  });
+});
+
+describe('start-first blockers (compose config)', () => {
+  it('names services with a fixed name, fixed host ports or the host network; v1 and v2 port forms', () => {
+    const config = `
+services:
+  gateway:
+    image: gw
+    ports: ['8080']
+  v1ports:
+    image: a
+    ports: ['127.0.0.1:18080:80/tcp']
+  v2ports:
+    image: b
+    ports:
+      - target: 80
+        published: "18080"
+        host_ip: 127.0.0.1
+  v2ephemeral:
+    image: c
+    ports:
+      - target: 80
+  named:
+    image: d
+    container_name: thinktank-backup
+  hostnet:
+    image: e
+    network_mode: host
+  tool:
+    image: f
+    container_name: once
+    profiles: [tools]
+`;
+    expect(startFirstBlockers(config)).toEqual({
+      v1ports:
+        'it publishes fixed host ports (127.0.0.1:18080:80/tcp), which two containers cannot both bind',
+      v2ports: 'it publishes fixed host ports (127.0.0.1:18080), which two containers cannot both bind',
+      named: 'it has a fixed container_name (thinktank-backup)',
+      hostnet: "it uses the host's network (network_mode: host), where two containers would share its ports",
+    });
   });
 });

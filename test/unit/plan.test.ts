@@ -49,6 +49,7 @@ function liveState(change: Partial<LiveState> = {}): LiveState {
     dbRevision: '0002',
     dbRevisionProblem: undefined,
     migrations: { heads: ['0002'], revisions: ['0001', '0002'] },
+    startFirstBlockers: {},
     composeFileChanged: false,
     serverTime: Date.parse('2026-11-28T12:00:00Z') / 1000,
     ...change,
@@ -68,6 +69,7 @@ const request: PlanRequest = {
   build: 'auto',
   imageTagGiven: false,
   migrate: 'auto',
+  strategy: { default: 'recreate', services: {} },
 };
 const steps = (state: LiveState, change: Partial<PlanRequest> = {}) =>
   planDeploy(state, { ...request, ...change }).steps.map((step) =>
@@ -182,6 +184,47 @@ describe('planDeploy', () => {
     ],
   ])('%s', (_name, state, change, expected) => {
     expect(steps(state, change)).toEqual(expected);
+  });
+
+  it('restarts start-first where asked and something healthy serves; refuses a service that cannot', () => {
+    const strategies = (state: LiveState, strategy: PlanRequest['strategy']) =>
+      planDeploy(state, { ...request, strategy }).steps.map((step) =>
+        step.kind === 'restart' ? `${step.service}: ${step.strategy}` : step.kind,
+      );
+    const gatewayFirst = { default: 'recreate', services: { gateway: 'start-first' } } as const;
+    expect(strategies(liveState(), gatewayFirst)).toEqual([
+      'checkout',
+      'gateway: start-first',
+      'worker: recreate',
+    ]);
+    expect(strategies(liveState(), { default: 'start-first', services: {} })).toEqual([
+      'checkout',
+      'gateway: start-first',
+      'worker: start-first',
+    ]);
+    // An exited gateway serves nobody: start-first would only delay it.
+    const exited = liveState({
+      containers: [container('gateway', ID.gw1, V1, { status: 'exited' }), container('worker', ID.wk1, V1)],
+    });
+    expect(strategies(exited, gatewayFirst)).toEqual(['checkout', 'gateway: recreate', 'worker: recreate']);
+    const blocked = planDeploy(
+      liveState({ startFirstBlockers: { gateway: 'it has a fixed container_name (gw)' } }),
+      {
+        ...request,
+        strategy: { default: 'start-first', services: {} },
+      },
+    );
+    expect(blocked.steps).toEqual([]);
+    expect(blocked.refusal).toBe(
+      'strategy start-first cannot run gateway: it has a fixed container_name (gw). Give it recreate, e.g. strategy: start-first,gateway:recreate',
+    );
+    // A blocked service that keeps recreate is no obstacle.
+    expect(
+      planDeploy(liveState({ startFirstBlockers: { gateway: 'it publishes fixed host ports (80:80)' } }), {
+        ...request,
+        strategy: { default: 'start-first', services: { gateway: 'recreate' } },
+      }).refusal,
+    ).toBeUndefined();
   });
 
   it('recreates (force) what runs the target image but is not well, or whose settings may have changed', () => {

@@ -215,3 +215,28 @@ describe('other values', () => {
     expect(v.shown('x'.repeat(100))).toHaveLength(83);
   });
 });
+
+describe('strategy', () => {
+  it.each([
+    ['recreate', { default: 'recreate', services: {} }],
+    ['start-first', { default: 'start-first', services: {} }],
+    [
+      'gateway:start-first,worker:recreate',
+      { default: 'recreate', services: { gateway: 'start-first', worker: 'recreate' } },
+    ],
+    ['start-first\nnginx:recreate', { default: 'start-first', services: { nginx: 'recreate' } }],
+  ])('reads %j', (value, expected) => {
+    expect(v.strategySetting(value)).toEqual(expected);
+  });
+
+  it.each([
+    ['blue-green', /not a strategy/],
+    ['gateway:rolling', /not a strategy/],
+    ['recreate,start-first', /more than one default/],
+    ['gateway:recreate,gateway:start-first', /gateway is given twice/],
+    ['gate way:recreate', /./],
+    [' , ', /no strategy/],
+  ])('refuses %j', (value, problem) => {
+    expect(() => v.strategySetting(value)).toThrow(problem);
+  });
+});

@@ -126,6 +126,45 @@ export function stackServices(configYaml: string): string[] {
     .map(([name]) => name);
 }
 
+interface ServiceConfig {
+  readonly container_name?: string;
+  readonly network_mode?: string;
+  readonly ports?: readonly (string | number | { published?: string | number; host_ip?: string })[];
+}
+
+/**
+ * Why a second container of each service could not run beside the first (so start-first cannot),
+ * from `compose config`: a fixed name, a fixed host port, or the host's network. Services absent
+ * from the result can. v1 prints ports as `ip:host:container/proto` strings, v2 as objects.
+ */
+export function startFirstBlockers(configYaml: string): Record<string, string> {
+  const config = parseYaml(configYaml) as { services?: Record<string, ServiceConfig | null> } | null;
+  const blockers: Record<string, string> = {};
+  for (const service of stackServices(configYaml)) {
+    const settings = config?.services?.[service] ?? {};
+    const fixedPorts = (settings.ports ?? [])
+      .map((port) =>
+        typeof port === 'object'
+          ? port.published === undefined || port.published === ''
+            ? undefined
+            : `${port.host_ip ? `${port.host_ip}:` : ''}${port.published}`
+          : String(port).split(':').length > 1
+            ? String(port)
+            : undefined,
+      )
+      .filter((port) => port !== undefined);
+    if (settings.container_name !== undefined)
+      blockers[service] = `it has a fixed container_name (${settings.container_name})`;
+    else if (fixedPorts.length > 0)
+      blockers[service] =
+        `it publishes fixed host ports (${fixedPorts.join(', ')}), which two containers cannot both bind`;
+    else if (settings.network_mode === 'host')
+      blockers[service] =
+        "it uses the host's network (network_mode: host), where two containers would share its ports";
+  }
+  return blockers;
+}
+
 export interface ServicesState {
   /** Every service the compose file defines. */
   readonly services: readonly string[];

@@ -3,7 +3,8 @@
  * container is healthy (or running, where it has no healthcheck), stopping at the first bad sign.
  */
 import { commandLine, toSshCommand, type RemoteCommand } from '../shell';
-import { CancelledError } from '../errors';
+import { CancelledError, errorMessage } from '../errors';
+import { sleep } from '../sleep';
 import { describeOutcome, type RemoteSession } from '../ssh/session';
 import { inert } from '../ssh/output';
 import {
@@ -49,6 +50,43 @@ export const upCommand = (
     ['up', '-d', '--no-deps', ...(force ? ['--force-recreate'] : []), service],
     env,
   );
+
+/**
+ * start-first's `up`: the service scaled to `count` containers, the running ones kept as they are
+ * (`--no-recreate`), so the added ones are made from the current configuration and image. Compose v1
+ * and v2 both take these flags.
+ */
+export const scaleUpCommand = (
+  compose: Compose,
+  place: ComposePlace,
+  env: Readonly<Record<string, string>>,
+  service: string,
+  count: number,
+) =>
+  composeCommand(
+    compose,
+    place,
+    ['up', '-d', '--no-deps', '--no-recreate', '--scale', `${service}=${count}`, service],
+    env,
+  );
+
+/** Lists a service's container ids (stopped ones too). */
+export async function containerIdsOf(
+  session: RemoteSession,
+  compose: Compose,
+  place: ComposePlace,
+  env: Readonly<Record<string, string>>,
+  service: string,
+  options: { keepOnCancel?: boolean } = {},
+): Promise<string[]> {
+  return parseIds(
+    await session.run(
+      commandLine(composeCommand(compose, place, psArgs(compose, [service]), env)),
+      `listing ${service}'s containers`,
+      { echo: 'stderr', timeoutSeconds: 120, ...options },
+    ),
+  );
+}
 
 export interface ServiceWait {
   readonly service: string;
@@ -157,15 +195,11 @@ export async function waitUntilHealthy(
   service: string,
   gate: GateSettings,
   signal?: AbortSignal,
+  /** The containers to wait for (start-first's new ones); all of the service's when not given. */
+  only?: readonly string[],
 ): Promise<ServiceWait> {
   const started = Date.now();
-  const ids = parseIds(
-    await session.run(
-      commandLine(composeCommand(compose, place, psArgs(compose, [service]), env)),
-      `listing ${service}'s containers`,
-      { echo: 'stderr', timeoutSeconds: 120 },
-    ),
-  );
+  const ids = only ?? (await containerIdsOf(session, compose, place, env, service));
   const result = (ok: boolean, state: string): ServiceWait => ({
     service,
     ok,
@@ -210,3 +244,82 @@ export async function waitUntilHealthy(
   const states = last.map((c) => `${c.status}${c.health === 'none' ? '' : `, ${c.health}`}`).join('; ');
   return result(false, `not healthy within ${gate.timeoutSeconds}s (${states || 'no state'})`);
 }
+
+export interface StartFirstResult {
+  readonly wait: ServiceWait;
+  /** The old containers were stopped and removed: the service runs the new ones only. */
+  readonly switched: boolean;
+}
+
+/**
+ * start-first: new containers beside the old ones (scale to twice as many, old kept), gated; on a
+ * pass both serve for `overlapSeconds` (the proxy's DNS cache sees the new ones), then the old ones
+ * are stopped (each with its own stop timeout) and removed. A failed gate, an error or a cancel
+ * before the switch removes the new containers and leaves the old ones serving, untouched; once the
+ * switch has begun it is finished even when the run is cancelled (keepOnCancel), so a cancel never
+ * leaves two releases serving side by side. `onSwitch` is called just before the old ones stop.
+ */
+export async function startFirst(
+  session: RemoteSession,
+  compose: Compose,
+  place: ComposePlace,
+  env: Readonly<Record<string, string>>,
+  service: string,
+  gate: GateSettings,
+  overlapSeconds: number,
+  signal: AbortSignal,
+  onSwitch: () => void,
+): Promise<StartFirstResult> {
+  const old = await containerIdsOf(session, compose, place, env, service);
+  let switching = false;
+  try {
+    await session.run(
+      commandLine(scaleUpCommand(compose, place, env, service, old.length * 2)),
+      `starting a new ${service} beside the old`,
+    );
+    const fresh = (await containerIdsOf(session, compose, place, env, service)).filter(
+      (id) => !old.includes(id),
+    );
+    const wait =
+      fresh.length === 0
+        ? { service, ok: false, waitedMs: 0, state: 'compose started no new container' }
+        : await waitUntilHealthy(session, compose, place, env, service, gate, signal, fresh);
+    if (!wait.ok) {
+      await removeAllBut(old);
+      return { wait, switched: false };
+    }
+    await sleep(overlapSeconds * 1000, signal);
+    switching = true;
+    onSwitch();
+    await session.run(toSshCommand(STOP_AND_REMOVE_SCRIPT, old), `stopping the old ${service}`, {
+      keepOnCancel: true,
+    });
+    if (signal.aborted) throw new CancelledError(String(signal.reason ?? 'signal'));
+    return { wait, switched: true };
+  } catch (error) {
+    if (!switching && session.lost === undefined)
+      await removeAllBut(old).catch((why: unknown) => {
+        throw new Error(
+          `${errorMessage(error)}; removing the new ${service} containers beside the old failed too: ${errorMessage(why)}`,
+          { cause: error },
+        );
+      });
+    throw error;
+  }
+
+  /** Removes the service's containers that are not `keep` (this run's new ones), even when cancelled. */
+  async function removeAllBut(keep: readonly string[]): Promise<void> {
+    const added = (
+      await containerIdsOf(session, compose, place, env, service, { keepOnCancel: true })
+    ).filter((id) => !keep.includes(id));
+    if (added.length > 0)
+      await session.run(
+        commandLine({ argv: ['docker', 'rm', '-f', ...added] }),
+        `removing the new ${service} beside the old`,
+        { keepOnCancel: true, timeoutSeconds: 120 },
+      );
+  }
+}
+
+/** `docker stop` uses each container's own stop timeout (compose's stop_grace_period) when -t is not given. */
+const STOP_AND_REMOVE_SCRIPT = 'docker stop "$@" >/dev/null && docker rm "$@" >/dev/null';

@@ -5,11 +5,20 @@
  */
 import * as core from '@actions/core';
 import { judgeServices, readServicesState, type Compose } from '../compose/compose';
-import { buildCommand, pullCommand, upCommand, waitUntilHealthy, type ServiceWait } from '../compose/rollout';
+import {
+  buildCommand,
+  pullCommand,
+  scaleUpCommand,
+  startFirst,
+  upCommand,
+  waitUntilHealthy,
+  type ServiceWait,
+} from '../compose/rollout';
 import { CancelledError, errorMessage } from '../errors';
 import { checkoutCommand, EXCLUDE_SCRIPT, refCandidates, resolveCommand } from '../git/git';
 import { judgeHealthAnswer, probeOnServer } from '../health/checks';
-import type { DeploySettings, RolloutSettings } from '../inputs/deploy';
+import { strategyOf, type DeploySettings, type RolloutSettings } from '../inputs/deploy';
+import type { Strategy } from '../inputs/validators';
 import type { ConnectionSettings } from '../inputs/connection';
 import { appendRelease, type Release, type ReleaseResult } from '../ledger/ledger';
 import { MigrationError, runMigration, type MigrationOutcome } from '../migrate/alembic';
@@ -161,10 +170,19 @@ function planSteps(plan: Plan, settings: DeploySettings, compose: Compose, state
       case 'migrate':
         return { title };
       case 'restart':
-        return { title, command: upCommand(compose, connection, env, step.service, step.force) };
+        return {
+          title,
+          command:
+            step.strategy === 'start-first'
+              ? scaleUpCommand(compose, connection, env, step.service, 2 * containersOf(state, step.service))
+              : upCommand(compose, connection, env, step.service, step.force),
+        };
     }
   });
 }
+
+const containersOf = (state: LiveState, service: string) =>
+  state.containers.filter((container) => container.service === service).length;
 
 /** The IMAGE_TAG the listed services run now: the tag most of their containers were made with. */
 function runningTag(plan: Plan): string {
@@ -193,6 +211,7 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
     build: settings.build,
     imageTagGiven: settings.imageTag !== undefined,
     migrate: settings.migrate,
+    strategy: settings.strategy,
   });
   // What ran before: the checkout, unless an interrupted run already checked the target out while the
   // services still run an older release of ours (git-<sha12>), which is then the one to go back to.
@@ -293,7 +312,6 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
   const restarted: string[] = [];
   let migration: MigrationOutcome | undefined;
   let checkedOut = false;
-  const gate = { timeoutSeconds: settings.waitTimeoutSeconds, minUptimeSeconds: settings.minUptimeSeconds };
   try {
     for (const step of plan.steps) await applyStep(step);
   } catch (error) {
@@ -401,18 +419,13 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
         );
         return;
       case 'restart':
-        return stage(`Restart ${step.service} (${step.why})`, async () => {
-          restarted.push(step.service);
-          const wait = await restartService(
-            session,
-            compose,
-            connection,
-            env,
-            step.service,
-            gate,
-            signal,
-            step.force,
-          );
+        return stage(`Restart ${step.service} (${step.strategy}: ${step.why})`, async () => {
+          const wait = await restartService(session, compose, settings, env, step.service, signal, {
+            strategy: step.strategy,
+            force: step.force,
+            // What a rollback must put back: a recreated service at once, a start-first one from its switch.
+            onChange: () => restarted.push(step.service),
+          });
           services.push(wait);
           if (!wait.ok) throw new Error(`${step.service} did not pass its gate: ${wait.state}`);
           const probeStarted = Date.now();
@@ -463,24 +476,68 @@ export async function servicesDown(
   }
 }
 
-/** `up -d --no-deps` one service, then its gate (see waitUntilHealthy). */
+interface RestartOptions {
+  readonly strategy: Strategy;
+  readonly force?: boolean;
+  /** Called when the service's running containers start to change. */
+  readonly onChange?: () => void;
+}
+
+/**
+ * One service onto the release in `env`: recreated (`up -d --no-deps`, then its gate), or start-first
+ * (see startFirst) where its containers now are all running and healthy; with nothing healthy to keep
+ * serving, start-first would only delay, and the service is recreated.
+ */
 async function restartService(
   session: RemoteSession,
   compose: Compose,
-  connection: ConnectionSettings,
+  settings: RolloutSettings & { readonly connection: ConnectionSettings },
   env: Readonly<Record<string, string>>,
   service: string,
-  gate: { timeoutSeconds: number; minUptimeSeconds: number },
   signal: AbortSignal,
-  force = false,
+  options: RestartOptions,
 ): Promise<ServiceWait> {
+  const { connection } = settings;
+  const gate = { timeoutSeconds: settings.waitTimeoutSeconds, minUptimeSeconds: settings.minUptimeSeconds };
   const started = Date.now();
+  let strategy = options.strategy;
+  if (strategy === 'start-first') {
+    const now = judgeServices(await readServicesState(session, compose, connection, [service], env))[0];
+    if (!now.ok) {
+      core.info(
+        `${service}: ${now.state}, nothing healthy to keep serving: recreating it instead of start-first`,
+      );
+      strategy = 'recreate';
+    }
+  }
+  let wait: ServiceWait;
+  if (strategy === 'start-first') {
+    const result = await startFirst(
+      session,
+      compose,
+      connection,
+      env,
+      service,
+      gate,
+      settings.startFirstOverlapSeconds,
+      signal,
+      () => options.onChange?.(),
+    );
+    wait = result.wait;
+    core.info(
+      result.switched
+        ? `${service}: new container ${wait.state} after ${(wait.waitedMs / 1000).toFixed(1)}s; the old one stopped and removed (${seconds(started)} in all)`
+        : `${service}: the new container failed its gate (${wait.state}); it was removed and the old one still serves`,
+    );
+    return wait;
+  }
+  options.onChange?.();
   await session.run(
-    commandLine(upCommand(compose, connection, env, service, force)),
+    commandLine(upCommand(compose, connection, env, service, options.force)),
     `restarting ${service}`,
   );
   core.info(`${service} recreated in ${seconds(started)}`);
-  const wait = await waitUntilHealthy(session, compose, connection, env, service, gate, signal);
+  wait = await waitUntilHealthy(session, compose, connection, env, service, gate, signal);
   core.info(`${service}: ${wait.state} after ${(wait.waitedMs / 1000).toFixed(1)}s`);
   return wait;
 }
@@ -501,7 +558,6 @@ export async function restorePrevious(
 ): Promise<{ waits: ServiceWait[]; failure: string | undefined }> {
   const { connection } = settings;
   const waits: ServiceWait[] = [];
-  const gate = { timeoutSeconds: settings.waitTimeoutSeconds, minUptimeSeconds: settings.minUptimeSeconds };
   const fallbackTag = runningTag(plan) || defaultImageTag(previousRef);
   try {
     await session.run(
@@ -533,7 +589,9 @@ export async function restorePrevious(
           );
       }
       for (const service of own) {
-        const wait = await restartService(session, compose, connection, env, service, gate, signal);
+        const wait = await restartService(session, compose, settings, env, service, signal, {
+          strategy: strategyOf(settings, service),
+        });
         waits.push(wait);
         if (!wait.ok) throw new Error(`${service} did not pass its gate: ${wait.state}`);
       }

@@ -10,6 +10,7 @@ import {
   INSPECT_FORMAT,
   parseInspect,
   stackServices,
+  startFirstBlockers,
   type Compose,
   type ContainerState,
 } from '../compose/compose';
@@ -30,6 +31,8 @@ export interface LiveState {
   readonly imageTag: string;
   /** Every service of the stack (profiled one-shot tools left out) and the image it names for the target. */
   readonly targetImages: Readonly<Record<string, string>>;
+  /** Why a service could not run a second container beside the first (see startFirstBlockers). */
+  readonly startFirstBlockers: Readonly<Record<string, string>>;
   /** Local image id by normalised reference (`repo:tag`); a reference absent here is not on the server. */
   readonly localImages: Readonly<Record<string, string>>;
   /** The stack's containers (one-off `run` containers left out). */
@@ -287,6 +290,7 @@ export function parseLiveState(text: string, request: LiveStateRequest, label: s
     compose: { command: words.split(' ').filter((word) => word !== ''), major: Number(major) },
     imageTag: parts.get('tag') ?? '',
     targetImages: parseTargetImages(config),
+    startFirstBlockers: startFirstBlockers(config),
     localImages: parseLocalImages(parts.get('images') ?? ''),
     containers: parseInspect(parts.get('containers') ?? ''),
     releases: parseReleases(parts.get('ledger') ?? ''),

@@ -5,6 +5,7 @@
  */
 import type { ContainerState } from '../compose/compose';
 import { describeInterrupted, interruptedRuns } from '../ledger/ledger';
+import type { Strategy, StrategySetting } from '../inputs/validators';
 import { normaliseImageRef, type LiveState } from './live-state';
 
 export type ImageMode = 'build' | 'pull' | 'none';
@@ -20,6 +21,11 @@ export type Step =
       readonly why: string;
       /** Recreate even where compose sees nothing to change (on the target image, but not healthy). */
       readonly force: boolean;
+      /**
+       * start-first where it was asked for and the old containers are running and healthy (else there
+       * is nothing to keep serving, and the service is recreated).
+       */
+      readonly strategy: Strategy;
     };
 
 export interface PlanRequest {
@@ -28,6 +34,7 @@ export interface PlanRequest {
   readonly build: 'auto' | 'true' | 'false';
   readonly imageTagGiven: boolean;
   readonly migrate: 'auto' | 'true' | 'false';
+  readonly strategy: StrategySetting;
 }
 
 export interface Plan {
@@ -167,6 +174,17 @@ export function planDeploy(state: LiveState, request: PlanRequest): Plan {
     );
   }
 
+  const strategyOf = (service: string) => request.strategy.services[service] ?? request.strategy.default;
+  const blocked = request.services.filter(
+    (service) => strategyOf(service) === 'start-first' && state.startFirstBlockers[service] !== undefined,
+  );
+  if (blocked.length > 0) {
+    return refuse(
+      `strategy start-first cannot run ${blocked.map((service) => `${service}: ${state.startFirstBlockers[service]}`).join('; ')}. ` +
+        `Give ${blocked.length === 1 ? 'it' : 'them'} recreate, e.g. strategy: start-first,${blocked.map((service) => `${service}:recreate`).join(',')}`,
+    );
+  }
+
   const steps: Step[] = [];
   if (state.head !== state.target) steps.push({ kind: 'checkout', sha: state.target, from: state.head });
   if (mode === 'build' && (request.build === 'true' || missing.length > 0))
@@ -192,7 +210,8 @@ export function planDeploy(state: LiveState, request: PlanRequest): Plan {
     // `up` leaves a container alone when its image and settings match: recreate it when it is on the
     // target but not healthy, or when only its settings may have changed.
     const force = now.onTarget && (!now.ok || state.composeFileChanged);
-    if (why !== undefined) steps.push({ kind: 'restart', service: now.service, why, force });
+    const strategy = strategyOf(now.service) === 'start-first' && now.ok ? 'start-first' : 'recreate';
+    if (why !== undefined) steps.push({ kind: 'restart', service: now.service, why, force, strategy });
   }
   return { steps, notes, refusal: undefined, services };
 }
@@ -208,6 +227,8 @@ export function describeStep(step: Step): string {
     case 'migrate':
       return `migrate the database ${step.from} -> ${step.to} (${step.why}): backup, SQL preview, destructive guard, alembic upgrade head`;
     case 'restart':
-      return `restart ${step.service} (${step.why}), then wait until it is healthy and probe health-url`;
+      return step.strategy === 'start-first'
+        ? `start a new ${step.service} beside the old (${step.why}), wait until it is healthy, let both serve for start-first-overlap, stop and remove the old, then probe health-url`
+        : `restart ${step.service} (${step.why}), then wait until it is healthy and probe health-url`;
   }
 }

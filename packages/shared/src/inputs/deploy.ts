@@ -23,6 +23,7 @@ export const DEPLOY_DEFAULTS = {
   strategy: 'recreate',
   'wait-timeout': '120',
   'min-uptime': '5',
+  'start-first-overlap': '2',
   migrate: 'auto',
   'migrations-path': 'backend/alembic/versions',
   'health-url': 'http://localhost/health',
@@ -41,6 +42,14 @@ export interface RolloutSettings {
   readonly build: 'auto' | 'true' | 'false';
   readonly autoRollback: boolean;
   readonly lockTimeoutSeconds: number;
+  /** recreate or start-first, per service. */
+  readonly strategy: v.StrategySetting;
+  /** With start-first: how long old and new serve side by side before the old one is stopped. */
+  readonly startFirstOverlapSeconds: number;
+}
+
+export function strategyOf(settings: Pick<RolloutSettings, 'strategy'>, service: string): v.Strategy {
+  return settings.strategy.services[service] ?? settings.strategy.default;
 }
 
 export interface DeploySettings extends RolloutSettings {
@@ -62,7 +71,34 @@ export const rolloutShape = {
   build: field(v.oneOf(['auto', 'true', 'false'] as const)),
   'auto-rollback': field(v.boolean),
   'lock-timeout': field(v.seconds(0, 86400)),
+  strategy: field(v.strategySetting),
+  'start-first-overlap': field(v.seconds(0, 600)),
 };
+
+/** Rollout inputs that need each other: a strategy may name only listed services. */
+export function toRolloutSettings(
+  raw: z.output<z.ZodObject<typeof rolloutShape>>,
+  context: z.RefinementCtx,
+): RolloutSettings {
+  const unlisted = Object.keys(raw.strategy.services).filter((service) => !raw.services.includes(service));
+  if (unlisted.length > 0)
+    context.addIssue({
+      code: 'custom',
+      path: ['strategy'],
+      message: `${unlisted.join(', ')} ${unlisted.length === 1 ? 'is' : 'are'} not in services (${raw.services.join(',')})`,
+    });
+  return {
+    services: raw.services,
+    waitTimeoutSeconds: raw['wait-timeout'],
+    minUptimeSeconds: raw['min-uptime'],
+    healthUrl: raw['health-url'],
+    build: raw.build,
+    autoRollback: raw['auto-rollback'],
+    lockTimeoutSeconds: raw['lock-timeout'],
+    strategy: raw.strategy,
+    startFirstOverlapSeconds: raw['start-first-overlap'],
+  };
+}
 
 export const deploySchema = z
   .object({
@@ -72,16 +108,6 @@ export const deploySchema = z
     ref: optionalField(v.gitRef),
     remote: field(v.remoteName),
     'image-tag': optionalField(v.imageTag),
-    strategy: field((value) => {
-      if (value === 'recreate') return value;
-      if (value === 'start-first' || value.includes(':')) {
-        throw new v.InputProblem(
-          `${v.shown(value)}: only recreate is supported so far (start-first is planned)`,
-          'recreate',
-        );
-      }
-      return v.oneOf(['recreate'] as const)(value);
-    }),
     migrate: field(v.oneOf(['auto', 'true', 'false'] as const)),
     'migrations-path': field(v.relativePath),
   })
@@ -105,15 +131,9 @@ export const deploySchema = z
       ref: ref ?? '',
       remote: raw.remote,
       imageTag: raw['image-tag'],
-      build: raw.build,
-      services: raw.services,
-      waitTimeoutSeconds: raw['wait-timeout'],
-      minUptimeSeconds: raw['min-uptime'],
+      ...toRolloutSettings(raw, context),
       migrate: raw.migrate,
       migrationsPath: raw['migrations-path'],
-      healthUrl: raw['health-url'],
-      autoRollback: raw['auto-rollback'],
-      lockTimeoutSeconds: raw['lock-timeout'],
       migration: toMigrationSettings(raw),
     };
   });

@@ -7,7 +7,7 @@ import {
   refuseFleet,
   toConnectionSettings,
 } from './connection';
-import { DEPLOY_DEFAULTS, rolloutShape, type DeploySettings } from './deploy';
+import { DEPLOY_DEFAULTS, rolloutShape, toRolloutSettings, type DeploySettings } from './deploy';
 import { MIGRATION_DEFAULTS, migrationShape, toMigrationSettings } from './migrate-pieces';
 import { field, readInputs } from './read';
 import * as v from './validators';
@@ -24,6 +24,8 @@ export const ROLLBACK_DEFAULTS = {
   'health-url': DEPLOY_DEFAULTS['health-url'],
   'wait-timeout': DEPLOY_DEFAULTS['wait-timeout'],
   'min-uptime': DEPLOY_DEFAULTS['min-uptime'],
+  strategy: DEPLOY_DEFAULTS.strategy,
+  'start-first-overlap': DEPLOY_DEFAULTS['start-first-overlap'],
   'lock-timeout': DEPLOY_DEFAULTS['lock-timeout'],
   build: DEPLOY_DEFAULTS.build,
   'auto-rollback': DEPLOY_DEFAULTS['auto-rollback'],
@@ -107,15 +109,9 @@ export const rollbackSchema = z
         ref: '',
         remote: 'origin',
         imageTag: undefined,
-        build: raw.build,
-        services: raw.services,
-        waitTimeoutSeconds: raw['wait-timeout'],
-        minUptimeSeconds: raw['min-uptime'],
+        ...toRolloutSettings(raw, context),
         migrate: 'false',
         migrationsPath: DEPLOY_DEFAULTS['migrations-path'],
-        healthUrl: raw['health-url'],
-        autoRollback: raw['auto-rollback'],
-        lockTimeoutSeconds: raw['lock-timeout'],
         migration: toMigrationSettings({
           'allow-destructive': false,
           backup: true,

@@ -181,6 +181,40 @@ export function serviceList(value: string): string[] {
   return names;
 }
 
+export type Strategy = 'recreate' | 'start-first';
+
+/** How each service is restarted: a default, and `service:strategy` entries that override it. */
+export interface StrategySetting {
+  readonly default: Strategy;
+  readonly services: Readonly<Record<string, Strategy>>;
+}
+
+/** `recreate`, `start-first`, or entries like `gateway:start-first,worker:recreate` (a bare one is the default). */
+export function strategySetting(value: string): StrategySetting {
+  const example = 'start-first, or gateway:start-first,worker:recreate';
+  const strategy = (word: string): Strategy => {
+    if (word === 'recreate' || word === 'start-first') return word;
+    throw new InputProblem(`${shown(word)} is not a strategy (recreate or start-first)`, example);
+  };
+  const entries = splitList(value);
+  if (entries.length === 0) throw new InputProblem('no strategy given', example);
+  let fallback: Strategy | undefined;
+  const services: Record<string, Strategy> = {};
+  for (const entry of entries) {
+    const colon = entry.indexOf(':');
+    if (colon === -1) {
+      if (fallback !== undefined)
+        throw new InputProblem(`more than one default strategy in ${shown(value)}`, example);
+      fallback = strategy(entry);
+      continue;
+    }
+    const service = serviceName(entry.slice(0, colon));
+    if (service in services) throw new InputProblem(`${service} is given twice`, example);
+    services[service] = strategy(entry.slice(colon + 1));
+  }
+  return { default: fallback ?? 'recreate', services };
+}
+
 /**
  * A git ref: git check-ref-format's rules plus a stricter allowlist, since a valid ref can still hold
  * `$ ; | &` and quotes. Never starts with `-`, so it can never be read as an option.
