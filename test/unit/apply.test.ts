@@ -122,6 +122,7 @@ const state: LiveState = {
   dbRevision: undefined,
   dbRevisionProblem: undefined,
   migrations: undefined,
+  tagOnlyInImage: [],
   startFirstBlockers: {},
   composeFileChanged: false,
   serverTime: Date.parse('2026-11-28T12:00:00Z') / 1000,

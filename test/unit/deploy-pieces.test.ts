@@ -1,3 +1,4 @@
+import { servicesWithTagOnlyInImage } from '../../packages/shared/src/deploy/live-state';
 import { startFirstBlockers } from '../../packages/shared/src/compose/compose';
 import { refCandidates } from '../../packages/shared/src/git/git';
 import { DEPLOY_DEFAULTS } from '../../packages/shared/src/inputs/deploy';
@@ -161,5 +162,26 @@ services:
       named: 'it has a fixed container_name (thinktank-backup)',
       hostnet: "it uses the host's network (network_mode: host), where two containers would share its ports",
     });
+  });
+});
+
+describe('services whose configuration uses IMAGE_TAG in the image only', () => {
+  it('reads the configuration rendered with the sentinel tag', () => {
+    const tag = 'tt-image-tag-sentinel-0f3b9c';
+    const config = `
+services:
+  gateway:
+    image: fixture/gateway:${tag}
+  worker:
+    image: fixture/worker:${tag}
+    environment:
+      RELEASE: ${tag}
+  nginx:
+    image: nginx:1.22
+  tool:
+    image: fixture/tool:${tag}
+    profiles: [tools]
+`;
+    expect(servicesWithTagOnlyInImage(config)).toEqual(['gateway', 'nginx']);
   });
 });

@@ -49,6 +49,7 @@ function liveState(change: Partial<LiveState> = {}): LiveState {
     dbRevision: '0002',
     dbRevisionProblem: undefined,
     migrations: { heads: ['0002'], revisions: ['0001', '0002'] },
+    tagOnlyInImage: [],
     startFirstBlockers: {},
     composeFileChanged: false,
     serverTime: Date.parse('2026-11-28T12:00:00Z') / 1000,
@@ -184,6 +185,39 @@ describe('planDeploy', () => {
     ],
   ])('%s', (_name, state, change, expected) => {
     expect(steps(state, change)).toEqual(expected);
+  });
+
+  it("keeps a service whose image id is the target's under another tag, where only its tag differs", () => {
+    const sameId = container('worker', ID.wk2, V1);
+    const state = (change: Partial<LiveState> = {}) =>
+      converged({
+        containers: [container('gateway', ID.gw2, V2), sameId],
+        tagOnlyInImage: ['worker'],
+        ...change,
+      });
+    expect(steps(state())).toEqual([]);
+    // Where IMAGE_TAG sets more than the image (an environment variable, say), the container differs.
+    expect(steps(state({ tagOnlyInImage: [] }))).toEqual(['restart worker']);
+    expect(steps(state({ composeFileChanged: true }))).toEqual(['restart gateway', 'restart worker']);
+    // Another repository with the same id is not the target's image.
+    const elsewhere = container('worker', ID.wk2, V1, { imageRef: `other/worker:${tag(V1)}` });
+    expect(steps(state({ containers: [container('gateway', ID.gw2, V2), elsewhere] }))).toEqual([
+      'restart worker',
+    ]);
+  });
+
+  it('a service whose new image is still to be built is restarted unless the build gives it the image it runs', () => {
+    const plan = planDeploy(
+      liveState({
+        localImages: { [`fixture/gateway:${tag(V1)}`]: ID.gw1, [`fixture/worker:${tag(V1)}`]: ID.wk1 },
+        tagOnlyInImage: ['worker'],
+      }),
+      request,
+    );
+    expect(
+      plan.steps.map((step) => (step.kind === 'restart' ? [step.service, step.unlessImageIs] : step.kind)),
+    ).toEqual(['checkout', 'build', ['gateway', undefined], ['worker', ID.wk1]]);
+    expect(describeStep(plan.steps[3])).toMatch(/skipped if its new image is the one it runs$/);
   });
 
   it('restarts start-first where asked and something healthy serves; refuses a service that cannot', () => {

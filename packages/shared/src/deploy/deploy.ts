@@ -21,7 +21,14 @@ import { strategyOf, type DeploySettings, type RolloutSettings } from '../inputs
 import type { Strategy } from '../inputs/validators';
 import type { ConnectionSettings } from '../inputs/connection';
 import { appendRelease, type Release, type ReleaseResult } from '../ledger/ledger';
-import { MigrationError, runMigration, type MigrationOutcome } from '../migrate/alembic';
+import {
+  applyMigration,
+  MigrationError,
+  prepareMigration,
+  type MigrationOutcome,
+  type MigrationRequest,
+  type PreparedMigration,
+} from '../migrate/alembic';
 import { commandLine, quote, renderScript, toSshCommand, type RemoteCommand } from '../shell';
 import type { RemoteSession } from '../ssh/session';
 import { inert } from '../ssh/output';
@@ -58,6 +65,7 @@ export interface DeployOutcome {
 }
 
 const IMAGE_TAG = 'IMAGE_TAG';
+const UPGRADE_HEAD: MigrationRequest = { direction: 'upgrade', target: 'head', preview: false };
 const short = (sha: string) => sha.slice(0, 12);
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
 export const defaultImageTag = (sha: string) => `git-${short(sha)}`;
@@ -310,11 +318,31 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
 
   const services: ServiceWait[] = [];
   const restarted: string[] = [];
+  const place = {
+    session,
+    appDir: connection.appDir,
+    composeFile: connection.composeFile,
+    compose,
+    env,
+    signal,
+  };
+  const log = (message: string) => core.info(message);
+  let preparing: Promise<PreparedMigration> | undefined;
   let migration: MigrationOutcome | undefined;
   let checkedOut = false;
   try {
     for (const step of plan.steps) await applyStep(step);
   } catch (error) {
+    // A migration's checks still running beside a failed build: let them end before anything else,
+    // and journal the backup they took.
+    const prepared = await preparing?.catch(() => undefined);
+    if (prepared !== undefined && migration === undefined)
+      migration = {
+        ...prepared.base,
+        revisionAfter: prepared.base.revisionBefore,
+        backup: prepared.backup,
+        applied: false,
+      };
     if (error instanceof MigrationError)
       migration = { ...(error.partial as MigrationOutcome), applied: false };
     // A step that failed because the run was cancelled (its command was stopped) is a cancel too.
@@ -393,6 +421,29 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
   await journal('success', migration, migration?.backup);
   return outcome('success', { services, migration, migrated: migration?.applied ?? false });
 
+  /** The migration's checks and backup (see prepareMigration), from the revisions read with the state. */
+  function prepare(): Promise<PreparedMigration> {
+    const known =
+      state.dbRevision !== undefined && state.migrations !== undefined
+        ? { revisionBefore: state.dbRevision, heads: state.migrations.heads }
+        : undefined;
+    const preparation = prepareMigration(place, settings.migration, UPGRADE_HEAD, log, known);
+    // Awaited by the migrate step, or after a failure before it; never an unhandled rejection meanwhile.
+    preparation.catch(() => undefined);
+    return preparation;
+  }
+
+  /** The id of the image the target names for `service`, as the server has it now. */
+  async function imageIdOf(service: string): Promise<string> {
+    const result = await session.exec(
+      commandLine({
+        argv: ['docker', 'image', 'inspect', '--format', '{{.Id}}', state.targetImages[service]],
+      }),
+      { echo: 'none', timeoutSeconds: 60 },
+    );
+    return result.stdout.trim();
+  }
+
   async function applyStep(step: Step): Promise<void> {
     switch (step.kind) {
       case 'checkout':
@@ -402,6 +453,13 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
         });
       case 'build':
         return stage(`Build images (${step.imageTag})`, async () => {
+          // Alembic on the host needs the release's code, not its images: the checks and the backup
+          // run while the images build.
+          if (
+            plan.steps.some((later) => later.kind === 'migrate') &&
+            settings.migration.migrateService === undefined
+          )
+            preparing = prepare();
           await run(buildCommand(compose, connection, env), 'compose build');
         });
       case 'pull':
@@ -409,16 +467,19 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
           await run(pullCommand(compose, connection, env, step.services), 'compose pull');
         });
       case 'migrate':
-        migration = await stage('Migrate the database', () =>
-          runMigration(
-            { session, appDir: connection.appDir, composeFile: connection.composeFile, compose, env, signal },
-            settings.migration,
-            { direction: 'upgrade', target: 'head', preview: false },
-            (message) => core.info(message),
-          ),
-        );
+        migration = await stage('Migrate the database', async () => {
+          const prepared = await (preparing ?? prepare());
+          return prepared.done ?? applyMigration(place, settings.migration, UPGRADE_HEAD, prepared, log);
+        });
         return;
       case 'restart':
+        if (step.unlessImageIs !== undefined && (await imageIdOf(step.service)) === step.unlessImageIs) {
+          core.info(
+            `${step.service}: its new image ${state.targetImages[step.service]} is the image it runs (${step.unlessImageIs}); ` +
+              'its configuration differs only in the tag: not restarted',
+          );
+          return;
+        }
         return stage(`Restart ${step.service} (${step.strategy}: ${step.why})`, async () => {
           const wait = await restartService(session, compose, settings, env, step.service, signal, {
             strategy: step.strategy,

@@ -31,6 +31,11 @@ export interface LiveState {
   readonly imageTag: string;
   /** Every service of the stack (profiled one-shot tools left out) and the image it names for the target. */
   readonly targetImages: Readonly<Record<string, string>>;
+  /**
+   * Services whose configuration uses IMAGE_TAG in their image reference only: one running the
+   * target's image id under another tag of the same repository runs what the target would run.
+   */
+  readonly tagOnlyInImage: readonly string[];
   /** Why a service could not run a second container beside the first (see startFirstBlockers). */
   readonly startFirstBlockers: Readonly<Record<string, string>>;
   /** Local image id by normalised reference (`repo:tag`); a reference absent here is not on the server. */
@@ -74,6 +79,11 @@ export interface LiveStateRequest {
 }
 
 const LEDGER_TAIL = 200;
+/**
+ * The configuration is rendered once with this as IMAGE_TAG: put the target's tag in its place and
+ * it is the target's configuration; where else it appears shows what else IMAGE_TAG sets.
+ */
+const IMAGE_TAG_SENTINEL = 'tt-image-tag-sentinel-0f3b9c';
 const MARK = '@@tt:';
 
 /**
@@ -131,8 +141,8 @@ if [ "$1" != auto ]; then
     git show "$sha:./$file" >"$tmp/target-compose.yaml" 2>/dev/null && config_file=$tmp/target-compose.yaml
   fi
   {
-    IMAGE_TAG=$tag "$@" --project-directory "$(dirname "$file")" -f "$config_file" config >"$tmp/config" 2>"$tmp/config.err" ||
-      { [ "$config_file" != "$file" ] && IMAGE_TAG=$tag "$@" -f "$file" config >"$tmp/config" 2>"$tmp/config.err"; }
+    IMAGE_TAG=${IMAGE_TAG_SENTINEL} "$@" --project-directory "$(dirname "$file")" -f "$config_file" config >"$tmp/config" 2>"$tmp/config.err" ||
+      { [ "$config_file" != "$file" ] && IMAGE_TAG=${IMAGE_TAG_SENTINEL} "$@" -f "$file" config >"$tmp/config" 2>"$tmp/config.err"; }
   } &
   config_pid=$!
   IMAGE_TAG=$tag "$@" -f "$file" ps -a -q >"$tmp/ps" 2>"$tmp/ps.err" &
@@ -224,6 +234,17 @@ export function parseTargetImages(configYaml: string): Record<string, string> {
   return images;
 }
 
+/** The services whose rendered configuration holds the sentinel tag in `image` and nowhere else. */
+export function servicesWithTagOnlyInImage(renderedWithSentinel: string): string[] {
+  const config = parseYaml(renderedWithSentinel) as {
+    services?: Record<string, Record<string, unknown> | null>;
+  } | null;
+  return stackServices(renderedWithSentinel).filter((service) => {
+    const { image, ...rest } = config?.services?.[service] ?? {};
+    return typeof image === 'string' && !JSON.stringify(rest).includes(IMAGE_TAG_SENTINEL);
+  });
+}
+
 /**
  * A migration graph from `git grep` lines (`<sha>:<path>:revision = "abc"`): heads are the revisions
  * no other names as its down_revision. Reads the forms alembic writes: quoted ids, None, tuples.
@@ -266,7 +287,9 @@ export function parseLiveState(text: string, request: LiveStateRequest, label: s
   const head = parts.get('head') ?? '';
   if (!/^[0-9a-f]{40}$/.test(head))
     throw new LiveStateError(`${request.appDir} on ${label} is not a git checkout with a commit`);
-  const config = parts.get('config') ?? '';
+  const renderedWithSentinel = parts.get('config') ?? '';
+  const imageTag = parts.get('tag') ?? '';
+  const config = renderedWithSentinel.replaceAll(IMAGE_TAG_SENTINEL, imageTag);
   if (config === '') {
     throw new LiveStateError(
       `compose config failed in ${request.appDir} on ${label}: ${inert(parts.get('config-error') ?? '(no message)')}`,
@@ -288,8 +311,9 @@ export function parseLiveState(text: string, request: LiveStateRequest, label: s
     head,
     target: /^[0-9a-f]{40}$/.test(parts.get('target') ?? '') ? (parts.get('target') ?? '') : '',
     compose: { command: words.split(' ').filter((word) => word !== ''), major: Number(major) },
-    imageTag: parts.get('tag') ?? '',
+    imageTag,
     targetImages: parseTargetImages(config),
+    tagOnlyInImage: servicesWithTagOnlyInImage(renderedWithSentinel),
     startFirstBlockers: startFirstBlockers(config),
     localImages: parseLocalImages(parts.get('images') ?? ''),
     containers: parseInspect(parts.get('containers') ?? ''),

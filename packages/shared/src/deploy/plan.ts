@@ -26,6 +26,11 @@ export type Step =
        * is nothing to keep serving, and the service is recreated).
        */
       readonly strategy: Strategy;
+      /**
+       * Skip the restart when the built or pulled target image turns out to be this image id, the one
+       * the service runs (its configuration differs only in the tag).
+       */
+      readonly unlessImageIs?: string;
     };
 
 export interface PlanRequest {
@@ -55,7 +60,15 @@ export interface ServiceNow {
   readonly ok: boolean;
   /** The IMAGE_TAG its container was made with, when it can be told. */
   readonly imageTag: string | undefined;
+  /**
+   * The image id its containers all run, when its configuration differs from the target's only in
+   * the image tag of the same repository: on target once the target's tag names this id too.
+   */
+  readonly sameButTag: string | undefined;
 }
+
+/** An image reference without its tag. */
+const repositoryOf = (ref: string) => ref.slice(0, ref.length - (tagOf(ref)?.length ?? -1) - 1);
 
 const short = (sha: string) => sha.slice(0, 12);
 
@@ -89,18 +102,31 @@ export function serviceNow(state: LiveState, service: string): ServiceNow {
   const targetId = targetRef === undefined ? undefined : state.localImages[targetRef];
   const imageTag = containers.map((container) => tagOf(container.imageRef)).find((tag) => tag !== undefined);
   if (containers.length === 0)
-    return { service, state: 'no container', onTarget: false, ok: false, imageTag };
+    return { service, state: 'no container', onTarget: false, ok: false, imageTag, sameButTag: undefined };
   const sinceStart = (c: ContainerState) => Math.round(state.serverTime - Date.parse(c.startedAt) / 1000);
   const restartedRecently = (c: ContainerState) =>
     c.restartCount > 0 && sinceStart(c) < RECENT_RESTART_SECONDS;
   const bad = containers.find(
     (c) => c.status !== 'running' || (c.health !== 'none' && c.health !== 'healthy') || restartedRecently(c),
   );
-  // The same image id under the target's reference: a cached build can give two tags one id, and
-  // the reference is what compose (and a later rollback) reads.
+  // The same image id under the target's reference; or under another tag of the same repository
+  // where nothing else in the service's configuration depends on the tag (a cached build gives two
+  // tags one id): what runs is then exactly what the target would run.
+  const image = containers.every((c) => c.image === containers[0].image) ? containers[0].image : undefined;
+  const sameButTag =
+    image !== undefined &&
+    targetRef !== undefined &&
+    state.tagOnlyInImage.includes(service) &&
+    !state.composeFileChanged &&
+    containers.every((c) => repositoryOf(normaliseImageRef(c.imageRef)) === repositoryOf(targetRef))
+      ? image
+      : undefined;
   const onTarget =
     targetId !== undefined &&
-    containers.every((c) => c.image === targetId && normaliseImageRef(c.imageRef) === targetRef);
+    containers.every(
+      (c) =>
+        c.image === targetId && (normaliseImageRef(c.imageRef) === targetRef || sameButTag !== undefined),
+    );
   const shown =
     bad !== undefined && bad.status === 'running' && restartedRecently(bad)
       ? `restarting repeatedly (${bad.restartCount} restarts, the last ${sinceStart(bad)}s ago)`
@@ -111,6 +137,7 @@ export function serviceNow(state: LiveState, service: string): ServiceNow {
     onTarget,
     ok: bad === undefined,
     imageTag,
+    sameButTag,
   };
 }
 
@@ -211,7 +238,17 @@ export function planDeploy(state: LiveState, request: PlanRequest): Plan {
     // target but not healthy, or when only its settings may have changed.
     const force = now.onTarget && (!now.ok || state.composeFileChanged);
     const strategy = strategyOf(now.service) === 'start-first' && now.ok ? 'start-first' : 'recreate';
-    if (why !== undefined) steps.push({ kind: 'restart', service: now.service, why, force, strategy });
+    // Its new image is built or pulled first: it may prove to be the one it runs.
+    const unlessImageIs = now.ok && missing.includes(now.service) ? now.sameButTag : undefined;
+    if (why !== undefined)
+      steps.push({
+        kind: 'restart',
+        service: now.service,
+        why,
+        force,
+        strategy,
+        ...(unlessImageIs ? { unlessImageIs } : {}),
+      });
   }
   return { steps, notes, refusal: undefined, services };
 }
@@ -227,8 +264,11 @@ export function describeStep(step: Step): string {
     case 'migrate':
       return `migrate the database ${step.from} -> ${step.to} (${step.why}): backup, SQL preview, destructive guard, alembic upgrade head`;
     case 'restart':
-      return step.strategy === 'start-first'
-        ? `start a new ${step.service} beside the old (${step.why}), wait until it is healthy, let both serve for start-first-overlap, stop and remove the old, then probe health-url`
-        : `restart ${step.service} (${step.why}), then wait until it is healthy and probe health-url`;
+      return (
+        (step.strategy === 'start-first'
+          ? `start a new ${step.service} beside the old (${step.why}), wait until it is healthy, let both serve for start-first-overlap, stop and remove the old, then probe health-url`
+          : `restart ${step.service} (${step.why}), then wait until it is healthy and probe health-url`) +
+        (step.unlessImageIs ? '; skipped if its new image is the one it runs' : '')
+      );
   }
 }

@@ -196,20 +196,57 @@ export function backupNamed(output: string): string | undefined {
   return named === undefined ? undefined : inert(named);
 }
 
+/** What the run already read from the server under its lock: alembic need not be asked again. */
+export interface KnownRevisions {
+  readonly revisionBefore: string;
+  readonly heads: readonly string[];
+}
+
+/** A migration checked and ready to apply: its SQL previewed and judged, its backup taken. */
+export interface PreparedMigration {
+  readonly base: Omit<MigrationOutcome, 'revisionAfter' | 'backup' | 'applied'>;
+  readonly backup: string | undefined;
+  /** Nothing to apply: a preview, or the database already at the head. */
+  readonly done: MigrationOutcome | undefined;
+}
+
+/** Preview, guard and backup, then the migration itself: runbook §4 in one call. */
 export async function runMigration(
   place: MigrationPlace,
   settings: MigrationSettings,
   request: MigrationRequest,
   log: (message: string) => void,
+  known?: KnownRevisions,
 ): Promise<MigrationOutcome> {
-  const heads = parseRevisions(await alembic(place, settings, ['heads'], 'alembic heads'));
+  const prepared = await prepareMigration(place, settings, request, log, known);
+  return prepared.done ?? applyMigration(place, settings, request, prepared, log);
+}
+
+/**
+ * Everything before the migration changes the database: heads and current revision (asked side by
+ * side, or `known`), the SQL preview of exactly the range to apply, the destructive guard, the backup.
+ * It needs the release's code but not its running services, so a deploy runs it during the build
+ * where alembic runs on the host.
+ */
+export async function prepareMigration(
+  place: MigrationPlace,
+  settings: MigrationSettings,
+  request: MigrationRequest,
+  log: (message: string) => void,
+  known?: KnownRevisions,
+): Promise<PreparedMigration> {
+  const [heads, revisionBefore] = known
+    ? [known.heads, known.revisionBefore]
+    : await Promise.all([
+        alembic(place, settings, ['heads'], 'alembic heads').then(parseRevisions),
+        currentRevision(place, settings),
+      ]);
   if (heads.length > 1) {
     throw new MigrationError(
       `the migrations have ${heads.length} heads (${heads.join(', ')}): merge them (alembic merge) before deploying`,
       {},
     );
   }
-  const revisionBefore = await currentRevision(place, settings);
   log(`database revision: ${revisionBefore || '(none: base)'}; head: ${heads[0] ?? '(no migrations)'}`);
 
   // Offline mode starts at base unless told where to start: give it exactly the range to apply.
@@ -275,7 +312,11 @@ export async function runMigration(
     }
   }
   if (request.preview || upToDate) {
-    return { ...base, revisionAfter: revisionBefore, backup: undefined, applied: false };
+    return {
+      base,
+      backup: undefined,
+      done: { ...base, revisionAfter: revisionBefore, backup: undefined, applied: false },
+    };
   }
 
   let backup: string | undefined;
@@ -300,6 +341,19 @@ export async function runMigration(
     }
   }
 
+  return { base, backup, done: undefined };
+}
+
+/** The migration itself, after prepareMigration, then the revision it left the database at. */
+export async function applyMigration(
+  place: MigrationPlace,
+  settings: MigrationSettings,
+  request: MigrationRequest,
+  prepared: PreparedMigration,
+  log: (message: string) => void,
+): Promise<MigrationOutcome> {
+  const { base, backup } = prepared;
+  const { revisionBefore } = base;
   // Alembic logs each step before running it; the last one seen is the one that failed.
   let running: string | undefined;
   const applied = await execAlembic(place, settings, [request.direction, request.target], {
