@@ -320,6 +320,36 @@ describe('running commands', () => {
     expect(sink.lines).toEqual([]);
   });
 
+  it('holds a command back while the log sink is behind (the server waits), then logs every line', async () => {
+    let written = 0;
+    let lines = 0;
+    let behind = true;
+    let catchUp: () => void = () => undefined;
+    const caughtUp = new Promise<void>((resolve) => (catchUp = resolve));
+    const sink: LogSink = {
+      write: (text) => {
+        written += text.length;
+        lines += text.split('\n').length - 1;
+      },
+      backlog: () => (behind ? caughtUp : undefined),
+    };
+    const session = await open(keys.ed25519, {}, { sink });
+    const bytes = 20 * 1024 * 1024 + 7; // an odd size, to find this command with pgrep
+    const line = 'Step 3/7 : RUN a build log line';
+    const running = session.exec(toSshCommand(`yes '${line}' | head -c ${bytes}`));
+    // Unthrottled, 20 MB take well under a second on loopback.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(written).toBeLessThan(1024 * 1024);
+    expect(remoteProcesses(`head -c ${bytes}`)).not.toBe('');
+    behind = false;
+    catchUp();
+    const result = await running;
+    expect(result.outcome).toEqual({ kind: 'exited', code: 0 });
+    expect(result.stdoutBytes).toBe(bytes);
+    const fence = 2;
+    expect(lines).toBe(Math.ceil(bytes / (line.length + 1)) + fence);
+  });
+
   it('fences remote output so workflow commands in it are not obeyed', async () => {
     const sink = new CollectingSink();
     const session = await open(keys.ed25519, {}, { sink });

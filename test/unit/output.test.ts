@@ -1,4 +1,16 @@
-import { BoundedBuffer, CommandFence, LineSplitter, TailLines } from '../../packages/shared/src/ssh/output';
+import { Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import fc from 'fast-check';
+import {
+  BoundedBuffer,
+  CommandFence,
+  LineChunker,
+  LineSplitter,
+  TailLines,
+  eachLine,
+  inert,
+  stdoutSink,
+} from '../../packages/shared/src/ssh/output';
 import { judgeServices, parseInspect } from '../../packages/shared/src/compose/compose';
 import { describeOutcome } from '../../packages/shared/src/ssh/session';
 import { escapeHtml, table, bounded } from '../../packages/shared/src/summary/markdown';
@@ -15,6 +27,97 @@ describe('remote output', () => {
     splitter.push(Buffer.concat([euro.subarray(1), Buffer.from('\nlast')]));
     splitter.end();
     expect(lines).toEqual(['token=s3cret-value', 'price €', 'last']);
+  });
+
+  // The line splitting as it was, one string per line: the blocks must give exactly these lines.
+  function referenceLines(chunks: readonly Buffer[]): string[] {
+    const decoder = new StringDecoder('utf8');
+    const lines: string[] = [];
+    let carry = '';
+    for (const chunk of chunks) {
+      const parts = (carry + decoder.write(chunk)).split('\n');
+      carry = parts.pop() ?? '';
+      for (const line of parts) lines.push(line.replace(/\r$/, ''));
+      while (carry.length > 16 * 1024) {
+        lines.push(carry.slice(0, 16 * 1024));
+        carry = carry.slice(16 * 1024);
+      }
+    }
+    const rest = carry + decoder.end();
+    if (rest !== '') lines.push(rest.replace(/\r$/, ''));
+    return lines;
+  }
+
+  it('hands over the same lines in blocks as one by one, however the stream is cut', () => {
+    const piece = fc.constantFrom('a', 'b', '\r', '\n', '\r\n', '€', '::error::', 'x'.repeat(7000));
+    const stream = fc.array(piece, { maxLength: 60 }).map((pieces) => Buffer.from(pieces.join('')));
+    fc.assert(
+      fc.property(stream, fc.array(fc.nat(), { maxLength: 8 }), (bytes, cuts) => {
+        const at = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
+        const chunks = [0, ...at].map((from, i) => bytes.subarray(from, [...at, bytes.length][i]));
+        const blocks: string[] = [];
+        const chunker = new LineChunker((text) => blocks.push(text));
+        chunks.forEach((chunk) => chunker.push(chunk));
+        chunker.end();
+        const lines: string[] = [];
+        blocks.forEach((text) => {
+          expect(text.endsWith('\n')).toBe(true);
+          eachLine(text, (line) => lines.push(line));
+        });
+        expect(lines).toEqual(referenceLines(chunks));
+        const tail = new TailLines(3);
+        blocks.forEach((text) => tail.pushLines(text));
+        expect(tail.get()).toEqual(
+          referenceLines(chunks)
+            .slice(-3)
+            .map((line) => inert(line.length > 500 ? `${line.slice(0, 500)}…` : line)),
+        );
+      }),
+    );
+  });
+
+  it('keeps the last lines of blocks, empty lines too, made inert when read', () => {
+    const tail = new TailLines(2);
+    tail.pushLines('\n\n');
+    expect(tail.get()).toEqual(['', '']);
+    tail.pushLines('a\n::error::b\nc\n');
+    expect(tail.get()).toEqual([':\u200b:error::b', 'c']);
+    tail.pushLines('');
+    expect(tail.get()).toHaveLength(2);
+  });
+
+  it('writes a block of lines in one write, inside the fence', () => {
+    const written: string[] = [];
+    const fence = new CommandFence({ write: (text) => void written.push(text) });
+    fence.lines('');
+    expect(written).toEqual([]);
+    fence.lines('a\nb\n');
+    fence.close();
+    expect(written).toHaveLength(3);
+    expect(written[1]).toBe('a\nb\n');
+  });
+
+  it('says when stdout is backed up, and settles once it drains', async () => {
+    expect(stdoutSink.backlog).toBeDefined();
+    let release: () => void = () => undefined;
+    const slow = new Writable({
+      highWaterMark: 4,
+      write: (_chunk, _encoding, done) => void (release = done),
+    });
+    const stdout = Object.getOwnPropertyDescriptor(process, 'stdout');
+    Object.defineProperty(process, 'stdout', { value: slow, configurable: true });
+    try {
+      expect(stdoutSink.backlog?.()).toBeUndefined();
+      stdoutSink.write('more than four bytes');
+      const first = stdoutSink.backlog?.();
+      expect(first).toBeInstanceOf(Promise);
+      expect(stdoutSink.backlog?.()).toBe(first);
+      release();
+      await first;
+      expect(stdoutSink.backlog?.()).toBeUndefined();
+    } finally {
+      if (stdout) Object.defineProperty(process, 'stdout', stdout);
+    }
   });
 
   it('fences lines with a fresh token and reopens after close', () => {

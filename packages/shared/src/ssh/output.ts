@@ -4,38 +4,113 @@
  * only up to a bound.
  */
 import { randomUUID } from 'node:crypto';
+import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 
 /** Where log lines go; the default writes to the runner's stdout. Tests pass their own. */
 export interface LogSink {
   write(text: string): void;
+  /**
+   * For a sink that can fall behind: undefined while it has room, else a promise that settles once it
+   * has. Remote output is not read meanwhile, so the server waits (SSH flow control) instead of this
+   * process queueing a fast command's whole output in memory.
+   */
+  readonly backlog?: () => Promise<void> | undefined;
 }
 
-export const stdoutSink: LogSink = { write: (text) => void process.stdout.write(text) };
+/**
+ * stdout is a pipe to the runner, and Node queues in memory whatever the pipe does not take at once:
+ * a build that logs faster than the runner reads would grow the process by its whole log.
+ */
+export const stdoutSink: LogSink = {
+  write: (text) => void process.stdout.write(text),
+  backlog: () => roomIn(process.stdout),
+};
+
+const waitingForRoom = new WeakMap<Writable, Promise<void>>();
+
+/** One shared wait per stream (every running command may ask), settled by 'drain' or 'close'. */
+function roomIn(stream: Writable): Promise<void> | undefined {
+  if (!stream.writableNeedDrain) return undefined;
+  let waiting = waitingForRoom.get(stream);
+  if (waiting === undefined) {
+    waiting = new Promise<void>((resolve) => {
+      const settle = () => {
+        stream.off('drain', settle);
+        stream.off('close', settle);
+        waitingForRoom.delete(stream);
+        resolve();
+      };
+      stream.on('drain', settle);
+      stream.on('close', settle);
+    });
+    waitingForRoom.set(stream, waiting);
+  }
+  return waiting;
+}
 
 /** Longest line kept whole; a longer one is logged in pieces of this size. */
 const MAX_LINE = 16 * 1024;
 
-export class LineSplitter {
+/**
+ * Splits a byte stream (UTF-8, chunks cut anywhere) into lines and hands them over a chunk at a time:
+ * `onLines` gets the lines a chunk completed as one text, each ending in `\n` with one `\r` before it
+ * removed. A line still open past MAX_LINE is handed over in pieces of that size. A build log has
+ * millions of lines: text in blocks costs a fraction of a string per line.
+ */
+export class LineChunker {
   private readonly decoder = new StringDecoder('utf8');
   private carry = '';
-  constructor(private readonly onLine: (line: string) => void) {}
+  constructor(private readonly onLines: (text: string) => void) {}
 
   push(chunk: Buffer): void {
     const text = this.carry + this.decoder.write(chunk);
-    const lines = text.split('\n');
-    this.carry = lines.pop() ?? '';
-    for (const line of lines) this.onLine(line.replace(/\r$/, ''));
+    const last = text.lastIndexOf('\n');
+    let pieces = '';
+    if (last >= 0) {
+      this.carry = text.slice(last + 1);
+      const complete = text.slice(0, last + 1);
+      pieces = complete.includes('\r') ? complete.replaceAll('\r\n', '\n') : complete;
+    } else {
+      this.carry = text;
+    }
     while (this.carry.length > MAX_LINE) {
-      this.onLine(this.carry.slice(0, MAX_LINE));
+      pieces += `${this.carry.slice(0, MAX_LINE)}\n`;
       this.carry = this.carry.slice(MAX_LINE);
     }
+    if (pieces !== '') this.onLines(pieces);
   }
 
   end(): void {
     const rest = this.carry + this.decoder.end();
     this.carry = '';
-    if (rest !== '') this.onLine(rest.replace(/\r$/, ''));
+    if (rest !== '') this.onLines(`${rest.endsWith('\r') ? rest.slice(0, -1) : rest}\n`);
+  }
+}
+
+/** Calls `onLine` for each line of `text` (lines each ending in `\n`, as LineChunker hands them over). */
+export function eachLine(text: string, onLine: (line: string) => void): void {
+  for (let start = 0; start < text.length;) {
+    const end = text.indexOf('\n', start);
+    if (end < 0) return onLine(text.slice(start));
+    onLine(text.slice(start, end));
+    start = end + 1;
+  }
+}
+
+/** LineChunker, one line at a time. */
+export class LineSplitter {
+  private readonly chunker: LineChunker;
+  constructor(onLine: (line: string) => void) {
+    this.chunker = new LineChunker((text) => eachLine(text, onLine));
+  }
+
+  push(chunk: Buffer): void {
+    this.chunker.push(chunk);
+  }
+
+  end(): void {
+    this.chunker.end();
   }
 }
 
@@ -48,11 +123,21 @@ export class CommandFence {
   constructor(private readonly sink: LogSink) {}
 
   line(text: string): void {
-    if (this.token === undefined) {
-      this.token = randomUUID();
-      this.sink.write(`::stop-commands::${this.token}\n`);
-    }
+    this.open();
     this.sink.write(`${text}\n`);
+  }
+
+  /** Lines (each ending in `\n`) in one write: a chunk of remote output costs one write, not one per line. */
+  lines(text: string): void {
+    if (text === '') return;
+    this.open();
+    this.sink.write(text);
+  }
+
+  private open(): void {
+    if (this.token !== undefined) return;
+    this.token = randomUUID();
+    this.sink.write(`::stop-commands::${this.token}\n`);
   }
 
   close(): void {
@@ -96,17 +181,26 @@ export class BoundedBuffer {
   }
 }
 
-/** The last `limit` lines seen, for error messages. */
+/** The last `limit` lines seen, for error messages (made inert when read: a build pushes millions). */
 export class TailLines {
   private readonly lines: string[] = [];
   constructor(private readonly limit: number) {}
 
   push(line: string): void {
-    this.lines.push(inert(line.length > 500 ? `${line.slice(0, 500)}…` : line));
+    this.lines.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
     if (this.lines.length > this.limit) this.lines.shift();
   }
 
+  /** As push for each line of `text` (lines each ending in `\n`), splitting only the last `limit`. */
+  pushLines(text: string): void {
+    // From the last line's `\n` back to the one before the last `limit` lines (-1: all of them).
+    let from = text.length - 1;
+    for (let n = 0; n < this.limit && from >= 0; n++)
+      from = from === 0 ? -1 : text.lastIndexOf('\n', from - 1);
+    eachLine(text.slice(from + 1), (line) => this.push(line));
+  }
+
   get(): string[] {
-    return [...this.lines];
+    return this.lines.map(inert);
   }
 }

@@ -9,7 +9,15 @@ import type { Duplex } from 'node:stream';
 import type { ConnectionSettings, Endpoint } from '../inputs/connection';
 import { CancelledError } from '../errors';
 import { fingerprintOf, hasPins, hostKeyAlgorithms, verifyHostKey } from './known-hosts';
-import { BoundedBuffer, CommandFence, LineSplitter, TailLines, stdoutSink, type LogSink } from './output';
+import {
+  BoundedBuffer,
+  CommandFence,
+  LineChunker,
+  TailLines,
+  eachLine,
+  stdoutSink,
+  type LogSink,
+} from './output';
 import { sleep } from '../sleep';
 
 export type ExecOutcome =
@@ -319,23 +327,73 @@ export class SshSession {
         this.active.add(command);
         const timeoutTimer = setTimeout(() => command.stop('timeout'), timeoutSeconds * 1000);
 
-        const outLines = new LineSplitter((line) => {
-          options.onStdoutLine?.(line);
-          if (echo === 'all') fence.line(`${prefix}${line}`);
+        // A chunk of remote output is echoed in one write (a build logs millions of lines). Per line
+        // only where a line callback or a host prefix asks for it; a callback may log, so what was
+        // echoed before its line is written first.
+        let echoed = '';
+        const writeEchoed = () => {
+          fence.lines(echoed);
+          echoed = '';
+        };
+        const echoLines = (text: string) => {
+          if (prefix === '') echoed += text;
+          else eachLine(text, (line) => (echoed += `${prefix}${line}\n`));
+        };
+        const outLines = new LineChunker((text) => {
+          const onLine = options.onStdoutLine;
+          if (onLine === undefined) {
+            if (echo === 'all') echoLines(text);
+            return;
+          }
+          eachLine(text, (line) => {
+            writeEchoed();
+            onLine(line);
+            if (echo === 'all') echoed += `${prefix}${line}\n`;
+          });
         });
-        const errLines = new LineSplitter((line) => {
-          options.onStderrLine?.(line);
-          stderrTail.push(line);
-          if (echo !== 'none') fence.line(`${prefix}${line}`);
+        const errLines = new LineChunker((text) => {
+          const onLine = options.onStderrLine;
+          if (onLine === undefined) {
+            stderrTail.pushLines(text);
+            if (echo !== 'none') echoLines(text);
+            return;
+          }
+          eachLine(text, (line) => {
+            writeEchoed();
+            onLine(line);
+            stderrTail.push(line);
+            if (echo !== 'none') echoed += `${prefix}${line}\n`;
+          });
         });
+        // While the log sink is behind, neither stream is read: ssh2 then stops widening the channel's
+        // window and the server waits, so memory holds at most a window (2 MB) of this command's output.
+        let waitingForSink = false;
+        const keepPaceWithSink = () => {
+          writeEchoed();
+          if (echo === 'none' || waitingForSink) return;
+          const room = sink.backlog?.();
+          if (room === undefined) return;
+          waitingForSink = true;
+          stream.pause();
+          stream.stderr.pause();
+          void room.then(() => {
+            waitingForSink = false;
+            stream.resume();
+            stream.stderr.resume();
+          });
+        };
         // Both streams must be read, or 'close' never fires (mscdex/ssh2#980).
+        // stdout is only split into lines for the log or a callback (a parsed probe reads result.stdout).
+        const stdoutAsLines = echo === 'all' || options.onStdoutLine !== undefined;
         stream.on('data', (chunk: Buffer) => {
           stdout.push(chunk);
-          outLines.push(chunk);
+          if (stdoutAsLines) outLines.push(chunk);
+          keepPaceWithSink();
         });
         stream.stderr.on('data', (chunk: Buffer) => {
           stderr.push(chunk);
           errLines.push(chunk);
+          keepPaceWithSink();
         });
 
         let settled = false;
@@ -348,6 +406,7 @@ export class SshSession {
           markFinished();
           outLines.end();
           errLines.end();
+          writeEchoed();
           if (stoppedAs === 'timeout') resolve(finish({ kind: 'timeout', seconds: timeoutSeconds }));
           else if (stoppedAs === 'cancelled') resolve(finish({ kind: 'cancelled' }));
           else if (typeof code === 'number') resolve(finish({ kind: 'exited', code }));
