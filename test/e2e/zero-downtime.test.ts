@@ -93,6 +93,7 @@ describe('strategy start-first (bundled, through nginx)', () => {
   let startFirstDrops: LoadResult | undefined;
   it('v1 -> v2 start-first under load: no request dropped, one new container per service', async () => {
     const oldGateway = containersOf('gateway');
+    const langgraph = containersOf('langgraph');
     const { run, load } = await deployUnderLoad({ ref: 'v2' });
     startFirstDrops = load;
     expect(errorLines(run)).toEqual([]);
@@ -102,9 +103,12 @@ describe('strategy start-first (bundled, through nginx)', () => {
     );
     expect(load.sent).toBeGreaterThan(300);
     expect(load).toMatchObject({ dropped: 0, drops: [] });
-    // The server afterwards: one container each, on v2, and the old gateway gone.
+    // The server afterwards: one container each, on v2, and the old gateway gone. langgraph's v2 image
+    // is v1's (the same build): it keeps running, untouched.
+    expect(run.stdout).toMatch(/langgraph: its new image \S+ is the image it runs .*not restarted/);
+    expect(containersOf('langgraph')).toEqual(langgraph);
     const v2Tag = imageTagOf(stack.repo.shas.v2);
-    for (const service of ['gateway', 'langgraph', 'worker']) {
+    for (const service of ['gateway', 'worker']) {
       const ids = containersOf(service);
       expect(ids).toHaveLength(1);
       expect(imageOf(ids[0])).toBe(`thinktank-fixture/${service}:${v2Tag}`);
@@ -146,7 +150,7 @@ describe('strategy start-first (bundled, through nginx)', () => {
 
   it('cancelled while the new container is gated: it is removed, the old one serves, the journal says cancelled', async () => {
     const [old] = containersOf('gateway');
-    const cancel = cancelWhen(/Restart gateway \(start-first/, 1500);
+    const cancel = cancelWhen(/Restart gateway start-first/, 1500);
     const { run, load } = await deployUnderLoad({ ref: 'never-healthy', 'wait-timeout': '60' }, cancel);
     expect(cancel.signalled()).toBeGreaterThan(0);
     expect(run.code).toBe(1);

@@ -480,24 +480,27 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
           );
           return;
         }
-        return stage(`Restart ${step.service} (${step.strategy}: ${step.why})`, async () => {
-          const wait = await restartService(session, compose, settings, env, step.service, signal, {
-            strategy: step.strategy,
-            force: step.force,
-            // What a rollback must put back: a recreated service at once, a start-first one from its switch.
-            onChange: () => restarted.push(step.service),
-          });
-          services.push(wait);
-          if (!wait.ok) throw new Error(`${step.service} did not pass its gate: ${wait.state}`);
-          const probeStarted = Date.now();
-          const answer = await waitForHealthUrl(
-            session,
-            settings.healthUrl,
-            settings.waitTimeoutSeconds,
-            signal,
-          );
-          core.info(`health-url: ${answer} after ${seconds(probeStarted)}`);
-        });
+        return stage(
+          `Restart ${step.service}${step.strategy === 'start-first' ? ' start-first' : ''} (${step.why})`,
+          async () => {
+            const wait = await restartService(session, compose, settings, env, step.service, signal, {
+              strategy: step.strategy,
+              force: step.force,
+              // What a rollback must put back: a recreated service at once, a start-first one from its switch.
+              onChange: () => restarted.push(step.service),
+            });
+            services.push(wait);
+            if (!wait.ok) throw new Error(`${step.service} did not pass its gate: ${wait.state}`);
+            const probeStarted = Date.now();
+            const answer = await waitForHealthUrl(
+              session,
+              settings.healthUrl,
+              settings.waitTimeoutSeconds,
+              signal,
+            );
+            core.info(`health-url: ${answer} after ${seconds(probeStarted)}`);
+          },
+        );
     }
   }
 }
