@@ -69,7 +69,7 @@ describe('action-health (bundled)', () => {
       ['url', 'pass'],
     ]);
     expect(checks[0].value).toBe('HTTP 200, status "healthy"');
-    expect(checks[1].value).toBe('2 running/healthy');
+    expect(checks[1].value).toBe('4 running/healthy');
     expect(checks[2].value).toBe('0.350s');
     expect(checks[3].value).toBe('0.50% of 1000');
     expect(run.summary).toMatch(/## Health: production is healthy/);
