@@ -1,6 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
-import { commandLine, quote, quoteArgv, renderScript, toSshCommand } from '../../packages/shared/src/shell';
+import {
+  commandLine,
+  quote,
+  quoteArgv,
+  renderScript,
+  toSshCommand,
+  withRunToken,
+} from '../../packages/shared/src/shell';
 
 /** Runs text the way sshd does: the login shell gets it as one `-c` string. */
 function viaLoginShell(text: string): string {
@@ -70,5 +77,16 @@ describe('renderScript', () => {
       commandLine({ argv: ['printf', '%s|', '$(touch /tmp/pwned)', 'a b', "'"], cwd: '/' }),
     );
     expect(out).toBe("$(touch /tmp/pwned)|a b|'|");
+  });
+});
+
+describe('the run token', () => {
+  it('rides in the wrapper arguments of a wrapped command, and through env otherwise', () => {
+    const wrapped = withRunToken(toSshCommand('printf "%s|%s" "$TT_RUN" "$1"', ['arg']), 'run-42');
+    expect(wrapped.startsWith('env ')).toBe(false);
+    expect(viaLoginShell(wrapped)).toBe('run-42|arg');
+    expect(viaLoginShell(withRunToken('printenv TT_RUN', 'run-42'))).toBe('run-42\n');
+    // Without a session's token, a wrapped command still runs, with TT_RUN empty.
+    expect(viaLoginShell(toSshCommand('printf "[%s]" "$TT_RUN"'))).toBe('[]');
   });
 });

@@ -50,7 +50,8 @@ export function renderScript(command: RemoteCommand): string {
  * The exit status is the script's (a script killed by signal N exits 128+N, as in any shell).
  */
 const GROUP_WRAPPER = [
-  'script=$1; shift',
+  // $1 is the run's token (see withRunToken), exported so the server can find the run's processes.
+  'TT_RUN=$1; export TT_RUN; script=$2; shift 2',
   // $$ is the wrapper: it is let exit with the script's status before the group is killed.
   'reap() { n=0; while [ "$n" -lt 25 ] && { kill -0 "$child" || kill -0 $$; } 2>/dev/null; do sleep 0.2; n=$((n + 1)); done; kill -KILL 0; }',
   'exec 3<&0',
@@ -72,7 +73,21 @@ const GROUP_WRAPPER = [
  * `args` become `$1...` of a fixed script, so a script constant never needs values pasted in.
  */
 export function toSshCommand(script: string, args: readonly string[] = []): string {
-  return ['sh', '-c', GROUP_WRAPPER, 'sh', script, ...args].map(quote).join(' ');
+  return [WRAPPED, ...[NO_TOKEN, script, ...args].map(quote)].join(' ');
+}
+
+const WRAPPED = ['sh', '-c', GROUP_WRAPPER, 'sh'].map(quote).join(' ');
+const NO_TOKEN = '';
+
+/**
+ * A command carrying the run's token in TT_RUN: inside the wrapper's own arguments where the command
+ * is one of toSshCommand's (no process more), else through `env`, which works in any login shell.
+ */
+export function withRunToken(command: string, token: string): string {
+  const unmarked = `${WRAPPED} ${quote(NO_TOKEN)} `;
+  return command.startsWith(unmarked)
+    ? `${WRAPPED} ${quote(token)} ${command.slice(unmarked.length)}`
+    : `env TT_RUN=${quote(token)} ${command}`;
 }
 
 /** Convenience: a RemoteCommand as the text sent over SSH. */

@@ -19,6 +19,7 @@ import {
   type LogSink,
 } from './output';
 import { sleep } from '../sleep';
+import { withRunToken } from '../shell';
 
 export type ExecOutcome =
   | { readonly kind: 'exited'; readonly code: number }
@@ -300,7 +301,7 @@ export class SshSession {
       return Promise.resolve(finish({ kind: 'unknown', reason: this.lostReason }));
 
     return new Promise((resolve) => {
-      this.client.exec(`env TT_RUN=${this.runToken} ${command}`, (error, stream) => {
+      this.client.exec(withRunToken(command, this.runToken), (error, stream) => {
         if (error) {
           resolve(finish({ kind: 'unknown', reason: `the server refused a new channel: ${error.message}` }));
           return;
