@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import {
   commandLine,
@@ -88,5 +89,47 @@ describe('the run token', () => {
     expect(viaLoginShell(withRunToken('printenv TT_RUN', 'run-42'))).toBe('run-42\n');
     // Without a session's token, a wrapped command still runs, with TT_RUN empty.
     expect(viaLoginShell(toSshCommand('printf "[%s]" "$TT_RUN"'))).toBe('[]');
+  });
+});
+
+describe('what the lock finds of a run after a lost connection', () => {
+  it("every shell of a wrapped command has the token as an argument (a shell's environment never shows an export)", () => {
+    const token = `tok-${process.pid}-${Date.now()}`;
+    const script = 'sleep 30; touch /nonexistent/never';
+    const child = spawn(
+      '/bin/bash',
+      ['--norc', '--noprofile', '-c', withRunToken(toSshCommand(script), token)],
+      {
+        detached: true,
+        stdio: 'ignore',
+      },
+    );
+    try {
+      const argvOf = (file: string) => {
+        try {
+          return readFileSync(file, 'utf8').split('\0');
+        } catch {
+          return []; // gone meanwhile (the grep's own shell)
+        }
+      };
+      // The wrapper and its subshell: shells running the script, with the token among their arguments.
+      const shellsWithToken = () =>
+        execFileSync('sh', ['-c', `grep -lzx -e "$0" /proc/[0-9]*/cmdline 2>/dev/null || true`, token], {
+          encoding: 'utf8',
+        })
+          .split('\n')
+          .filter((line) => line !== '')
+          .map(argvOf)
+          .filter((argv) => argv[0] === 'sh' && argv[1] === '-c' && argv.includes(script));
+      const deadline = Date.now() + 5000;
+      let shells = shellsWithToken();
+      while (shells.length < 2 && Date.now() < deadline) {
+        execFileSync('sleep', ['0.05']);
+        shells = shellsWithToken();
+      }
+      expect(shells.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      process.kill(-child.pid!, 'SIGKILL');
+    }
   });
 });

@@ -163,12 +163,13 @@ cut_off() {
     "$at" "$holder" "$quiet" "$conn" "$(echo $targets)" >>"$dir/lock.log"
 }
 
-# This run's processes outside this session (each command carries TT_RUN=<token>): none after a
-# release; after a lost connection, what it left running, stopped before the lock is let go.
+# This run's processes outside this session: none after a release; after a lost connection, what it
+# left running, stopped before the lock is let go. Each command's wrapper has the token among its
+# arguments (its shells too), and exports TT_RUN=<token> to every program it starts.
 run_leftovers() {
   own=$(stat_field $$ 4)
-  for file in $(grep -lzx "TT_RUN=$token" /proc/[0-9]*/environ 2>/dev/null); do
-    pid=\${file#/proc/}; pid=\${pid%/environ}
+  for file in $({ grep -lzx "TT_RUN=$token" /proc/[0-9]*/environ; grep -lzx -e "$token" /proc/[0-9]*/cmdline; } 2>/dev/null | sort -u); do
+    pid=\${file#/proc/}; pid=\${pid%/*}
     # Gone already (the grep itself, a command that just ended), or of this session: not left over.
     sid=$(stat_field "$pid" 4)
     [ -z "$sid" ] || [ "$sid" = "$own" ] || echo "$pid"
