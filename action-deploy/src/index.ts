@@ -1,4 +1,4 @@
-import { runAction } from '@thinktank/shared';
-import { main } from './main';
+import { readDeployInputs, runAction } from '@thinktank/shared';
 
-void runAction(main);
+// The inputs are validated before ./main (SSH, GitHub, the deploy) loads: a refused run loads little.
+void runAction(readDeployInputs, () => import('./main'));

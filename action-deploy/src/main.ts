@@ -4,16 +4,15 @@ import {
   deploymentTarget,
   GitHubDeployment,
   holderFromEnvironment,
-  readDeployInputs,
   runDeploy,
   Sessions,
   stage,
   withDeployLock,
+  type DeploySettings,
   type RunContext,
 } from '@thinktank/shared';
 
-export async function main({ signal }: RunContext): Promise<void> {
-  const settings = readDeployInputs();
+export async function main(settings: DeploySettings, { signal }: RunContext): Promise<void> {
   const { connection } = settings;
   const holder = holderFromEnvironment(connection.environment, 'deploy');
   const triggering = process.env.GITHUB_TRIGGERING_ACTOR;

@@ -1,4 +1,4 @@
-import { runAction } from '@thinktank/shared';
-import { main } from './main';
+import { readHealthInputs, runAction } from '@thinktank/shared';
 
-void runAction(main);
+// The inputs are validated before ./main (SSH, the checks) loads: a refused run loads little.
+void runAction(readHealthInputs, () => import('./main'));

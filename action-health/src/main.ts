@@ -1,14 +1,13 @@
 import * as core from '@actions/core';
 import {
   healthSummary,
-  readHealthInputs,
   runHealthChecks,
   Sessions,
+  type HealthSettings,
   type RunContext,
 } from '@thinktank/shared';
 
-export async function main({ signal }: RunContext): Promise<void> {
-  const settings = readHealthInputs();
+export async function main(settings: HealthSettings, { signal }: RunContext): Promise<void> {
   if (settings.connection.dryRun) core.info('dry-run: action-health only reads; it runs as usual');
   const sessions = new Sessions(settings.connection, { signal });
   try {

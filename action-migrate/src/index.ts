@@ -1,4 +1,4 @@
-import { runAction } from '@thinktank/shared';
-import { main } from './main';
+import { readMigrateInputs, runAction } from '@thinktank/shared';
 
-void runAction(main);
+// The inputs are validated before ./main (SSH, alembic, the SQL guard) loads: a refused run loads little.
+void runAction(readMigrateInputs, () => import('./main'));

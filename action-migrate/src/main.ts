@@ -2,16 +2,15 @@ import * as core from '@actions/core';
 import {
   holderFromEnvironment,
   migrationSummary,
-  readMigrateInputs,
   runMigrate,
   Sessions,
   stage,
   withDeployLock,
+  type MigrateSettings,
   type RunContext,
 } from '@thinktank/shared';
 
-export async function main({ signal }: RunContext): Promise<void> {
-  const settings = readMigrateInputs();
+export async function main(settings: MigrateSettings, { signal }: RunContext): Promise<void> {
   const { connection, request } = settings;
   const holder = holderFromEnvironment(connection.environment, 'migrate');
   const sessions = new Sessions(connection, { signal });

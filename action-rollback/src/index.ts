@@ -1,4 +1,4 @@
-import { runAction } from '@thinktank/shared';
-import { main } from './main';
+import { readRollbackInputs, runAction } from '@thinktank/shared';
 
-void runAction(main);
+// The inputs are validated before ./main (SSH, GitHub, the rollback) loads: a refused run loads little.
+void runAction(readRollbackInputs, () => import('./main'));

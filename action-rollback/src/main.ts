@@ -3,17 +3,16 @@ import {
   deploymentTarget,
   GitHubDeployment,
   holderFromEnvironment,
-  readRollbackInputs,
   rollbackSummary,
   runRollback,
   Sessions,
   stage,
   withDeployLock,
+  type RollbackSettings,
   type RunContext,
 } from '@thinktank/shared';
 
-export async function main({ signal }: RunContext): Promise<void> {
-  const settings = readRollbackInputs();
+export async function main(settings: RollbackSettings, { signal }: RunContext): Promise<void> {
   const { connection } = settings.deploy;
   const holder = holderFromEnvironment(connection.environment, 'rollback');
   core.info(

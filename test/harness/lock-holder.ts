@@ -11,8 +11,9 @@
  *   reports `locked`, runs `sleep <sleepSeconds>` until SIGINT, then records `cancelled` in the ledger
  *   (after `windDownMs`, so the test can see the lock still held meanwhile) and lets the lock go.
  */
-import { runAction } from '../../packages/shared/src/action';
+import { runAction, type Main } from '../../packages/shared/src/action';
 import { CancelledError, errorMessage } from '../../packages/shared/src/errors';
+import type { ConnectionSettings } from '../../packages/shared/src/inputs/connection';
 import { readHealthInputs } from '../../packages/shared/src/inputs/health';
 import { appendRelease } from '../../packages/shared/src/ledger/ledger';
 import {
@@ -84,8 +85,7 @@ async function freeze(config: HolderConfig): Promise<void> {
 }
 
 async function cancel(config: HolderConfig): Promise<void> {
-  await runAction(async ({ signal }) => {
-    const connection = readWithInputs(config.inputs, readHealthInputs).connection;
+  const main: Main<ConnectionSettings> = async (connection, { signal }) => {
     const session = await SshSession.open(connection, connection.targets[0], { sink: mute, signal });
     const holder = holderFromEnvironment('production', 'deploy');
     try {
@@ -126,7 +126,11 @@ async function cancel(config: HolderConfig): Promise<void> {
     } finally {
       session.close();
     }
-  });
+  };
+  await runAction(
+    () => readWithInputs(config.inputs, readHealthInputs).connection,
+    () => Promise.resolve({ main }),
+  );
   report('exited');
 }
 

@@ -2,8 +2,8 @@
  * runAction: the one place that catches, reports and fails the step, and that turns a cancelled run
  * (SIGINT/SIGTERM from the runner) into stopping remote work and closing connections.
  */
-import * as core from '@actions/core';
 import { CancelledError, ConfigurationError, errorMessage } from './errors';
+import * as workflow from './workflow-commands';
 
 export interface RunContext {
   /** Aborted on SIGINT/SIGTERM; sessions stop their commands and close. */
@@ -13,33 +13,48 @@ export interface RunContext {
 /** After the work ends, how long open handles may keep the process alive before it exits anyway. */
 const EXIT_GRACE_MS = 10_000;
 
-export async function runAction(main: (context: RunContext) => Promise<void>): Promise<void> {
+/** An action's main part: does the work with inputs already validated. */
+export type Main<Settings> = (settings: Settings, context: RunContext) => Promise<void>;
+
+/**
+ * Reads and validates the inputs with `readInputs`, then loads the main part with `loadMain` (an
+ * `import()`, which the bundler puts in a chunk of its own) and runs it. SSH, GitHub and the work
+ * load only once the inputs are valid: a run refused for a bad input starts without them. An entry
+ * imports nothing else from `@thinktank/shared`, which declares `sideEffects: false` so that the
+ * bundler leaves the modules it does not use out of the entry's file.
+ */
+export async function runAction<Settings>(
+  readInputs: () => Settings,
+  loadMain: () => Promise<{ readonly main: Main<Settings> }>,
+): Promise<void> {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) return;
-    core.warning(`received ${signal}: stopping remote commands and closing connections`);
+    workflow.warning(`received ${signal}: stopping remote commands and closing connections`);
     controller.abort(signal);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await main({ signal: controller.signal });
+    const settings = readInputs();
+    const { main } = await loadMain();
+    await main(settings, { signal: controller.signal });
   } catch (error) {
     if (error instanceof ConfigurationError) {
       // One ::error line per problem; setFailed prints the last one, or a count when there are several.
-      if (error.problems.length === 1) core.setFailed(error.problems[0]);
+      if (error.problems.length === 1) workflow.setFailed(error.problems[0]);
       else {
-        for (const problem of error.problems) core.error(problem);
-        core.setFailed(`${error.problems.length} problems with the inputs; nothing was run`);
+        for (const problem of error.problems) workflow.error(problem);
+        workflow.setFailed(`${error.problems.length} problems with the inputs; nothing was run`);
       }
     } else if (error instanceof CancelledError) {
-      core.setFailed(error.message);
+      workflow.setFailed(error.message);
     } else if (controller.signal.aborted) {
-      core.setFailed(new CancelledError(String(controller.signal.reason ?? 'signal')).message);
+      workflow.setFailed(new CancelledError(String(controller.signal.reason ?? 'signal')).message);
     } else {
       // Not only Error instances: a thrown string must fail the step too.
-      core.setFailed(errorMessage(error));
-      if (error instanceof Error && error.stack) core.debug(error.stack);
+      workflow.setFailed(errorMessage(error));
+      if (error instanceof Error && error.stack) workflow.debug(error.stack);
     }
   } finally {
     process.off('SIGINT', onSignal);

@@ -1,10 +1,10 @@
 /**
- * The only code that calls core.getInput. Secrets are masked before anything is validated, so no
+ * The only code that reads inputs (getInput). Secrets are masked before anything is validated, so no
  * error message can print them; every bad input becomes one line naming it.
  */
-import * as core from '@actions/core';
 import { z } from 'zod';
 import { ConfigurationError } from '../errors';
+import { getInput, setSecret } from '../workflow-commands';
 import { InputProblem } from './validators';
 
 /** Wraps a validator as a zod piece: its InputProblem becomes a zod issue on that input. */
@@ -28,10 +28,10 @@ export function optionalField<T>(parse: (raw: string) => T) {
 /** Masks a secret and each of its lines: the runner masks whole lines, and a key spans many. */
 export function maskSecret(value: string): void {
   if (value === '') return;
-  core.setSecret(value);
+  setSecret(value);
   for (const line of value.split(/\r?\n/)) {
     const trimmed = line.trim();
-    if (trimmed.length >= 8) core.setSecret(trimmed);
+    if (trimmed.length >= 8) setSecret(trimmed);
   }
 }
 
@@ -48,7 +48,7 @@ export function readInputs<Schema extends z.ZodType>(
   const raw: Record<string, string> = {};
   for (const name of Object.keys(defaults)) {
     const set = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] !== undefined;
-    raw[name] = set ? core.getInput(name) : defaults[name];
+    raw[name] = set ? getInput(name) : defaults[name];
   }
   for (const name of secrets) maskSecret(raw[name] ?? '');
   const result = schema.safeParse(raw);
