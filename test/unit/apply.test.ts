@@ -123,6 +123,7 @@ const state: LiveState = {
   dbRevisionProblem: undefined,
   migrations: undefined,
   tagOnlyInImage: [],
+  replicas: {},
   startFirstBlockers: {},
   composeFileChanged: false,
   serverTime: Date.parse('2026-11-28T12:00:00Z') / 1000,

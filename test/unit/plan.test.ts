@@ -50,6 +50,7 @@ function liveState(change: Partial<LiveState> = {}): LiveState {
     dbRevisionProblem: undefined,
     migrations: { heads: ['0002'], revisions: ['0001', '0002'] },
     tagOnlyInImage: [],
+    replicas: {},
     startFirstBlockers: {},
     composeFileChanged: false,
     serverTime: Date.parse('2026-11-28T12:00:00Z') / 1000,

@@ -132,6 +132,20 @@ interface ServiceConfig {
   readonly ports?: readonly (string | number | { published?: string | number; host_ip?: string })[];
 }
 
+/** How many containers each stack service runs (`scale`, or v2's `deploy.replicas`; 1 by default). */
+export function replicasOf(configYaml: string): Record<string, number> {
+  const config = parseYaml(configYaml) as {
+    services?: Record<string, { scale?: number; deploy?: { replicas?: number } } | null>;
+  } | null;
+  return Object.fromEntries(
+    stackServices(configYaml).map((service) => {
+      const settings = config?.services?.[service];
+      const replicas = Number(settings?.scale ?? settings?.deploy?.replicas ?? 1);
+      return [service, Number.isInteger(replicas) && replicas >= 1 ? replicas : 1];
+    }),
+  );
+}
+
 /**
  * Why a second container of each service could not run beside the first (so start-first cannot),
  * from `compose config`: a fixed name, a fixed host port, or the host's network. Services absent
@@ -181,16 +195,14 @@ export function psArgs(compose: Compose, services: readonly string[] = []): stri
 export async function inspectContainers(
   session: RemoteSession,
   ids: readonly string[],
+  options: { keepOnCancel?: boolean } = {},
 ): Promise<ContainerState[]> {
   if (ids.length === 0) return [];
   return parseInspect(
     await session.run(
       commandLine({ argv: ['docker', 'inspect', '--format', INSPECT_FORMAT, ...ids] }),
       'inspecting the containers',
-      {
-        echo: 'stderr',
-        timeoutSeconds: 120,
-      },
+      { echo: 'stderr', timeoutSeconds: 120, ...options },
     ),
   );
 }

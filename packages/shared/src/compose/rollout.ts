@@ -10,6 +10,7 @@ import { inert } from '../ssh/output';
 import {
   composeCommand,
   INSPECT_FORMAT,
+  inspectContainers,
   parseInspect,
   parseIds,
   psArgs,
@@ -266,31 +267,47 @@ export async function startFirst(
   env: Readonly<Record<string, string>>,
   service: string,
   gate: GateSettings,
-  overlapSeconds: number,
-  signal: AbortSignal,
-  onSwitch: () => void,
+  options: { overlapSeconds: number; replicas: number; signal: AbortSignal; onSwitch: () => void },
 ): Promise<StartFirstResult> {
-  const old = await containerIdsOf(session, compose, place, env, service);
+  const { signal } = options;
+  // Every container of the service now is old, leftovers of an interrupted switch included; one-off
+  // `run` containers (which v2's `ps -a` lists) are not the service's.
+  const containersNow = async (keepOnCancel = false) =>
+    inspectContainers(
+      session,
+      await containerIdsOf(session, compose, place, env, service, { keepOnCancel }),
+      { keepOnCancel },
+    );
+  const old = (await containersNow()).map((container) => container.id);
   let switching = false;
   try {
     await session.run(
-      commandLine(scaleUpCommand(compose, place, env, service, old.length * 2)),
+      commandLine(scaleUpCommand(compose, place, env, service, old.length + options.replicas)),
       `starting a new ${service} beside the old`,
     );
-    const fresh = (await containerIdsOf(session, compose, place, env, service)).filter(
-      (id) => !old.includes(id),
-    );
-    const wait =
+    const fresh = (await containersNow()).map((container) => container.id).filter((id) => !old.includes(id));
+    let wait =
       fresh.length === 0
         ? { service, ok: false, waitedMs: 0, state: 'compose started no new container' }
         : await waitUntilHealthy(session, compose, place, env, service, gate, signal, fresh);
+    if (wait.ok) {
+      await sleep(options.overlapSeconds * 1000, signal);
+      // Still well after the overlap: the old ones are not stopped for a new one that died meanwhile.
+      const after = await inspectContainers(session, fresh);
+      const bad = after.find((c) => c.status !== 'running' || c.health === 'unhealthy');
+      if (after.length !== fresh.length || bad !== undefined)
+        wait = {
+          ...wait,
+          ok: false,
+          state: `the new container ${bad ? `${bad.id.slice(0, 12)} was ${bad.status}${bad.health === 'none' ? '' : `, ${bad.health}`}` : 'was gone'} after the overlap`,
+        };
+    }
     if (!wait.ok) {
       await removeAllBut(old);
       return { wait, switched: false };
     }
-    await sleep(overlapSeconds * 1000, signal);
     switching = true;
-    onSwitch();
+    options.onSwitch();
     await session.run(toSshCommand(STOP_AND_REMOVE_SCRIPT, old), `stopping the old ${service}`, {
       keepOnCancel: true,
     });
@@ -309,9 +326,9 @@ export async function startFirst(
 
   /** Removes the service's containers that are not `keep` (this run's new ones), even when cancelled. */
   async function removeAllBut(keep: readonly string[]): Promise<void> {
-    const added = (
-      await containerIdsOf(session, compose, place, env, service, { keepOnCancel: true })
-    ).filter((id) => !keep.includes(id));
+    const added = (await containersNow(true))
+      .map((container) => container.id)
+      .filter((id) => !keep.includes(id));
     if (added.length > 0)
       await session.run(
         commandLine({ argv: ['docker', 'rm', '-f', ...added] }),
@@ -321,5 +338,9 @@ export async function startFirst(
   }
 }
 
-/** `docker stop` uses each container's own stop timeout (compose's stop_grace_period) when -t is not given. */
-const STOP_AND_REMOVE_SCRIPT = 'docker stop "$@" >/dev/null && docker rm "$@" >/dev/null';
+/**
+ * `docker stop` uses each container's own stop timeout (compose's stop_grace_period) when -t is not
+ * given; the removal follows whatever the stop said (a container already gone is no reason to keep
+ * the others).
+ */
+const STOP_AND_REMOVE_SCRIPT = 'docker stop "$@" >/dev/null 2>&1; docker rm -f "$@" >/dev/null';

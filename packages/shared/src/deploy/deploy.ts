@@ -30,7 +30,7 @@ import {
   type PreparedMigration,
 } from '../migrate/alembic';
 import { commandLine, quote, renderScript, toSshCommand, type RemoteCommand } from '../shell';
-import type { RemoteSession } from '../ssh/session';
+import { RemoteCommandError, type RemoteSession } from '../ssh/session';
 import { inert } from '../ssh/output';
 import { sleep } from '../sleep';
 import { readLiveState, type LiveState } from './live-state';
@@ -182,7 +182,13 @@ function planSteps(plan: Plan, settings: DeploySettings, compose: Compose, state
           title,
           command:
             step.strategy === 'start-first'
-              ? scaleUpCommand(compose, connection, env, step.service, 2 * containersOf(state, step.service))
+              ? scaleUpCommand(
+                  compose,
+                  connection,
+                  env,
+                  step.service,
+                  containersOf(state, step.service) + (state.replicas[step.service] ?? 1),
+                )
               : upCommand(compose, connection, env, step.service, step.force),
         };
     }
@@ -333,16 +339,8 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
   try {
     for (const step of plan.steps) await applyStep(step);
   } catch (error) {
-    // A migration's checks still running beside a failed build: let them end before anything else,
-    // and journal the backup they took.
-    const prepared = await preparing?.catch(() => undefined);
-    if (prepared !== undefined && migration === undefined)
-      migration = {
-        ...prepared.base,
-        revisionAfter: prepared.base.revisionBefore,
-        backup: prepared.backup,
-        applied: false,
-      };
+    // A migration's checks still running beside a failed build: let them end before anything else.
+    await preparing?.catch(() => undefined);
     if (error instanceof MigrationError)
       migration = { ...(error.partial as MigrationOutcome), applied: false };
     // A step that failed because the run was cancelled (its command was stopped) is a cancel too.
@@ -421,13 +419,9 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
   await journal('success', migration, migration?.backup);
   return outcome('success', { services, migration, migrated: migration?.applied ?? false });
 
-  /** The migration's checks and backup (see prepareMigration), from the revisions read with the state. */
+  /** The migration's checks (see prepareMigration), from the revision read with the live state. */
   function prepare(): Promise<PreparedMigration> {
-    const known =
-      state.dbRevision !== undefined && state.migrations !== undefined
-        ? { revisionBefore: state.dbRevision, heads: state.migrations.heads }
-        : undefined;
-    const preparation = prepareMigration(place, settings.migration, UPGRADE_HEAD, log, known);
+    const preparation = prepareMigration(place, settings.migration, UPGRADE_HEAD, log, state.dbRevision);
     // Awaited by the migrate step, or after a failure before it; never an unhandled rejection meanwhile.
     preparation.catch(() => undefined);
     return preparation;
@@ -453,8 +447,8 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
         });
       case 'build':
         return stage(`Build images (${step.imageTag})`, async () => {
-          // Alembic on the host needs the release's code, not its images: the checks and the backup
-          // run while the images build.
+          // Alembic on the host needs the release's code, not its images: the migration's checks run
+          // while the images build.
           if (
             plan.steps.some((later) => later.kind === 'migrate') &&
             settings.migration.migrateService === undefined
@@ -475,8 +469,11 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
       case 'restart':
         if (step.unlessImageIs !== undefined && (await imageIdOf(step.service)) === step.unlessImageIs) {
           core.info(
-            `${step.service}: its new image ${state.targetImages[step.service]} is the image it runs (${step.unlessImageIs}); ` +
-              'its configuration differs only in the tag: not restarted',
+            // The reference comes from the compose file on the server: inert.
+            inert(
+              `${step.service}: its new image ${state.targetImages[step.service]} is the image it runs (${step.unlessImageIs}); ` +
+                'its configuration differs only in the tag: not restarted',
+            ),
           );
           return;
         }
@@ -485,6 +482,7 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
           async () => {
             const wait = await restartService(session, compose, settings, env, step.service, signal, {
               strategy: step.strategy,
+              replicas: state.replicas[step.service] ?? 1,
               force: step.force,
               // What a rollback must put back: a recreated service at once, a start-first one from its switch.
               onChange: () => restarted.push(step.service),
@@ -542,6 +540,8 @@ export async function servicesDown(
 
 interface RestartOptions {
   readonly strategy: Strategy;
+  /** How many containers the service runs (start-first starts as many beside the old ones). */
+  readonly replicas: number;
   readonly force?: boolean;
   /** Called when the service's running containers start to change. */
   readonly onChange?: () => void;
@@ -576,24 +576,40 @@ async function restartService(
   }
   let wait: ServiceWait;
   if (strategy === 'start-first') {
-    const result = await startFirst(
-      session,
-      compose,
-      connection,
-      env,
-      service,
-      gate,
-      settings.startFirstOverlapSeconds,
+    let switching = false;
+    const result = await startFirst(session, compose, connection, env, service, gate, {
+      overlapSeconds: settings.startFirstOverlapSeconds,
+      replicas: options.replicas,
       signal,
-      () => options.onChange?.(),
-    );
-    wait = result.wait;
-    core.info(
-      result.switched
-        ? `${service}: new container ${wait.state} after ${(wait.waitedMs / 1000).toFixed(1)}s; the old one stopped and removed (${seconds(started)} in all)`
-        : `${service}: the new container failed its gate (${wait.state}); it was removed and the old one still serves`,
-    );
-    return wait;
+      onSwitch: () => {
+        switching = true;
+        options.onChange?.();
+      },
+    }).catch((error: unknown) => {
+      // Compose refused a second container (a rollback to a release whose configuration fixes its
+      // name or port, say): the new ones were removed, the old ones serve; recreate it instead.
+      if (
+        error instanceof RemoteCommandError &&
+        !switching &&
+        !signal.aborted &&
+        session.lost === undefined
+      ) {
+        core.warning(
+          `${service}: no second container could be started beside the old (${error.message}); recreating it instead`,
+        );
+        return undefined;
+      }
+      throw error;
+    });
+    if (result !== undefined) {
+      wait = result.wait;
+      core.info(
+        result.switched
+          ? `${service}: new container ${wait.state} after ${(wait.waitedMs / 1000).toFixed(1)}s; the old one stopped and removed (${seconds(started)} in all)`
+          : `${service}: the new container failed its gate (${wait.state}); it was removed and the old one still serves`,
+      );
+      return wait;
+    }
   }
   options.onChange?.();
   await session.run(
@@ -655,6 +671,7 @@ export async function restorePrevious(
       for (const service of own) {
         const wait = await restartService(session, compose, settings, env, service, signal, {
           strategy: strategyOf(settings, service),
+          replicas: state.replicas[service] ?? 1,
         });
         waits.push(wait);
         if (!wait.ok) throw new Error(`${service} did not pass its gate: ${wait.state}`);

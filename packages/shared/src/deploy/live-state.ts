@@ -9,6 +9,7 @@ import {
   composeMissing,
   INSPECT_FORMAT,
   parseInspect,
+  replicasOf,
   stackServices,
   startFirstBlockers,
   type Compose,
@@ -36,6 +37,8 @@ export interface LiveState {
    * target's image id under another tag of the same repository runs what the target would run.
    */
   readonly tagOnlyInImage: readonly string[];
+  /** How many containers each service is configured to run (see replicasOf). */
+  readonly replicas: Readonly<Record<string, number>>;
   /** Why a service could not run a second container beside the first (see startFirstBlockers). */
   readonly startFirstBlockers: Readonly<Record<string, string>>;
   /** Local image id by normalised reference (`repo:tag`); a reference absent here is not on the server. */
@@ -314,6 +317,7 @@ export function parseLiveState(text: string, request: LiveStateRequest, label: s
     imageTag,
     targetImages: parseTargetImages(config),
     tagOnlyInImage: servicesWithTagOnlyInImage(renderedWithSentinel),
+    replicas: replicasOf(config),
     startFirstBlockers: startFirstBlockers(config),
     localImages: parseLocalImages(parts.get('images') ?? ''),
     containers: parseInspect(parts.get('containers') ?? ''),

@@ -5,6 +5,7 @@
  */
 import type { ContainerState } from '../compose/compose';
 import { describeInterrupted, interruptedRuns } from '../ledger/ledger';
+import { strategyOf } from '../inputs/deploy';
 import type { Strategy, StrategySetting } from '../inputs/validators';
 import { normaliseImageRef, type LiveState } from './live-state';
 
@@ -201,9 +202,9 @@ export function planDeploy(state: LiveState, request: PlanRequest): Plan {
     );
   }
 
-  const strategyOf = (service: string) => request.strategy.services[service] ?? request.strategy.default;
   const blocked = request.services.filter(
-    (service) => strategyOf(service) === 'start-first' && state.startFirstBlockers[service] !== undefined,
+    (service) =>
+      strategyOf(request, service) === 'start-first' && state.startFirstBlockers[service] !== undefined,
   );
   if (blocked.length > 0) {
     return refuse(
@@ -237,7 +238,8 @@ export function planDeploy(state: LiveState, request: PlanRequest): Plan {
     // `up` leaves a container alone when its image and settings match: recreate it when it is on the
     // target but not healthy, or when only its settings may have changed.
     const force = now.onTarget && (!now.ok || state.composeFileChanged);
-    const strategy = strategyOf(now.service) === 'start-first' && now.ok ? 'start-first' : 'recreate';
+    const strategy =
+      strategyOf(request, now.service) === 'start-first' && now.ok ? 'start-first' : 'recreate';
     // Its new image is built or pulled first: it may prove to be the one it runs.
     const unlessImageIs = now.ok && missing.includes(now.service) ? now.sameButTag : undefined;
     if (why !== undefined)

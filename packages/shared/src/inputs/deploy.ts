@@ -49,7 +49,9 @@ export interface RolloutSettings {
 }
 
 export function strategyOf(settings: Pick<RolloutSettings, 'strategy'>, service: string): v.Strategy {
-  return settings.strategy.services[service] ?? settings.strategy.default;
+  return Object.hasOwn(settings.strategy.services, service)
+    ? settings.strategy.services[service]
+    : settings.strategy.default;
 }
 
 export interface DeploySettings extends RolloutSettings {

@@ -199,7 +199,8 @@ export function strategySetting(value: string): StrategySetting {
   const entries = splitList(value);
   if (entries.length === 0) throw new InputProblem('no strategy given', example);
   let fallback: Strategy | undefined;
-  const services: Record<string, Strategy> = {};
+  // No prototype: a service named `constructor` is a service like any other.
+  const services: Record<string, Strategy> = Object.create(null) as Record<string, Strategy>;
   for (const entry of entries) {
     const colon = entry.indexOf(':');
     if (colon === -1) {
@@ -209,7 +210,7 @@ export function strategySetting(value: string): StrategySetting {
       continue;
     }
     const service = serviceName(entry.slice(0, colon));
-    if (service in services) throw new InputProblem(`${service} is given twice`, example);
+    if (Object.hasOwn(services, service)) throw new InputProblem(`${service} is given twice`, example);
     services[service] = strategy(entry.slice(colon + 1));
   }
   return { default: fallback ?? 'recreate', services };

@@ -196,16 +196,9 @@ export function backupNamed(output: string): string | undefined {
   return named === undefined ? undefined : inert(named);
 }
 
-/** What the run already read from the server under its lock: alembic need not be asked again. */
-export interface KnownRevisions {
-  readonly revisionBefore: string;
-  readonly heads: readonly string[];
-}
-
-/** A migration checked and ready to apply: its SQL previewed and judged, its backup taken. */
+/** A migration checked and ready to apply: its SQL previewed and judged. */
 export interface PreparedMigration {
   readonly base: Omit<MigrationOutcome, 'revisionAfter' | 'backup' | 'applied'>;
-  readonly backup: string | undefined;
   /** Nothing to apply: a preview, or the database already at the head. */
   readonly done: MigrationOutcome | undefined;
 }
@@ -216,31 +209,30 @@ export async function runMigration(
   settings: MigrationSettings,
   request: MigrationRequest,
   log: (message: string) => void,
-  known?: KnownRevisions,
+  knownRevision?: string,
 ): Promise<MigrationOutcome> {
-  const prepared = await prepareMigration(place, settings, request, log, known);
+  const prepared = await prepareMigration(place, settings, request, log, knownRevision);
   return prepared.done ?? applyMigration(place, settings, request, prepared, log);
 }
 
 /**
- * Everything before the migration changes the database: heads and current revision (asked side by
- * side, or `known`), the SQL preview of exactly the range to apply, the destructive guard, the backup.
- * It needs the release's code but not its running services, so a deploy runs it during the build
- * where alembic runs on the host.
+ * The checks before a migration: heads and the current revision (asked side by side; the revision
+ * may be one the run read under its lock moments ago), the SQL preview of exactly the range to apply,
+ * and the destructive guard. They need the release's code but not its images or services, so a deploy
+ * runs them during the build where alembic runs on the host. The backup is taken by applyMigration,
+ * right before the migration, so it holds every write up to it.
  */
 export async function prepareMigration(
   place: MigrationPlace,
   settings: MigrationSettings,
   request: MigrationRequest,
   log: (message: string) => void,
-  known?: KnownRevisions,
+  knownRevision?: string,
 ): Promise<PreparedMigration> {
-  const [heads, revisionBefore] = known
-    ? [known.heads, known.revisionBefore]
-    : await Promise.all([
-        alembic(place, settings, ['heads'], 'alembic heads').then(parseRevisions),
-        currentRevision(place, settings),
-      ]);
+  const [heads, revisionBefore] = await Promise.all([
+    alembic(place, settings, ['heads'], 'alembic heads').then(parseRevisions),
+    knownRevision ?? currentRevision(place, settings),
+  ]);
   if (heads.length > 1) {
     throw new MigrationError(
       `the migrations have ${heads.length} heads (${heads.join(', ')}): merge them (alembic merge) before deploying`,
@@ -312,13 +304,21 @@ export async function prepareMigration(
     }
   }
   if (request.preview || upToDate) {
-    return {
-      base,
-      backup: undefined,
-      done: { ...base, revisionAfter: revisionBefore, backup: undefined, applied: false },
-    };
+    return { base, done: { ...base, revisionAfter: revisionBefore, backup: undefined, applied: false } };
   }
+  return { base, done: undefined };
+}
 
+/** The backup, the migration itself, then the revision it left the database at. */
+export async function applyMigration(
+  place: MigrationPlace,
+  settings: MigrationSettings,
+  request: MigrationRequest,
+  prepared: PreparedMigration,
+  log: (message: string) => void,
+): Promise<MigrationOutcome> {
+  const { base } = prepared;
+  const { revisionBefore } = base;
   let backup: string | undefined;
   if (settings.backup) {
     try {
@@ -341,19 +341,6 @@ export async function prepareMigration(
     }
   }
 
-  return { base, backup, done: undefined };
-}
-
-/** The migration itself, after prepareMigration, then the revision it left the database at. */
-export async function applyMigration(
-  place: MigrationPlace,
-  settings: MigrationSettings,
-  request: MigrationRequest,
-  prepared: PreparedMigration,
-  log: (message: string) => void,
-): Promise<MigrationOutcome> {
-  const { base, backup } = prepared;
-  const { revisionBefore } = base;
   // Alembic logs each step before running it; the last one seen is the one that failed.
   let running: string | undefined;
   const applied = await execAlembic(place, settings, [request.direction, request.target], {
