@@ -123,6 +123,8 @@ const state: LiveState = {
   dbRevisionProblem: undefined,
   migrations: undefined,
   tagOnlyInImage: [],
+  releaseChanges: {},
+  runtimeInputs: {},
   replicas: {},
   startFirstBlockers: {},
   composeFileChanged: false,

@@ -1,5 +1,5 @@
-import { servicesWithTagOnlyInImage } from '../../packages/shared/src/deploy/live-state';
-import { startFirstBlockers } from '../../packages/shared/src/compose/compose';
+import { parseReleaseChanges, servicesWithTagOnlyInImage } from '../../packages/shared/src/deploy/live-state';
+import { runtimeInputs, startFirstBlockers } from '../../packages/shared/src/compose/compose';
 import { refCandidates } from '../../packages/shared/src/git/git';
 import { DEPLOY_DEFAULTS } from '../../packages/shared/src/inputs/deploy';
 import { MIGRATE_DEFAULTS, migrationTarget } from '../../packages/shared/src/inputs/migrate';
@@ -182,6 +182,44 @@ services:
     image: fixture/tool:${tag}
     profiles: [tools]
 `;
-    expect(servicesWithTagOnlyInImage(config)).toEqual(['gateway', 'nginx']);
+    expect(servicesWithTagOnlyInImage(config)).toEqual(['gateway']);
+  });
+});
+
+describe('what a service is made from besides its image', () => {
+  it('env files, bind mounts inside app-dir (v1 strings, v2 objects), the compose file and .env', () => {
+    const config = `
+services:
+  gateway:
+    image: gw
+    env_file: [/opt/tt/config/gateway.env]
+    volumes:
+      - /opt/tt/nginx/conf.d:/etc/nginx/conf.d:ro
+      - /usr:/usr:ro
+      - data:/data
+  worker:
+    image: wk
+    env_file:
+      - path: /opt/tt/config/worker.env
+    volumes:
+      - type: bind
+        source: /opt/tt/backend
+        target: /app
+      - type: volume
+        source: cache
+        target: /cache
+`;
+    expect(runtimeInputs(config, '/opt/tt/', 'docker/docker-compose-prod.yaml')).toEqual({
+      gateway: ['config/gateway.env', 'nginx/conf.d', 'docker/docker-compose-prod.yaml', 'docker/.env'],
+      worker: ['config/worker.env', 'backend', 'docker/docker-compose-prod.yaml', 'docker/.env'],
+    });
+  });
+
+  it('reads the release-changes part', () => {
+    expect(parseReleaseChanges('@111111111111\na/b\nc\n@222222222222\n!unknown\n@333333333333')).toEqual({
+      '111111111111': ['a/b', 'c'],
+      '222222222222': undefined,
+      '333333333333': [],
+    });
   });
 });

@@ -50,6 +50,8 @@ function liveState(change: Partial<LiveState> = {}): LiveState {
     dbRevisionProblem: undefined,
     migrations: { heads: ['0002'], revisions: ['0001', '0002'] },
     tagOnlyInImage: [],
+    releaseChanges: { [V1.slice(0, 12)]: ['docker/gateway/www/health'], [V2.slice(0, 12)]: [] },
+    runtimeInputs: { worker: ['config/worker.env', 'docker/docker-compose-prod.yaml', 'docker/.env'] },
     replicas: {},
     startFirstBlockers: {},
     composeFileChanged: false,
@@ -200,6 +202,15 @@ describe('planDeploy', () => {
     // Where IMAGE_TAG sets more than the image (an environment variable, say), the container differs.
     expect(steps(state({ tagOnlyInImage: [] }))).toEqual(['restart worker']);
     expect(steps(state({ composeFileChanged: true }))).toEqual(['restart gateway', 'restart worker']);
+    // What the container was made from besides its image changed since its release: recreated.
+    const changedSince = (files: string[]) => ({ [V1.slice(0, 12)]: files, [V2.slice(0, 12)]: [] });
+    expect(steps(state({ releaseChanges: changedSince(['config/worker.env']) }))).toEqual(['restart worker']);
+    expect(steps(state({ releaseChanges: changedSince(['docker/docker-compose-prod.yaml']) }))).toEqual([
+      'restart worker',
+    ]);
+    expect(steps(state({ releaseChanges: changedSince(['docker/gateway/www/health']) }))).toEqual([]);
+    // A release this checkout does not know: nothing tells what changed.
+    expect(steps(state({ releaseChanges: { [V1.slice(0, 12)]: undefined } }))).toEqual(['restart worker']);
     // Another repository with the same id is not the target's image.
     const elsewhere = container('worker', ID.wk2, V1, { imageRef: `other/worker:${tag(V1)}` });
     expect(steps(state({ containers: [container('gateway', ID.gw2, V2), elsewhere] }))).toEqual([

@@ -132,6 +132,53 @@ interface ServiceConfig {
   readonly ports?: readonly (string | number | { published?: string | number; host_ip?: string })[];
 }
 
+type VolumeEntry = string | { type?: string; source?: string };
+
+/**
+ * What each stack service's containers are made from in the checkout, besides its image, as paths
+ * relative to app-dir: its env_file files, the sources of its bind mounts inside app-dir, the compose
+ * file and the compose directory's `.env`.
+ * v1 prints volumes as `source:target[:mode]` strings with absolute sources, v2 as objects.
+ */
+export function runtimeInputs(
+  configYaml: string,
+  appDir: string,
+  composeFile: string,
+): Record<string, string[]> {
+  const config = parseYaml(configYaml) as {
+    services?: Record<string, { env_file?: unknown; volumes?: VolumeEntry[] } | null>;
+  } | null;
+  const root = appDir.replace(/\/+$/, '');
+  const relative = (path: string) =>
+    path.startsWith(`${root}/`) ? path.slice(root.length + 1) : path.startsWith('/') ? undefined : path;
+  const composeDir = composeFile.includes('/') ? composeFile.slice(0, composeFile.lastIndexOf('/')) : '.';
+  return Object.fromEntries(
+    stackServices(configYaml).map((service) => {
+      const settings = config?.services?.[service] ?? {};
+      const envFiles = [settings.env_file ?? []]
+        .flat()
+        .map((entry) => (typeof entry === 'string' ? entry : (entry as { path?: string }).path))
+        .filter((path): path is string => typeof path === 'string');
+      const binds = (settings.volumes ?? [])
+        .map((volume) =>
+          typeof volume === 'string'
+            ? volume.startsWith('/') || volume.startsWith('.')
+              ? volume.split(':')[0]
+              : undefined
+            : volume.type === 'bind'
+              ? volume.source
+              : undefined,
+        )
+        .filter((path): path is string => path !== undefined);
+      const paths = [...envFiles, ...binds]
+        .map(relative)
+        .filter((path): path is string => path !== undefined)
+        .map((path) => path.replace(/^\.\//, '').replace(/\/+$/, ''));
+      return [service, [...paths, composeFile, composeDir === '.' ? '.env' : `${composeDir}/.env`]];
+    }),
+  );
+}
+
 /** How many containers each stack service runs (`scale`, or v2's `deploy.replicas`; 1 by default). */
 export function replicasOf(configYaml: string): Record<string, number> {
   const config = parseYaml(configYaml) as {

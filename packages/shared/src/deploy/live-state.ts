@@ -10,6 +10,7 @@ import {
   INSPECT_FORMAT,
   parseInspect,
   replicasOf,
+  runtimeInputs,
   stackServices,
   startFirstBlockers,
   type Compose,
@@ -37,6 +38,13 @@ export interface LiveState {
    * target's image id under another tag of the same repository runs what the target would run.
    */
   readonly tagOnlyInImage: readonly string[];
+  /**
+   * Files changed in git between each release the containers run (by the sha12 of their git-<sha12>
+   * tag) and the target; undefined where that commit is not known here.
+   */
+  readonly releaseChanges: Readonly<Record<string, readonly string[] | undefined>>;
+  /** Files each service reads at run time from the checkout (env_file, bind mounts), repo-relative. */
+  readonly runtimeInputs: Readonly<Record<string, readonly string[]>>;
   /** How many containers each service is configured to run (see replicasOf). */
   readonly replicas: Readonly<Record<string, number>>;
   /** Why a service could not run a second container beside the first (see startFirstBlockers). */
@@ -158,7 +166,16 @@ if [ -n "$v" ]; then
   part config; body <"$tmp/config"; part config-error; tail -n 5 "$tmp/config.err" | body
   part containers
   ids=$(grep -E '^[0-9a-f]{12,64}$' "$tmp/ps")
-  [ -z "$ids" ] || docker inspect --format '${INSPECT_FORMAT}' $ids 2>/dev/null | body
+  : >"$tmp/inspect"
+  [ -z "$ids" ] || docker inspect --format '${INSPECT_FORMAT}' $ids >"$tmp/inspect" 2>/dev/null
+  body <"$tmp/inspect"
+  # What changed in git between each release the containers run (tag git-<sha12>) and the target.
+  part release-changes
+  for short in $(grep -o ':git-[0-9a-f]\\{12\\}"' "$tmp/inspect" | cut -c6-17 | sort -u); do
+    echo "@$short"
+    full=$(git rev-parse --verify --quiet "$short^{commit}") && [ -n "$sha" ] &&
+      git diff --name-only "$full" "$sha" 2>/dev/null || echo '!unknown'
+  done | body
 fi
 part changed; echo "$changed" | body
 part now; date +%s | body
@@ -237,6 +254,21 @@ export function parseTargetImages(configYaml: string): Record<string, string> {
   return images;
 }
 
+/** `@<sha12>` lines, each followed by the files changed since that commit (or `!unknown`). */
+export function parseReleaseChanges(text: string): Record<string, string[] | undefined> {
+  const changes: Record<string, string[] | undefined> = {};
+  let current: string | undefined;
+  for (const line of text.split('\n')) {
+    const start = /^@([0-9a-f]{12})$/.exec(line);
+    if (start) {
+      current = start[1];
+      changes[current] = [];
+    } else if (current !== undefined && line === '!unknown') changes[current] = undefined;
+    else if (current !== undefined && line !== '') changes[current]?.push(line);
+  }
+  return changes;
+}
+
 /** The services whose rendered configuration holds the sentinel tag in `image` and nowhere else. */
 export function servicesWithTagOnlyInImage(renderedWithSentinel: string): string[] {
   const config = parseYaml(renderedWithSentinel) as {
@@ -244,7 +276,11 @@ export function servicesWithTagOnlyInImage(renderedWithSentinel: string): string
   } | null;
   return stackServices(renderedWithSentinel).filter((service) => {
     const { image, ...rest } = config?.services?.[service] ?? {};
-    return typeof image === 'string' && !JSON.stringify(rest).includes(IMAGE_TAG_SENTINEL);
+    return (
+      typeof image === 'string' &&
+      image.includes(IMAGE_TAG_SENTINEL) &&
+      !JSON.stringify(rest).includes(IMAGE_TAG_SENTINEL)
+    );
   });
 }
 
@@ -318,6 +354,8 @@ export function parseLiveState(text: string, request: LiveStateRequest, label: s
     targetImages: parseTargetImages(config),
     tagOnlyInImage: servicesWithTagOnlyInImage(renderedWithSentinel),
     replicas: replicasOf(config),
+    releaseChanges: parseReleaseChanges(parts.get('release-changes') ?? ''),
+    runtimeInputs: runtimeInputs(config, request.appDir, request.composeFile),
     startFirstBlockers: startFirstBlockers(config),
     localImages: parseLocalImages(parts.get('images') ?? ''),
     containers: parseInspect(parts.get('containers') ?? ''),

@@ -119,7 +119,11 @@ export function serviceNow(state: LiveState, service: string): ServiceNow {
     targetRef !== undefined &&
     state.tagOnlyInImage.includes(service) &&
     !state.composeFileChanged &&
-    containers.every((c) => repositoryOf(normaliseImageRef(c.imageRef)) === repositoryOf(targetRef))
+    containers.every(
+      (c) =>
+        repositoryOf(normaliseImageRef(c.imageRef)) === repositoryOf(targetRef) &&
+        unchangedForService(state, service, tagOf(c.imageRef)),
+    )
       ? image
       : undefined;
   const onTarget =
@@ -140,6 +144,19 @@ export function serviceNow(state: LiveState, service: string): ServiceNow {
     imageTag,
     sameButTag,
   };
+}
+
+/**
+ * Between the release a container runs (its git-<sha12> tag) and the target, git changed neither the
+ * compose file nor anything the service reads at run time (env_file, bind mounts, `.env`): only then
+ * is the same image the same container. An unknown release (another kind of tag) never is.
+ */
+function unchangedForService(state: LiveState, service: string, tag: string | undefined): boolean {
+  const sha = /^git-([0-9a-f]{12})$/.exec(tag ?? '')?.[1];
+  const changed = sha === undefined ? undefined : state.releaseChanges[sha];
+  if (changed === undefined) return false;
+  const inputs = state.runtimeInputs[service] ?? [];
+  return !changed.some((file) => inputs.some((input) => file === input || file.startsWith(`${input}/`)));
 }
 
 /** Where the database stands against the target's migrations, and whether to migrate. */
