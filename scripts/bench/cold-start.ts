@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeUserKey } from '../../test/harness/sshd';
 import { ROOT } from '../../test/harness/runner';
+import { median } from './stats';
 
 export interface ColdStartResult {
   readonly action: string;
@@ -28,11 +29,6 @@ export interface ColdStartResult {
 const ACTIONS = ['action-deploy', 'action-migrate', 'action-rollback', 'action-health'];
 const WARM_UP = 3;
 const RUNS = 21;
-
-function median(samples: readonly number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 interface TimedRun {
   readonly ms: number;
