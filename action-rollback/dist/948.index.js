@@ -3166,6 +3166,8 @@ async function runDeploy(settings, context) {
     }
     const services = [];
     const restarted = [];
+    // Services whose containers this run began to change (a start-first one before its switch too).
+    const touched = [];
     const place = {
         session,
         appDir: connection.appDir,
@@ -3199,7 +3201,7 @@ async function runDeploy(settings, context) {
         if (session.lost !== undefined) {
             // Nothing more can be done or recorded on the server; say exactly what is known.
             throw new Error(`the connection to ${session.label} was lost during the deploy of ${deploy_short(targetRef)} (${session.lost}); ` +
-                `restarted before the loss: ${restarted.join(', ') || 'none'}. The server may run a mix of ${deploy_short(previousRef)} and ` +
+                `restarted (or being restarted) before the loss: ${touched.join(', ') || 'none'}. The server may run a mix of ${deploy_short(previousRef)} and ` +
                 `${deploy_short(targetRef)}; the deploy lock was released when the connection ended; the journal shows this run as started. ` +
                 `Re-run the deploy (it reads what runs and converges), or roll back: ${rollbackCommand(connection.environment, previousRef)}`, { cause: error });
         }
@@ -3295,6 +3297,7 @@ async function runDeploy(settings, context) {
                     return;
                 }
                 return stage(`Restart ${step.service}${step.strategy === 'start-first' ? ' start-first' : ''} (${step.why})`, async () => {
+                    touched.push(step.service);
                     const wait = await restartService(session, compose, settings, env, step.service, signal, {
                         strategy: step.strategy,
                         replicas: state.replicas[step.service] ?? 1,

@@ -156,6 +156,9 @@ export function createAppRepo(name: string): AppRepo {
     return git(work, 'rev-parse', 'HEAD');
   };
   git(work, 'init', '-q', '-b', 'main');
+  // Every repository's commits (and so its image tags) are its own, even for two made in the same
+  // second: a stack's clean-up removes the images of its own tags only.
+  writeFileSync(join(work, '.fixture-id'), `${name} ${process.pid} ${Math.random()}\n`);
   const v1 = commit('v1');
   health({ status: 'healthy', version: 'v2' });
   writeFileSync(join(work, 'backend/alembic/versions/0002_items_note.py'), MIGRATION_0002);

@@ -324,6 +324,8 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
 
   const services: ServiceWait[] = [];
   const restarted: string[] = [];
+  // Services whose containers this run began to change (a start-first one before its switch too).
+  const touched: string[] = [];
   const place = {
     session,
     appDir: connection.appDir,
@@ -358,7 +360,7 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
       // Nothing more can be done or recorded on the server; say exactly what is known.
       throw new Error(
         `the connection to ${session.label} was lost during the deploy of ${short(targetRef)} (${session.lost}); ` +
-          `restarted before the loss: ${restarted.join(', ') || 'none'}. The server may run a mix of ${short(previousRef)} and ` +
+          `restarted (or being restarted) before the loss: ${touched.join(', ') || 'none'}. The server may run a mix of ${short(previousRef)} and ` +
           `${short(targetRef)}; the deploy lock was released when the connection ended; the journal shows this run as started. ` +
           `Re-run the deploy (it reads what runs and converges), or roll back: ${rollbackCommand(connection.environment, previousRef)}`,
         { cause: error },
@@ -480,6 +482,7 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
         return stage(
           `Restart ${step.service}${step.strategy === 'start-first' ? ' start-first' : ''} (${step.why})`,
           async () => {
+            touched.push(step.service);
             const wait = await restartService(session, compose, settings, env, step.service, signal, {
               strategy: step.strategy,
               replicas: state.replicas[step.service] ?? 1,
