@@ -12,6 +12,9 @@ import { ledgerOf, waitStackHealthy, type Stack } from '../harness/stack';
 import type { Postgres } from '../harness/postgres';
 import { startSandbox, type Sandbox } from '../harness/sandbox';
 
+/** A restore that never ends in time; its own duration, so no other `sleep` on the machine is taken for it. */
+const SLOW_RESTORE = `sleep ${3000 + Math.floor(Math.random() * 1000)}`;
+
 jest.setTimeout(300_000);
 
 let sandbox: Sandbox;
@@ -161,7 +164,7 @@ describe('action-rollback (bundled)', () => {
       backup: join(backupDir(), backup),
       // Every command may take 6 s: the restore below never finishes in time.
       'command-timeout': '6',
-      'restore-command': `sleep 300 && ${sandbox.restoreCommand}`,
+      'restore-command': `${SLOW_RESTORE} && ${sandbox.restoreCommand}`,
     });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/::error::full rollback to [0-9a-f]{12} failed: .*timed out after 6s/);
@@ -176,7 +179,9 @@ describe('action-rollback (bundled)', () => {
         }).trim(),
       ).toBe('exited');
     // The restore itself was stopped on the server, not only its channel.
-    expect(execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' })).not.toMatch(/^sleep 300$/m);
+    expect(execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' }).split('\n')).not.toContain(
+      SLOW_RESTORE,
+    );
     // A deploy reads that they are stopped and starts them.
     const repair = await deploy('v1');
     expect(repair.code).toBe(0);
@@ -194,7 +199,7 @@ describe('action-rollback (bundled)', () => {
         confirm: 'production',
         to: stack.repo.shas.v1,
         backup: join(backupDir(), backup),
-        'restore-command': `sleep 300 && ${sandbox.restoreCommand}`,
+        'restore-command': `${SLOW_RESTORE} && ${sandbox.restoreCommand}`,
       },
       { ...cancel, env: { GITHUB_RUN_ID: 'cancelled-restore' } },
     );
@@ -210,7 +215,9 @@ describe('action-rollback (bundled)', () => {
           encoding: 'utf8',
         }).trim(),
       ).toBe('exited');
-    expect(execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' })).not.toMatch(/^sleep 300$/m);
+    expect(execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' }).split('\n')).not.toContain(
+      SLOW_RESTORE,
+    );
     expect(ledgerOf(join(stack.appDir, '.deploy')).at(-1)).toMatchObject({
       run_id: 'cancelled-restore',
       result: 'cancelled',
