@@ -1453,7 +1453,7 @@ function compose_judgeServices(state) {
 
 
 /** An image reference without its tag. */
-const repositoryOf = (ref) => ref.slice(0, ref.length - (plan_tagOf(ref)?.length ?? -1) - 1);
+const plan_repositoryOf = (ref) => ref.slice(0, ref.length - (tagOf(ref)?.length ?? -1) - 1);
 const plan_short = (sha) => sha.slice(0, 12);
 function plan_imageMode(build, imageTagGiven) {
     if (build === 'auto')
@@ -1461,7 +1461,7 @@ function plan_imageMode(build, imageTagGiven) {
     return build === 'true' ? 'build' : 'none';
 }
 /** The tag part of an image reference (`repo:tag`), or undefined for a digest or none. */
-function plan_tagOf(ref) {
+function tagOf(ref) {
     if (ref.includes('@'))
         return undefined;
     const name = ref.slice(ref.lastIndexOf('/') + 1);
@@ -1482,7 +1482,7 @@ function serviceNow(state, service) {
     const containers = state.containers.filter((container) => container.service === service);
     const targetRef = state.targetImages[service];
     const targetId = targetRef === undefined ? undefined : state.localImages[targetRef];
-    const imageTag = containers.map((container) => plan_tagOf(container.imageRef)).find((tag) => tag !== undefined);
+    const imageTag = containers.map((container) => tagOf(container.imageRef)).find((tag) => tag !== undefined);
     if (containers.length === 0)
         return { service, state: 'no container', onTarget: false, ok: false, imageTag, sameButTag: undefined };
     const sinceStart = (c) => Math.round(state.serverTime - Date.parse(c.startedAt) / 1000);
@@ -1496,8 +1496,8 @@ function serviceNow(state, service) {
         targetRef !== undefined &&
         state.tagOnlyInImage.includes(service) &&
         !state.composeFileChanged &&
-        containers.every((c) => repositoryOf(normaliseImageRef(c.imageRef)) === repositoryOf(targetRef) &&
-            unchangedForService(state, service, plan_tagOf(c.imageRef)))
+        containers.every((c) => plan_repositoryOf(normaliseImageRef(c.imageRef)) === plan_repositoryOf(targetRef) &&
+            unchangedForService(state, service, tagOf(c.imageRef)))
         ? image
         : undefined;
     const onTarget = targetId !== undefined &&
@@ -1590,7 +1590,7 @@ function plan_planDeploy(state, request) {
         steps.push({ kind: 'build', imageTag: state.imageTag, missing });
     const latest = request.services.filter((service) => {
         const ref = state.targetImages[service];
-        return ref !== undefined && plan_tagOf(ref) === 'latest';
+        return ref !== undefined && tagOf(ref) === 'latest';
     });
     if (mode === 'pull' && (missing.length > 0 || latest.length > 0))
         steps.push({ kind: 'pull', imageTag: state.imageTag, services: [...new Set([...missing, ...latest])] });
@@ -2012,7 +2012,7 @@ async function runningImageTagOf(session, compose, place, service) {
     const { containers } = await compose_readServicesState(session, compose, place, [service]);
     return containers
         .filter((container) => container.service === service)
-        .map((container) => plan_tagOf(container.imageRef))
+        .map((container) => tagOf(container.imageRef))
         .find((tag) => tag !== undefined);
 }
 function downText(down) {
@@ -2042,8 +2042,10 @@ async function restartService(session, compose, settings, env, service, signal, 
     const gate = { timeoutSeconds: settings.waitTimeoutSeconds, minUptimeSeconds: settings.minUptimeSeconds };
     const started = Date.now();
     let strategy = options.strategy;
+    let old = [];
     if (strategy === 'start-first') {
-        const now = judgeServices(await readServicesState(session, compose, connection, [service], env))[0];
+        old = await serviceContainers(session, compose, connection, env, service);
+        const now = judgeServices({ services: [service], containers: old })[0];
         if (!now.ok) {
             core.info(`${service}: ${now.state}, nothing healthy to keep serving: recreating it instead of start-first`);
             strategy = 'recreate';
@@ -2053,6 +2055,7 @@ async function restartService(session, compose, settings, env, service, signal, 
     if (strategy === 'start-first') {
         let switching = false;
         const result = await startFirst(session, compose, connection, env, service, gate, {
+            old,
             overlapSeconds: settings.startFirstOverlapSeconds,
             replicas: options.replicas,
             signal,
@@ -2104,7 +2107,7 @@ async function restorePrevious(session, compose, settings, previousRef, plan, st
             // Images of the previous release: still on the server (usually), else rebuilt from its commit or pulled.
             const absent = own.filter((service) => {
                 const ref = state.targetImages[service];
-                const previous = ref === undefined ? undefined : `${ref.slice(0, ref.length - (tagOf(ref)?.length ?? 0))}${tag}`;
+                const previous = ref === undefined ? undefined : `${repositoryOf(ref)}:${tag}`;
                 return previous === undefined || state.localImages[previous] === undefined;
             });
             if (absent.length > 0) {

@@ -1591,7 +1591,14 @@ only) {
     return result(false, `not healthy within ${gate.timeoutSeconds}s (${states || 'no state'})`);
 }
 /**
- * start-first: new containers beside the old ones (scale to twice as many, old kept), gated; on a
+ * A service's containers now, stopped ones too; one-off `run` containers (which v2's `ps -a` lists)
+ * are not the service's.
+ */
+async function serviceContainers(session, compose, place, env, service, keepOnCancel = false) {
+    return inspectContainers(session, await containerIdsOf(session, compose, place, env, service, { keepOnCancel }), { keepOnCancel });
+}
+/**
+ * start-first: as many new containers as the service runs, beside all the old ones (kept), gated; on a
  * pass both serve for `overlapSeconds` (the proxy's DNS cache sees the new ones), then the old ones
  * are stopped (each with its own stop timeout) and removed. A failed gate, an error or a cancel
  * before the switch removes the new containers and leaves the old ones serving, untouched; once the
@@ -1600,10 +1607,8 @@ only) {
  */
 async function startFirst(session, compose, place, env, service, gate, options) {
     const { signal } = options;
-    // Every container of the service now is old, leftovers of an interrupted switch included; one-off
-    // `run` containers (which v2's `ps -a` lists) are not the service's.
-    const containersNow = async (keepOnCancel = false) => inspectContainers(session, await containerIdsOf(session, compose, place, env, service, { keepOnCancel }), { keepOnCancel });
-    const old = (await containersNow()).map((container) => container.id);
+    const containersNow = (keepOnCancel = false) => serviceContainers(session, compose, place, env, service, keepOnCancel);
+    const old = options.old.map((container) => container.id);
     let switching = false;
     try {
         await session.run(shell_commandLine(scaleUpCommand(compose, place, env, service, old.length + options.replicas)), `starting a new ${service} beside the old`);
@@ -1615,12 +1620,12 @@ async function startFirst(session, compose, place, env, service, gate, options) 
             await sleep_sleep(options.overlapSeconds * 1000, signal);
             // Still well after the overlap: the old ones are not stopped for a new one that died meanwhile.
             const after = await inspectContainers(session, fresh);
-            const bad = after.find((c) => c.status !== 'running' || c.health === 'unhealthy');
-            if (after.length !== fresh.length || bad !== undefined)
+            const now = compose_judgeServices({ services: [service], containers: after })[0];
+            if (after.length !== fresh.length || !now.ok)
                 wait = {
                     ...wait,
                     ok: false,
-                    state: `the new container ${bad ? `${bad.id.slice(0, 12)} was ${bad.status}${bad.health === 'none' ? '' : `, ${bad.health}`}` : 'was gone'} after the overlap`,
+                    state: `the new containers were ${after.length === 0 ? 'gone' : now.state} after the overlap`,
                 };
         }
         if (!wait.ok) {
@@ -3350,8 +3355,10 @@ async function restartService(session, compose, settings, env, service, signal, 
     const gate = { timeoutSeconds: settings.waitTimeoutSeconds, minUptimeSeconds: settings.minUptimeSeconds };
     const started = Date.now();
     let strategy = options.strategy;
+    let old = [];
     if (strategy === 'start-first') {
-        const now = compose_judgeServices(await compose_readServicesState(session, compose, connection, [service], env))[0];
+        old = await serviceContainers(session, compose, connection, env, service);
+        const now = compose_judgeServices({ services: [service], containers: old })[0];
         if (!now.ok) {
             lib_core.info(`${service}: ${now.state}, nothing healthy to keep serving: recreating it instead of start-first`);
             strategy = 'recreate';
@@ -3361,6 +3368,7 @@ async function restartService(session, compose, settings, env, service, signal, 
     if (strategy === 'start-first') {
         let switching = false;
         const result = await startFirst(session, compose, connection, env, service, gate, {
+            old,
             overlapSeconds: settings.startFirstOverlapSeconds,
             replicas: options.replicas,
             signal,
@@ -3412,7 +3420,7 @@ async function restorePrevious(session, compose, settings, previousRef, plan, st
             // Images of the previous release: still on the server (usually), else rebuilt from its commit or pulled.
             const absent = own.filter((service) => {
                 const ref = state.targetImages[service];
-                const previous = ref === undefined ? undefined : `${ref.slice(0, ref.length - (plan_tagOf(ref)?.length ?? 0))}${tag}`;
+                const previous = ref === undefined ? undefined : `${repositoryOf(ref)}:${tag}`;
                 return previous === undefined || state.localImages[previous] === undefined;
             });
             if (absent.length > 0) {

@@ -17,7 +17,7 @@ import { runBundledAction } from '../../test/harness/runner';
 import { startLoad, type LoadResult } from '../../test/harness/load';
 import { imageTagOf, STACK_SERVICES } from '../../test/harness/stack';
 import { startSandbox, type Sandbox } from '../../test/harness/sandbox';
-import { TEST_USER } from '../../test/harness/sshd';
+import { opensshArgs } from '../../test/harness/sshd';
 import { median } from './stats';
 
 export type DeployMethod =
@@ -82,24 +82,9 @@ function overSsh(sandbox: Sandbox, script: string): Promise<number> {
   writeFileSync(knownHosts, `${sshd.knownHostsLine()}\n`);
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      'ssh',
-      [
-        '-i',
-        key.path,
-        '-p',
-        String(sshd.port),
-        '-o',
-        'BatchMode=yes',
-        '-o',
-        `UserKnownHostsFile=${knownHosts}`,
-        '-o',
-        'StrictHostKeyChecking=yes',
-        `${TEST_USER}@${sshd.address}`,
-        'bash -s',
-      ],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
-    );
+    const child = spawn('ssh', opensshArgs(sshd, key, knownHosts, [], 'bash -s'), {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { commandLine, quoteArgv } from '../../packages/shared/src/shell';
 import { SshSession } from '../../packages/shared/src/ssh/session';
 import {
-  TEST_USER,
   makeUserKey,
+  opensshArgs as harnessOpensshArgs,
   scratchDir,
   startSshd,
   type Sshd,
@@ -125,29 +125,7 @@ async function startServer(): Promise<Server> {
 
 /** OpenSSH client arguments for `server`, with the same key and the pinned host key, no user config. */
 function opensshArgs(server: Server, options: readonly string[], remote?: string): string[] {
-  return [
-    '-F',
-    'none',
-    '-i',
-    server.key.path,
-    '-p',
-    String(server.sshd.port),
-    '-o',
-    'IdentitiesOnly=yes',
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    `UserKnownHostsFile=${server.knownHosts}`,
-    '-o',
-    'GlobalKnownHostsFile=/dev/null',
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    'LogLevel=ERROR',
-    ...options,
-    `${TEST_USER}@${server.sshd.address}`,
-    ...(remote === undefined ? [] : [remote]),
-  ];
+  return harnessOpensshArgs(server.sshd, server.key, server.knownHosts, options, remote);
 }
 
 /** Runs `ssh` to its end (stdout to /dev/null) and returns how long it took; throws unless it exits 0. */

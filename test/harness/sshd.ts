@@ -199,3 +199,39 @@ function readLog(path: string): string {
     return '';
   }
 }
+
+/**
+ * OpenSSH client arguments that log in to `sshd` as the test user with `key`, the host pinned by the
+ * known_hosts file `knownHosts`, and no user configuration.
+ */
+export function opensshArgs(
+  sshd: Sshd,
+  key: UserKey,
+  knownHosts: string,
+  options: readonly string[] = [],
+  remote?: string,
+): string[] {
+  return [
+    '-F',
+    'none',
+    '-i',
+    key.path,
+    '-p',
+    String(sshd.port),
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'LogLevel=ERROR',
+    ...options,
+    `${TEST_USER}@${sshd.address}`,
+    ...(remote === undefined ? [] : [remote]),
+  ];
+}

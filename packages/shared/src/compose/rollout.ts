@@ -11,6 +11,7 @@ import {
   composeCommand,
   INSPECT_FORMAT,
   inspectContainers,
+  judgeServices,
   parseInspect,
   parseIds,
   psArgs,
@@ -246,6 +247,25 @@ export async function waitUntilHealthy(
   return result(false, `not healthy within ${gate.timeoutSeconds}s (${states || 'no state'})`);
 }
 
+/**
+ * A service's containers now, stopped ones too; one-off `run` containers (which v2's `ps -a` lists)
+ * are not the service's.
+ */
+export async function serviceContainers(
+  session: RemoteSession,
+  compose: Compose,
+  place: ComposePlace,
+  env: Readonly<Record<string, string>>,
+  service: string,
+  keepOnCancel = false,
+): Promise<ContainerState[]> {
+  return inspectContainers(
+    session,
+    await containerIdsOf(session, compose, place, env, service, { keepOnCancel }),
+    { keepOnCancel },
+  );
+}
+
 export interface StartFirstResult {
   readonly wait: ServiceWait;
   /** The old containers were stopped and removed: the service runs the new ones only. */
@@ -253,7 +273,7 @@ export interface StartFirstResult {
 }
 
 /**
- * start-first: new containers beside the old ones (scale to twice as many, old kept), gated; on a
+ * start-first: as many new containers as the service runs, beside all the old ones (kept), gated; on a
  * pass both serve for `overlapSeconds` (the proxy's DNS cache sees the new ones), then the old ones
  * are stopped (each with its own stop timeout) and removed. A failed gate, an error or a cancel
  * before the switch removes the new containers and leaves the old ones serving, untouched; once the
@@ -267,18 +287,19 @@ export async function startFirst(
   env: Readonly<Record<string, string>>,
   service: string,
   gate: GateSettings,
-  options: { overlapSeconds: number; replicas: number; signal: AbortSignal; onSwitch: () => void },
+  options: {
+    /** The service's containers now (serviceContainers), every one of them to be replaced. */
+    old: readonly ContainerState[];
+    overlapSeconds: number;
+    replicas: number;
+    signal: AbortSignal;
+    onSwitch: () => void;
+  },
 ): Promise<StartFirstResult> {
   const { signal } = options;
-  // Every container of the service now is old, leftovers of an interrupted switch included; one-off
-  // `run` containers (which v2's `ps -a` lists) are not the service's.
-  const containersNow = async (keepOnCancel = false) =>
-    inspectContainers(
-      session,
-      await containerIdsOf(session, compose, place, env, service, { keepOnCancel }),
-      { keepOnCancel },
-    );
-  const old = (await containersNow()).map((container) => container.id);
+  const containersNow = (keepOnCancel = false) =>
+    serviceContainers(session, compose, place, env, service, keepOnCancel);
+  const old = options.old.map((container) => container.id);
   let switching = false;
   try {
     await session.run(
@@ -294,12 +315,12 @@ export async function startFirst(
       await sleep(options.overlapSeconds * 1000, signal);
       // Still well after the overlap: the old ones are not stopped for a new one that died meanwhile.
       const after = await inspectContainers(session, fresh);
-      const bad = after.find((c) => c.status !== 'running' || c.health === 'unhealthy');
-      if (after.length !== fresh.length || bad !== undefined)
+      const now = judgeServices({ services: [service], containers: after })[0];
+      if (after.length !== fresh.length || !now.ok)
         wait = {
           ...wait,
           ok: false,
-          state: `the new container ${bad ? `${bad.id.slice(0, 12)} was ${bad.status}${bad.health === 'none' ? '' : `, ${bad.health}`}` : 'was gone'} after the overlap`,
+          state: `the new containers were ${after.length === 0 ? 'gone' : now.state} after the overlap`,
         };
     }
     if (!wait.ok) {

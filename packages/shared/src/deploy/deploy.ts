@@ -4,11 +4,12 @@
  * before its first change, its result after (`cancelled` too, when it can).
  */
 import * as core from '@actions/core';
-import { judgeServices, readServicesState, type Compose } from '../compose/compose';
+import { judgeServices, readServicesState, type Compose, type ContainerState } from '../compose/compose';
 import {
   buildCommand,
   pullCommand,
   scaleUpCommand,
+  serviceContainers,
   startFirst,
   upCommand,
   waitUntilHealthy,
@@ -34,7 +35,7 @@ import { RemoteCommandError, type RemoteSession } from '../ssh/session';
 import { inert } from '../ssh/output';
 import { sleep } from '../sleep';
 import { readLiveState, type LiveState } from './live-state';
-import { describeStep, imageMode, planDeploy, tagOf, type Plan, type Step } from './plan';
+import { describeStep, imageMode, planDeploy, repositoryOf, tagOf, type Plan, type Step } from './plan';
 
 export interface PlanStep {
   readonly title: string;
@@ -568,8 +569,10 @@ async function restartService(
   const gate = { timeoutSeconds: settings.waitTimeoutSeconds, minUptimeSeconds: settings.minUptimeSeconds };
   const started = Date.now();
   let strategy = options.strategy;
+  let old: ContainerState[] = [];
   if (strategy === 'start-first') {
-    const now = judgeServices(await readServicesState(session, compose, connection, [service], env))[0];
+    old = await serviceContainers(session, compose, connection, env, service);
+    const now = judgeServices({ services: [service], containers: old })[0];
     if (!now.ok) {
       core.info(
         `${service}: ${now.state}, nothing healthy to keep serving: recreating it instead of start-first`,
@@ -581,6 +584,7 @@ async function restartService(
   if (strategy === 'start-first') {
     let switching = false;
     const result = await startFirst(session, compose, connection, env, service, gate, {
+      old,
       overlapSeconds: settings.startFirstOverlapSeconds,
       replicas: options.replicas,
       signal,
@@ -655,8 +659,7 @@ export async function restorePrevious(
       // Images of the previous release: still on the server (usually), else rebuilt from its commit or pulled.
       const absent = own.filter((service) => {
         const ref = state.targetImages[service];
-        const previous =
-          ref === undefined ? undefined : `${ref.slice(0, ref.length - (tagOf(ref)?.length ?? 0))}${tag}`;
+        const previous = ref === undefined ? undefined : `${repositoryOf(ref)}:${tag}`;
         return previous === undefined || state.localImages[previous] === undefined;
       });
       if (absent.length > 0) {

@@ -69,7 +69,7 @@ export interface ServiceNow {
 }
 
 /** An image reference without its tag. */
-const repositoryOf = (ref: string) => ref.slice(0, ref.length - (tagOf(ref)?.length ?? -1) - 1);
+export const repositoryOf = (ref: string) => ref.slice(0, ref.length - (tagOf(ref)?.length ?? -1) - 1);
 
 const short = (sha: string) => sha.slice(0, 12);
 
