@@ -7,8 +7,13 @@ import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const check = process.argv.includes('--check');
+// Action folders named on the command line (`npm run bundle -- action-ops`) are built alone; none = all.
+const named = process.argv.slice(2).filter((arg) => arg.startsWith('action-'));
 const actions = readdirSync(root).filter(
-  (name) => name.startsWith('action-') && existsSync(join(root, name, 'src/index.ts')),
+  (name) =>
+    name.startsWith('action-') &&
+    existsSync(join(root, name, 'src/index.ts')) &&
+    (named.length === 0 || named.includes(name)),
 );
 
 function files(dir) {

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(openssh-server openssh-client docker.io docker-compose busybox-static postgresql python3-alembic
-  python3-psycopg2 git curl iproute2 procps util-linux nginx)
+  python3-psycopg2 git curl iproute2 procps util-linux nginx redis-server openssl)
 TEST_USER=ttdeploy
 
 log() { printf 'setup-machine: %s\n' "$*" >&2; }
@@ -16,8 +16,8 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  # Packages only: no daemon is started by their install scripts (nginx would take port 80). The
-  # fixture stack copies the nginx binary into an image; the tests start sshd and PostgreSQL themselves.
+  # Packages only: no daemon is started by their install scripts (nginx would take port 80, redis 6379). The
+  # fixture stack copies the nginx and redis binaries into images; the tests start sshd and PostgreSQL themselves.
   policy=/usr/sbin/policy-rc.d
   had_policy=$([ -e "$policy" ] && echo yes || echo no)
   [ "$had_policy" = yes ] || { printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; }

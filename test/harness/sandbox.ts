@@ -4,7 +4,6 @@
  * of data. Used by the end-to-end tests and by `npm run demo`.
  */
 import { execSync } from 'node:child_process';
-import { join } from 'node:path';
 import { startPostgres, type Postgres } from './postgres';
 import { connectionInputs } from './settings';
 import { makeUserKey, scratchDir, startSshd, type Sshd, type UserKey } from './sshd';
@@ -31,12 +30,12 @@ export interface Sandbox {
 export async function startSandbox(name: string, firstRow = 'v1 row'): Promise<Sandbox> {
   const key = makeUserKey(scratchDir(`tt-${name}-key-`), 'id_ed25519', 'ed25519');
   const [sshd, pg] = await Promise.all([startSshd({ authorizedKeys: [key.publicKey] }), startPostgres()]);
-  const stack = startStack(name);
+  const stack = startStack(name, { databaseUrl: pg.url });
   const alembic = `cd backend && DATABASE_URL=${pg.url} /usr/bin/python3 -m alembic`;
   execSync(`${alembic} upgrade head`, { cwd: stack.appDir, stdio: 'pipe' });
   pg.sql(`INSERT INTO items (name) VALUES ('${firstRow.replaceAll("'", "''")}')`);
   await waitStackHealthy(stack);
-  const backupDir = join(stack.repo.dir, 'backups');
+  const { backupDir } = stack;
   const env = `BACKUP_DIR=${backupDir} DATABASE_URL=${pg.url}`;
   const backupCommand = `${env} sh scripts/backup.sh`;
   return {

@@ -15,7 +15,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ROOT } from './runner';
 import { TEST_USER, scratchDir } from './sshd';
 
@@ -37,7 +37,12 @@ export const RELEASES = [
 ] as const;
 export type ReleaseName = (typeof RELEASES)[number];
 
-/** Builds the base image and the nginx image on it (docker build's cache makes a rebuild instant). */
+/** Debian's Redis on the base image: the stack's cache (runbook: thinktank-redis). */
+export const REDIS_IMAGE = 'thinktank-fixture-redis:7';
+/** The base image with /lib into /usr: the host's /usr is mounted into it (PostgreSQL client, pg_dump). */
+export const HOSTTOOLS_IMAGE = 'thinktank-fixture-hosttools:1';
+
+/** Builds the base image and the images on it (docker build's cache makes a rebuild instant). */
 export function buildBaseImage(): void {
   const context = mkdtempSync(join(tmpdir(), 'tt-base-'));
   try {
@@ -47,29 +52,37 @@ export function buildBaseImage(): void {
   } finally {
     rmSync(context, { recursive: true, force: true });
   }
-  buildNginxImage();
+  buildHostBinaryImage(NGINX_IMAGE, 'fixtures/nginx-image', ['/usr/sbin/nginx']);
+  buildHostBinaryImage(REDIS_IMAGE, 'fixtures/redis-image', ['/usr/bin/redis-server', '/usr/bin/redis-cli']);
+  buildHostBinaryImage(HOSTTOOLS_IMAGE, 'fixtures/hosttools-image', []);
 }
 
-/** The host's nginx binary with the libraries ldd names, and a nobody user for its workers. */
-function buildNginxImage(): void {
-  const context = mkdtempSync(join(tmpdir(), 'tt-nginx-'));
+/**
+ * An image of host binaries (no registry here): the Dockerfile in `folder`, the binaries by their base
+ * names, the shared libraries `ldd` names under lib/, and a passwd with a nobody user.
+ */
+function buildHostBinaryImage(image: string, folder: string, binaries: readonly string[]): void {
+  const context = mkdtempSync(join(tmpdir(), 'tt-image-'));
   try {
-    copyFileSync(join(ROOT, 'fixtures/nginx-image/Dockerfile'), join(context, 'Dockerfile'));
-    copyFileSync('/usr/sbin/nginx', join(context, 'nginx'));
-    const libraries = execFileSync('ldd', ['/usr/sbin/nginx'], { encoding: 'utf8' })
-      .split('\n')
-      .map((line) => /(\/\S+) \(0x/.exec(line)?.[1])
-      .filter((path): path is string => path !== undefined);
-    for (const library of libraries) {
-      mkdirSync(join(context, 'lib', dirname(library)), { recursive: true });
-      copyFileSync(library, join(context, 'lib', library));
+    copyFileSync(join(ROOT, folder, 'Dockerfile'), join(context, 'Dockerfile'));
+    mkdirSync(join(context, 'lib'));
+    for (const binary of binaries) {
+      copyFileSync(binary, join(context, basename(binary)));
+      const libraries = execFileSync('ldd', [binary], { encoding: 'utf8' })
+        .split('\n')
+        .map((line) => /(\/\S+) \(0x/.exec(line)?.[1])
+        .filter((path): path is string => path !== undefined);
+      for (const library of libraries) {
+        mkdirSync(join(context, 'lib', dirname(library)), { recursive: true });
+        copyFileSync(library, join(context, 'lib', library));
+      }
     }
     writeFileSync(
       join(context, 'passwd'),
       'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n',
     );
     writeFileSync(join(context, 'group'), 'root:x:0:\nnogroup:x:65534:\n');
-    execFileSync('docker', ['build', '-q', '-t', NGINX_IMAGE, context], { stdio: 'pipe' });
+    execFileSync('docker', ['build', '-q', '-t', image, context], { stdio: 'pipe' });
   } finally {
     rmSync(context, { recursive: true, force: true });
   }
@@ -296,6 +309,10 @@ export interface Stack {
   readonly repo: AppRepo;
   readonly appDir: string;
   readonly project: string;
+  /** The names of the runbook's dependency containers, this stack's own. */
+  readonly containers: { readonly postgres: string; readonly redis: string; readonly backup: string };
+  /** Where backup.sh writes, the same path on the host and in the backup container. */
+  readonly backupDir: string;
   readonly gatewayPort: number;
   readonly healthUrl: string;
   readonly metricsUrl: string;
@@ -311,17 +328,49 @@ export interface Stack {
 
 export const imageTagOf = (sha: string) => `git-${sha.slice(0, 12)}`;
 
+export interface StackOptions {
+  /** The database the postgres and backup containers point at (the sandbox's real PostgreSQL). */
+  readonly databaseUrl?: string;
+}
+
 /** A server checkout at v1 with its stack built (IMAGE_TAG git-<sha12>, as a deploy would) and up. */
-export function startStack(name: string): Stack {
+export function startStack(name: string, options: StackOptions = {}): Stack {
   buildBaseImage();
   const repo = createAppRepo(name);
   const project = `tt${name.replace(/[^a-z0-9]/g, '')}${Math.floor(Math.random() * 1e6)}`;
   const gatewayPort = 20000 + Math.floor(Math.random() * 40000);
+  const containers = {
+    postgres: `${project}-postgres`,
+    redis: `${project}-redis`,
+    backup: `${project}-backup`,
+  };
+  const backupDir = join(repo.dir, 'backups');
+  mkdirSync(backupDir, { recursive: true });
+  const settings: Record<string, string> = {
+    COMPOSE_PROJECT_NAME: project,
+    GATEWAY_PORT: String(gatewayPort),
+    POSTGRES_CONTAINER: containers.postgres,
+    REDIS_CONTAINER: containers.redis,
+    BACKUP_CONTAINER: containers.backup,
+    BACKUP_DIR: backupDir,
+  };
+  if (options.databaseUrl !== undefined) {
+    const url = new URL(options.databaseUrl);
+    Object.assign(settings, {
+      DATABASE_URL: options.databaseUrl,
+      PGPORT: url.port,
+      POSTGRES_USER: decodeURIComponent(url.username),
+      POSTGRES_DB: url.pathname.slice(1),
+    });
+  }
+  const envFile = join(repo.appDir, 'docker/.env');
   writeFileSync(
-    join(repo.appDir, 'docker/.env'),
-    `COMPOSE_PROJECT_NAME=${project}\nGATEWAY_PORT=${gatewayPort}\n`,
+    envFile,
+    Object.entries(settings)
+      .map(([key, value]) => `${key}=${value}\n`)
+      .join(''),
   );
-  execFileSync('chown', [`${TEST_USER}:${TEST_USER}`, join(repo.appDir, 'docker/.env')]);
+  execFileSync('chown', [`${TEST_USER}:${TEST_USER}`, envFile, backupDir]);
   const composeWords = localCompose();
   const compose = (...args: string[]) =>
     execFileSync(
@@ -342,6 +391,8 @@ export function startStack(name: string): Stack {
     repo,
     appDir: repo.appDir,
     project,
+    containers,
+    backupDir,
     gatewayPort,
     healthUrl,
     metricsUrl: `http://127.0.0.1:${gatewayPort}/metrics`,
