@@ -333,10 +333,24 @@ export interface StackOptions {
   readonly databaseUrl?: string;
 }
 
-/** A server checkout at v1 with its stack built (IMAGE_TAG git-<sha12>, as a deploy would) and up. */
-export function startStack(name: string, options: StackOptions = {}): Stack {
-  buildBaseImage();
-  const repo = createAppRepo(name);
+/** This stack's own compose settings (docker/.env): its project, ports and the dependency containers' names. */
+export interface StackEnv {
+  readonly project: string;
+  readonly gatewayPort: number;
+  readonly containers: Stack['containers'];
+  readonly backupDir: string;
+}
+
+/**
+ * Writes `<appDir>/docker/.env` for a stack of its own (project name, gateway port, container names,
+ * the backup folder in `repoDir`, the database), as a person sets a server's compose settings.
+ */
+export function writeStackEnv(
+  name: string,
+  appDir: string,
+  repoDir: string,
+  options: StackOptions = {},
+): StackEnv {
   const project = `tt${name.replace(/[^a-z0-9]/g, '')}${Math.floor(Math.random() * 1e6)}`;
   const gatewayPort = 20000 + Math.floor(Math.random() * 40000);
   const containers = {
@@ -344,7 +358,7 @@ export function startStack(name: string, options: StackOptions = {}): Stack {
     redis: `${project}-redis`,
     backup: `${project}-backup`,
   };
-  const backupDir = join(repo.dir, 'backups');
+  const backupDir = join(repoDir, 'backups');
   mkdirSync(backupDir, { recursive: true });
   const settings: Record<string, string> = {
     COMPOSE_PROJECT_NAME: project,
@@ -363,14 +377,23 @@ export function startStack(name: string, options: StackOptions = {}): Stack {
       POSTGRES_DB: url.pathname.slice(1),
     });
   }
-  const envFile = join(repo.appDir, 'docker/.env');
+  mkdirSync(join(appDir, 'docker'), { recursive: true });
+  const envFile = join(appDir, 'docker/.env');
   writeFileSync(
     envFile,
     Object.entries(settings)
       .map(([key, value]) => `${key}=${value}\n`)
       .join(''),
   );
-  execFileSync('chown', [`${TEST_USER}:${TEST_USER}`, envFile, backupDir]);
+  execFileSync('chown', ['-R', `${TEST_USER}:${TEST_USER}`, appDir, backupDir]);
+  return { project, gatewayPort, containers, backupDir };
+}
+
+/** A server checkout at v1 with its stack built (IMAGE_TAG git-<sha12>, as a deploy would) and up. */
+export function startStack(name: string, options: StackOptions = {}): Stack {
+  buildBaseImage();
+  const repo = createAppRepo(name);
+  const { project, gatewayPort, containers, backupDir } = writeStackEnv(name, repo.appDir, repo.dir, options);
   const composeWords = localCompose();
   const compose = (...args: string[]) =>
     execFileSync(
