@@ -38,6 +38,11 @@ async function demo(): Promise<number> {
       ...connection,
       'server-url': stack.healthUrl,
       'metrics-url': stack.metricsUrl,
+      // The sandbox's own dependency containers (runbook §7/§8): PostgreSQL, Redis, the backups.
+      'postgres-container': stack.containers.postgres,
+      'redis-container': stack.containers.redis,
+      'backup-container': stack.containers.backup,
+      'restore-command': `docker exec -i ${stack.containers.backup} /usr/local/bin/restore.sh`,
       retries: '3',
       interval: '2',
     });

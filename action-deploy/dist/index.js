@@ -7872,7 +7872,7 @@ function errorMessage(error) {
 
 /***/ }),
 
-/***/ 7489:
+/***/ 2104:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 "use strict";
@@ -17758,6 +17758,41 @@ function commandPrefix(value) {
     }
     return segments.map((segment) => segment.join(' ')).join(' && ');
 }
+/**
+ * A git repository the server clones from with its own credentials: https://host/path,
+ * ssh://[user@]host[:port]/path, user@host:path, or an absolute path on the server. No credentials in
+ * the URL (git would keep them in .git/config), no `ext::` or other transport helpers, no option-like start.
+ */
+function gitRepository(value) {
+    const example = 'git@github.com:org/thinktank-ai.git or https://github.com/org/thinktank-ai.git';
+    // A token in the URL is never printed back: the value is shown with its user part hidden.
+    const shownUrl = (text) => shown(text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@'));
+    if (!/^[A-Za-z0-9._~:/@+%-]+$/.test(value) || value.startsWith('-'))
+        throw new InputProblem(`${shownUrl(value)} is not a git repository URL or path`, example);
+    if (value.startsWith('/')) {
+        if (value.split('/').includes('..'))
+            throw new InputProblem(`${shownUrl(value)}: a path with ".." is not allowed`, example);
+        return value;
+    }
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//.exec(value)?.[1];
+    if (scheme !== undefined) {
+        if (scheme !== 'https' && scheme !== 'ssh')
+            throw new InputProblem(`${shownUrl(value)}: only https:// and ssh:// repositories are cloned`, example);
+        let url;
+        try {
+            url = new URL(value);
+        }
+        catch {
+            throw new InputProblem(`${shownUrl(value)} is not a URL`, example);
+        }
+        if (url.password !== '' || (scheme === 'https' && url.username !== ''))
+            throw new InputProblem(`${shownUrl(value)}: credentials in the URL would be stored on the server; the server clones with its own deploy key`, example);
+        return value;
+    }
+    if (!/^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._~/+-]+$/.test(value))
+        throw new InputProblem(`${shownUrl(value)} is not a git repository URL or path`, example);
+    return value;
+}
 
 ;// CONCATENATED MODULE: ./packages/shared/src/ssh/keys.ts
 
@@ -18096,8 +18131,80 @@ function toMigrationSettings(raw) {
     };
 }
 
+;// CONCATENATED MODULE: ./packages/shared/src/inputs/preflight-pieces.ts
+
+
+const PREFLIGHT_DEFAULTS = {
+    'min-cpus': '4',
+    'min-memory-gb': '8',
+    'min-disk-gb': '50',
+    'min-docker-version': '24.0',
+    'min-compose-version': '2.20',
+    'env-file': '.env',
+    'required-secrets': 'DB_PASSWORD,JWT_SECRET_KEY,ENCRYPTION_KEY',
+    'tls-cert': 'docker/certs/fullchain.pem',
+};
+/** A Docker container name (Docker's own rule), or empty for "not checked". */
+function containerName(value) {
+    if (value === '')
+        return undefined;
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(value)) {
+        throw new InputProblem(`${shown(value)} is not a container name (letters, digits, _ . -; not starting with _ . -)`, 'thinktank-postgres');
+    }
+    return value;
+}
+/** Names of environment variables, each once; empty = none checked. */
+function secretNames(value) {
+    const names = splitList(value);
+    for (const name of names) {
+        if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name)) {
+            throw new InputProblem(`${shown(name)} is not an environment variable name (letters, digits, _; not starting with a digit)`, 'DB_PASSWORD,JWT_SECRET_KEY,ENCRYPTION_KEY');
+        }
+    }
+    const twice = names.find((name, index) => names.indexOf(name) !== index);
+    if (twice !== undefined)
+        throw new InputProblem(`${twice} is named twice`, 'DB_PASSWORD,JWT_SECRET_KEY,ENCRYPTION_KEY');
+    return names;
+}
+/** A version to compare with: `major`, `major.minor` or `major.minor.patch`. */
+function minimumVersion(example) {
+    return (value) => {
+        if (!/^[0-9]{1,4}(?:\.[0-9]{1,4}){0,2}$/.test(value)) {
+            throw new InputProblem(`${shown(value)} is not a version (major.minor)`, example);
+        }
+        return value;
+    };
+}
+const preflightShape = {
+    'min-cpus': field(count(0, 4096)),
+    'min-memory-gb': field(decimal(0, 1048576, '8')),
+    'min-disk-gb': field(decimal(0, 1048576, '50')),
+    'min-docker-version': field(minimumVersion('24.0')),
+    'min-compose-version': field(minimumVersion('2.20')),
+    'env-file': field(relativePath),
+    'required-secrets': field(secretNames),
+    'tls-cert': optionalField(relativePath),
+};
+function toPreflightOptions(raw, connection) {
+    return {
+        appDir: connection.appDir,
+        envFile: raw['env-file'],
+        requiredSecrets: raw['required-secrets'],
+        tlsCert: raw['tls-cert'],
+        thresholds: {
+            minCpus: raw['min-cpus'],
+            minMemoryGb: raw['min-memory-gb'],
+            minDiskGb: raw['min-disk-gb'],
+            minDockerVersion: raw['min-docker-version'],
+            minComposeVersion: raw['min-compose-version'],
+        },
+        composeCommand: connection.composeCommand,
+    };
+}
+
 ;// CONCATENATED MODULE: ./packages/shared/src/inputs/deploy.ts
 /** action-deploy's inputs (contract: "action-deploy"), on top of the connection and migration inputs. */
+
 
 
 
@@ -18120,6 +18227,10 @@ const DEPLOY_DEFAULTS = {
     'auto-rollback': 'true',
     'lock-timeout': '300',
     ...MIGRATION_DEFAULTS,
+    repository: '',
+    ...PREFLIGHT_DEFAULTS,
+    'backup-container': 'thinktank-backup',
+    'metrics-url': 'http://localhost/metrics',
 };
 function strategyOf(settings, service) {
     return Object.hasOwn(settings.strategy.services, service)
@@ -18167,6 +18278,10 @@ const deploySchema = object({
     'image-tag': optionalField(imageTag),
     migrate: field(oneOf(['auto', 'true', 'false'])),
     'migrations-path': field(relativePath),
+    repository: optionalField(gitRepository),
+    ...preflightShape,
+    'backup-container': field(containerName),
+    'metrics-url': optionalField(validators_httpUrl),
 })
     .transform((raw, context) => {
     const connection = toConnectionSettings(raw, context);
@@ -18195,6 +18310,12 @@ const deploySchema = object({
         migrate: raw.migrate,
         migrationsPath: raw['migrations-path'],
         migration: toMigrationSettings(raw),
+        firstDeployment: {
+            repository: raw.repository,
+            preflight: toPreflightOptions(raw, connection),
+            backupContainer: raw['backup-container'],
+            metricsUrl: raw['metrics-url'],
+        },
     };
 });
 function readDeployInputs() {
@@ -18360,6 +18481,7 @@ function hostKeyAlgorithms(pins) {
 /* harmony export */   Pq: () => (/* binding */ setSecret),
 /* harmony export */   V4: () => (/* binding */ getInput),
 /* harmony export */   Yz: () => (/* binding */ debug),
+/* harmony export */   ql: () => (/* binding */ maskedValues),
 /* harmony export */   z3: () => (/* binding */ error)
 /* harmony export */ });
 /* harmony import */ var _actions_core_lib_command__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4914);
@@ -18375,8 +18497,14 @@ function hostKeyAlgorithms(pins) {
 function getInput(name) {
     return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '').trim();
 }
+const masked = new Set();
 function setSecret(secret) {
+    masked.add(secret);
     (0,_actions_core_lib_command__WEBPACK_IMPORTED_MODULE_0__.issueCommand)('add-mask', {}, secret);
+}
+/** Every value masked so far: text the runner does not mask for us (the job summary) is masked with it. */
+function maskedValues() {
+    return masked;
 }
 function debug(message) {
     (0,_actions_core_lib_command__WEBPACK_IMPORTED_MODULE_0__.issueCommand)('debug', {}, message);
@@ -18585,6 +18713,14 @@ module.exports = require("node:http2");
 
 "use strict";
 module.exports = require("node:net");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:path");
 
 /***/ }),
 
@@ -18986,12 +19122,12 @@ async function runAction(readInputs, loadMain) {
     }
 }
 
-// EXTERNAL MODULE: ./packages/shared/src/inputs/deploy.ts + 23 modules
-var deploy = __nccwpck_require__(7489);
+// EXTERNAL MODULE: ./packages/shared/src/inputs/deploy.ts + 24 modules
+var deploy = __nccwpck_require__(2104);
 ;// CONCATENATED MODULE: ./action-deploy/src/index.ts
 
 // The inputs are validated before ./main (SSH, GitHub, the deploy) loads: a refused run loads little.
-void runAction(deploy/* readDeployInputs */.Jj, () => Promise.all(/* import() */[__nccwpck_require__.e(152), __nccwpck_require__.e(296)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5296)));
+void runAction(deploy/* readDeployInputs */.Jj, () => Promise.all(/* import() */[__nccwpck_require__.e(152), __nccwpck_require__.e(636)]).then(__nccwpck_require__.bind(__nccwpck_require__, 7636)));
 
 })();
 

@@ -5,6 +5,7 @@ import {
   GitHubDeployment,
   holderFromEnvironment,
   runDeploy,
+  reportDiagnostics,
   Sessions,
   stage,
   withDeployLock,
@@ -59,11 +60,21 @@ export async function main(settings: DeploySettings, { signal }: RunContext): Pr
         core.setOutput('migrated', String(outcome.migrated));
         core.setOutput('rolled-back', String(outcome.rolledBack));
         core.setOutput('duration-seconds', String(outcome.durationSeconds));
+        // Log lines and diagnostics stay out of the output (a value other steps pass on): the
+        // summary, the fenced log and the artifact have them, masked.
+        const withoutLogs = (waits: typeof outcome.services) => waits.map(({ logs: _logs, ...wait }) => wait);
         core.setOutput(
           'report',
-          JSON.stringify({ ...outcome, plan: outcome.plan.map((step) => step.title) }),
+          JSON.stringify({
+            ...outcome,
+            plan: outcome.plan.map((step) => step.title),
+            services: withoutLogs(outcome.services),
+            restored: withoutLogs(outcome.restored),
+            diagnostics: undefined,
+          }),
         );
         await core.summary.addRaw(deploySummary(outcome, connection.environment, session.label)).write();
+        await reportDiagnostics(outcome.diagnostics, 'deploy');
         const ok = outcome.result === 'success' || outcome.result === 'unchanged';
         await deployment?.status(
           ok ? 'success' : 'failure',

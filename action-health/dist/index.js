@@ -8018,6 +8018,59 @@ function hostKeyAlgorithms(pins) {
 
 /***/ }),
 
+/***/ 6165:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+"use strict";
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $e: () => (/* binding */ warning),
+/* harmony export */   C1: () => (/* binding */ setFailed),
+/* harmony export */   Pq: () => (/* binding */ setSecret),
+/* harmony export */   V4: () => (/* binding */ getInput),
+/* harmony export */   Yz: () => (/* binding */ debug),
+/* harmony export */   ql: () => (/* binding */ maskedValues),
+/* harmony export */   z3: () => (/* binding */ error)
+/* harmony export */ });
+/* harmony import */ var _actions_core_lib_command__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4914);
+/* harmony import */ var _actions_core_lib_command__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(_actions_core_lib_command__WEBPACK_IMPORTED_MODULE_0__);
+/**
+ * The workflow commands a run writes before its main part loads (reading inputs, failing the step),
+ * written by @actions/core's own issueCommand but without core's index: that also loads its OIDC
+ * client (undici) and @actions/exec, which cost a run refused for a bad input about as much as ssh2.
+ * Each function does what the core function of the same name does.
+ */
+
+/** The input's value, trimmed; '' when the runner did not set it. */
+function getInput(name) {
+    return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '').trim();
+}
+const masked = new Set();
+function setSecret(secret) {
+    masked.add(secret);
+    (0,_actions_core_lib_command__WEBPACK_IMPORTED_MODULE_0__.issueCommand)('add-mask', {}, secret);
+}
+/** Every value masked so far: text the runner does not mask for us (the job summary) is masked with it. */
+function maskedValues() {
+    return masked;
+}
+function debug(message) {
+    (0,_actions_core_lib_command__WEBPACK_IMPORTED_MODULE_0__.issueCommand)('debug', {}, message);
+}
+function warning(message) {
+    (0,_actions_core_lib_command__WEBPACK_IMPORTED_MODULE_0__.issueCommand)('warning', {}, message);
+}
+function error(message) {
+    (0,_actions_core_lib_command__WEBPACK_IMPORTED_MODULE_0__.issueCommand)('error', {}, message);
+}
+/** Fails the step: exit code 1 and an ::error line. */
+function setFailed(message) {
+    process.exitCode = 1;
+    error(message);
+}
+
+
+/***/ }),
+
 /***/ 7318:
 /***/ ((module) => {
 
@@ -8178,6 +8231,14 @@ module.exports = require("node:events");
 
 /***/ }),
 
+/***/ 3024:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:fs");
+
+/***/ }),
+
 /***/ 7067:
 /***/ ((module) => {
 
@@ -8199,6 +8260,14 @@ module.exports = require("node:http2");
 
 "use strict";
 module.exports = require("node:net");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:path");
 
 /***/ }),
 
@@ -8505,38 +8574,8 @@ var __webpack_exports__ = {};
 
 // EXTERNAL MODULE: ./packages/shared/src/errors.ts
 var errors = __nccwpck_require__(9680);
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/command.js
-var command = __nccwpck_require__(4914);
-;// CONCATENATED MODULE: ./packages/shared/src/workflow-commands.ts
-/**
- * The workflow commands a run writes before its main part loads (reading inputs, failing the step),
- * written by @actions/core's own issueCommand but without core's index: that also loads its OIDC
- * client (undici) and @actions/exec, which cost a run refused for a bad input about as much as ssh2.
- * Each function does what the core function of the same name does.
- */
-
-/** The input's value, trimmed; '' when the runner did not set it. */
-function getInput(name) {
-    return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '').trim();
-}
-function setSecret(secret) {
-    (0,command.issueCommand)('add-mask', {}, secret);
-}
-function debug(message) {
-    (0,command.issueCommand)('debug', {}, message);
-}
-function warning(message) {
-    (0,command.issueCommand)('warning', {}, message);
-}
-function workflow_commands_error(message) {
-    (0,command.issueCommand)('error', {}, message);
-}
-/** Fails the step: exit code 1 and an ::error line. */
-function setFailed(message) {
-    process.exitCode = 1;
-    workflow_commands_error(message);
-}
-
+// EXTERNAL MODULE: ./packages/shared/src/workflow-commands.ts
+var workflow_commands = __nccwpck_require__(6165);
 ;// CONCATENATED MODULE: ./packages/shared/src/action.ts
 /**
  * runAction: the one place that catches, reports and fails the step, and that turns a cancelled run
@@ -8558,7 +8597,7 @@ async function runAction(readInputs, loadMain) {
     const onSignal = (signal) => {
         if (controller.signal.aborted)
             return;
-        warning(`received ${signal}: stopping remote commands and closing connections`);
+        workflow_commands/* warning */.$e(`received ${signal}: stopping remote commands and closing connections`);
         controller.abort(signal);
     };
     process.on('SIGINT', onSignal);
@@ -8572,24 +8611,24 @@ async function runAction(readInputs, loadMain) {
         if (error instanceof errors/* ConfigurationError */.j1) {
             // One ::error line per problem; setFailed prints the last one, or a count when there are several.
             if (error.problems.length === 1)
-                setFailed(error.problems[0]);
+                workflow_commands/* setFailed */.C1(error.problems[0]);
             else {
                 for (const problem of error.problems)
-                    workflow_commands_error(problem);
-                setFailed(`${error.problems.length} problems with the inputs; nothing was run`);
+                    workflow_commands/* error */.z3(problem);
+                workflow_commands/* setFailed */.C1(`${error.problems.length} problems with the inputs; nothing was run`);
             }
         }
         else if (error instanceof errors/* CancelledError */.cc) {
-            setFailed(error.message);
+            workflow_commands/* setFailed */.C1(error.message);
         }
         else if (controller.signal.aborted) {
-            setFailed(new errors/* CancelledError */.cc(String(controller.signal.reason ?? 'signal')).message);
+            workflow_commands/* setFailed */.C1(new errors/* CancelledError */.cc(String(controller.signal.reason ?? 'signal')).message);
         }
         else {
             // Not only Error instances: a thrown string must fail the step too.
-            setFailed((0,errors/* errorMessage */.gJ)(error));
+            workflow_commands/* setFailed */.C1((0,errors/* errorMessage */.gJ)(error));
             if (error instanceof Error && error.stack)
-                debug(error.stack);
+                workflow_commands/* debug */.Yz(error.stack);
         }
     }
     finally {
@@ -18473,6 +18512,41 @@ function commandPrefix(value) {
     }
     return segments.map((segment) => segment.join(' ')).join(' && ');
 }
+/**
+ * A git repository the server clones from with its own credentials: https://host/path,
+ * ssh://[user@]host[:port]/path, user@host:path, or an absolute path on the server. No credentials in
+ * the URL (git would keep them in .git/config), no `ext::` or other transport helpers, no option-like start.
+ */
+function gitRepository(value) {
+    const example = 'git@github.com:org/thinktank-ai.git or https://github.com/org/thinktank-ai.git';
+    // A token in the URL is never printed back: the value is shown with its user part hidden.
+    const shownUrl = (text) => shown(text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@'));
+    if (!/^[A-Za-z0-9._~:/@+%-]+$/.test(value) || value.startsWith('-'))
+        throw new InputProblem(`${shownUrl(value)} is not a git repository URL or path`, example);
+    if (value.startsWith('/')) {
+        if (value.split('/').includes('..'))
+            throw new InputProblem(`${shownUrl(value)}: a path with ".." is not allowed`, example);
+        return value;
+    }
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//.exec(value)?.[1];
+    if (scheme !== undefined) {
+        if (scheme !== 'https' && scheme !== 'ssh')
+            throw new InputProblem(`${shownUrl(value)}: only https:// and ssh:// repositories are cloned`, example);
+        let url;
+        try {
+            url = new URL(value);
+        }
+        catch {
+            throw new InputProblem(`${shownUrl(value)} is not a URL`, example);
+        }
+        if (url.password !== '' || (scheme === 'https' && url.username !== ''))
+            throw new InputProblem(`${shownUrl(value)}: credentials in the URL would be stored on the server; the server clones with its own deploy key`, example);
+        return value;
+    }
+    if (!/^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._~/+-]+$/.test(value))
+        throw new InputProblem(`${shownUrl(value)} is not a git repository URL or path`, example);
+    return value;
+}
 
 ;// CONCATENATED MODULE: ./packages/shared/src/ssh/keys.ts
 
@@ -18540,11 +18614,11 @@ function optionalField(parse) {
 function maskSecret(value) {
     if (value === '')
         return;
-    setSecret(value);
+    (0,workflow_commands/* setSecret */.Pq)(value);
     for (const line of value.split(/\r?\n/)) {
         const trimmed = line.trim();
         if (trimmed.length >= 8)
-            setSecret(trimmed);
+            (0,workflow_commands/* setSecret */.Pq)(trimmed);
     }
 }
 /**
@@ -18556,7 +18630,7 @@ function readInputs(schema, defaults, secrets) {
     const raw = {};
     for (const name of Object.keys(defaults)) {
         const set = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] !== undefined;
-        raw[name] = set ? getInput(name) : defaults[name];
+        raw[name] = set ? (0,workflow_commands/* getInput */.V4)(name) : defaults[name];
     }
     for (const name of secrets)
         maskSecret(raw[name] ?? '');
@@ -18778,8 +18852,80 @@ function refuseFleet(connection, context, why) {
     }
 }
 
+;// CONCATENATED MODULE: ./packages/shared/src/inputs/preflight-pieces.ts
+
+
+const PREFLIGHT_DEFAULTS = {
+    'min-cpus': '4',
+    'min-memory-gb': '8',
+    'min-disk-gb': '50',
+    'min-docker-version': '24.0',
+    'min-compose-version': '2.20',
+    'env-file': '.env',
+    'required-secrets': 'DB_PASSWORD,JWT_SECRET_KEY,ENCRYPTION_KEY',
+    'tls-cert': 'docker/certs/fullchain.pem',
+};
+/** A Docker container name (Docker's own rule), or empty for "not checked". */
+function containerName(value) {
+    if (value === '')
+        return undefined;
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(value)) {
+        throw new InputProblem(`${shown(value)} is not a container name (letters, digits, _ . -; not starting with _ . -)`, 'thinktank-postgres');
+    }
+    return value;
+}
+/** Names of environment variables, each once; empty = none checked. */
+function secretNames(value) {
+    const names = splitList(value);
+    for (const name of names) {
+        if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name)) {
+            throw new InputProblem(`${shown(name)} is not an environment variable name (letters, digits, _; not starting with a digit)`, 'DB_PASSWORD,JWT_SECRET_KEY,ENCRYPTION_KEY');
+        }
+    }
+    const twice = names.find((name, index) => names.indexOf(name) !== index);
+    if (twice !== undefined)
+        throw new InputProblem(`${twice} is named twice`, 'DB_PASSWORD,JWT_SECRET_KEY,ENCRYPTION_KEY');
+    return names;
+}
+/** A version to compare with: `major`, `major.minor` or `major.minor.patch`. */
+function minimumVersion(example) {
+    return (value) => {
+        if (!/^[0-9]{1,4}(?:\.[0-9]{1,4}){0,2}$/.test(value)) {
+            throw new InputProblem(`${shown(value)} is not a version (major.minor)`, example);
+        }
+        return value;
+    };
+}
+const preflightShape = {
+    'min-cpus': field(count(0, 4096)),
+    'min-memory-gb': field(decimal(0, 1048576, '8')),
+    'min-disk-gb': field(decimal(0, 1048576, '50')),
+    'min-docker-version': field(minimumVersion('24.0')),
+    'min-compose-version': field(minimumVersion('2.20')),
+    'env-file': field(relativePath),
+    'required-secrets': field(secretNames),
+    'tls-cert': optionalField(relativePath),
+};
+function toPreflightOptions(raw, connection) {
+    return {
+        appDir: connection.appDir,
+        envFile: raw['env-file'],
+        requiredSecrets: raw['required-secrets'],
+        tlsCert: raw['tls-cert'],
+        thresholds: {
+            minCpus: raw['min-cpus'],
+            minMemoryGb: raw['min-memory-gb'],
+            minDiskGb: raw['min-disk-gb'],
+            minDockerVersion: raw['min-docker-version'],
+            minComposeVersion: raw['min-compose-version'],
+        },
+        composeCommand: connection.composeCommand,
+    };
+}
+
 ;// CONCATENATED MODULE: ./packages/shared/src/inputs/health.ts
 /** action-health's inputs (contract: "action-health"), on top of the connection inputs. */
+
 
 
 
@@ -18796,6 +18942,14 @@ const HEALTH_DEFAULTS = {
     'max-p95-seconds': '5',
     'max-error-rate': '0.05',
     'max-disk-percent': '90',
+    preflight: 'false',
+    ...PREFLIGHT_DEFAULTS,
+    'check-dependencies': 'true',
+    'postgres-container': 'thinktank-postgres',
+    'redis-container': 'thinktank-redis',
+    'backup-container': 'thinktank-backup',
+    'backup-max-age-hours': '26',
+    'restore-command': 'docker exec -i thinktank-backup /usr/local/bin/restore.sh',
 };
 const healthSchema = object({
     ...connectionShape,
@@ -18809,6 +18963,14 @@ const healthSchema = object({
     'max-p95-seconds': field(decimal(0, 3600, '5')),
     'max-error-rate': field(decimal(0, 1, '0.05')),
     'max-disk-percent': field(decimal(0, 100, '90')),
+    preflight: field(validators_boolean),
+    ...preflightShape,
+    'check-dependencies': field(validators_boolean),
+    'postgres-container': field(containerName),
+    'redis-container': field(containerName),
+    'backup-container': field(containerName),
+    'backup-max-age-hours': field(decimal(0, 87600, '26')),
+    'restore-command': field(commandPrefix),
 })
     .transform((raw, context) => ({
     connection: toConnectionSettings(raw, context),
@@ -18822,6 +18984,24 @@ const healthSchema = object({
     maxP95Seconds: raw['max-p95-seconds'],
     maxErrorRate: raw['max-error-rate'],
     maxDiskPercent: raw['max-disk-percent'],
+    preflight: raw.preflight
+        ? toPreflightOptions(raw, { appDir: raw['app-dir'], composeCommand: raw['compose-command'] })
+        : undefined,
+    dependencies: raw['check-dependencies']
+        ? {
+            postgresContainer: raw['postgres-container'],
+            redisContainer: raw['redis-container'],
+            backupContainer: raw['backup-container'],
+        }
+        : undefined,
+    backups: raw['check-dependencies'] && raw['backup-max-age-hours'] > 0
+        ? {
+            appDir: raw['app-dir'],
+            restoreCommand: raw['restore-command'],
+            backupContainer: raw['backup-container'],
+            maxAgeHours: raw['backup-max-age-hours'],
+        }
+        : undefined,
 }));
 function readHealthInputs() {
     return Object.freeze(readInputs(healthSchema, HEALTH_DEFAULTS, CONNECTION_SECRETS));
@@ -18830,7 +19010,7 @@ function readHealthInputs() {
 ;// CONCATENATED MODULE: ./action-health/src/index.ts
 
 // The inputs are validated before ./main (SSH, the checks) loads: a refused run loads little.
-void runAction(readHealthInputs, () => Promise.all(/* import() */[__nccwpck_require__.e(152), __nccwpck_require__.e(489)]).then(__nccwpck_require__.bind(__nccwpck_require__, 7489)));
+void runAction(readHealthInputs, () => Promise.all(/* import() */[__nccwpck_require__.e(152), __nccwpck_require__.e(424)]).then(__nccwpck_require__.bind(__nccwpck_require__, 4424)));
 
 })();
 

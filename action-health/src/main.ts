@@ -1,6 +1,8 @@
 import * as core from '@actions/core';
 import {
   healthSummary,
+  inert,
+  reportDiagnostics,
   runHealthChecks,
   Sessions,
   type HealthSettings,
@@ -19,14 +21,17 @@ export async function main(settings: HealthSettings, { signal }: RunContext): Pr
       core.endGroup();
     }
     core.setOutput('healthy', String(report.healthy));
-    core.setOutput('report', JSON.stringify(report));
+    const { diagnostics = [], ...shown } = report;
+    core.setOutput('report', JSON.stringify(shown));
     await core.summary.addRaw(healthSummary(report, settings.connection.environment)).write();
     for (const check of report.checks) {
-      const line = `${check.host}: ${check.check}: ${check.value}`;
+      // Values come from the server (backup names, os-release): inert in the log.
+      const line = inert(`${check.host}: ${check.check}: ${check.value}`);
       if (check.verdict === 'fail') core.error(line);
       else if (check.verdict === 'warn') core.warning(line);
       else core.info(`${check.verdict}: ${line}`);
     }
+    await reportDiagnostics(diagnostics, 'health');
     if (!report.healthy) throw new Error(`unhealthy: ${report.failing.join('; ')}`);
   } finally {
     sessions.closeAll();

@@ -1562,7 +1562,8 @@ function planMigration(state, request, notes) {
 function plan_planDeploy(state, request) {
     const notes = interruptedRuns(state.releases).map((run) => `${describeInterrupted(run)}; converging`);
     const services = request.services.map((service) => serviceNow(state, service));
-    const refuse = (refusal) => ({ steps: [], notes, refusal, services });
+    const firstStart = state.containers.length === 0;
+    const refuse = (refusal) => ({ steps: [], notes, refusal, services, firstStart });
     if (state.target === '')
         return refuse('the ref names no commit on the server after git fetch');
     const unknown = request.services.filter((service) => !(service in state.targetImages));
@@ -1594,6 +1595,11 @@ function plan_planDeploy(state, request) {
     });
     if (mode === 'pull' && (missing.length > 0 || latest.length > 0))
         steps.push({ kind: 'pull', imageTag: state.imageTag, services: [...new Set([...missing, ...latest])] });
+    // The stack's dependencies (database, cache, backup) run before the migration and the services.
+    const absent = Object.keys(state.targetImages).filter((service) => !request.services.includes(service) &&
+        !state.containers.some((container) => container.service === service));
+    if (absent.length > 0)
+        steps.push({ kind: 'start', services: absent });
     const migration = planMigration(state, request, notes);
     if (migration)
         steps.push(migration);
@@ -1623,7 +1629,7 @@ function plan_planDeploy(state, request) {
                 ...(unlessImageIs ? { unlessImageIs } : {}),
             });
     }
-    return { steps, notes, refusal: undefined, services };
+    return { steps, notes, refusal: undefined, services, firstStart };
 }
 function plan_describeStep(step) {
     switch (step.kind) {
@@ -1633,6 +1639,8 @@ function plan_describeStep(step) {
             return `build images (IMAGE_TAG=${step.imageTag})${step.missing.length > 0 ? `: missing for ${step.missing.join(', ')}` : ''}`;
         case 'pull':
             return `pull images (IMAGE_TAG=${step.imageTag}) for ${step.services.join(', ')}`;
+        case 'start':
+            return `start ${step.services.join(', ')} (no container of them exists), then wait until each is healthy`;
         case 'migrate':
             return `migrate the database ${step.from} -> ${step.to} (${step.why}): backup, SQL preview, destructive guard, alembic upgrade head`;
         case 'restart':
@@ -1649,6 +1657,8 @@ function plan_describeStep(step) {
  * from it (plan.ts, pure), and apply exactly the plan (here). Every run is journalled: `started`
  * before its first change, its result after (`cancelled` too, when it can).
  */
+
+
 
 
 
@@ -1684,15 +1694,26 @@ async function stage(name, work) {
         lib_core.info(`${name}: ${((Date.now() - started) / 1000).toFixed(1)}s`);
     }
 }
+/** health-url never reported healthy: its last answer goes into the diagnostics. */
+class HealthUrlError extends Error {
+    url;
+    answer;
+    constructor(message, url, answer) {
+        super(message);
+        this.url = url;
+        this.answer = answer;
+    }
+}
 /** Probes health-url on the server until it answers 2xx with status "healthy", or until the timeout. */
 async function waitForHealthUrl(session, url, timeoutSeconds, signal) {
     const deadline = Date.now() + timeoutSeconds * 1000;
     for (;;) {
-        const verdict = judgeHealthAnswer(await probeOnServer(session, url), 'healthy');
+        const answer = await probeOnServer(session, url);
+        const verdict = judgeHealthAnswer(answer, 'healthy');
         if (verdict.ok)
             return verdict.value;
         if (Date.now() >= deadline)
-            throw new Error(`${url} did not report healthy within ${timeoutSeconds}s (last: ${verdict.value})`);
+            throw new HealthUrlError(`${url} did not report healthy within ${timeoutSeconds}s (last: ${verdict.value})`, url, answer);
         await sleep(250, signal);
     }
 }
@@ -1745,6 +1766,8 @@ function planSteps(plan, settings, compose, state) {
                 return { title, command: buildCommand(compose, connection, env) };
             case 'pull':
                 return { title, command: pullCommand(compose, connection, env, step.services) };
+            case 'start':
+                return { title, command: startCommand(compose, connection, env, step.services) };
             case 'migrate':
                 return { title };
             case 'restart':
@@ -1766,11 +1789,80 @@ function runningTag(plan) {
         counts.set(tag, (counts.get(tag) ?? 0) + 1);
     return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '';
 }
+/** An outcome of the run that began at `started`: what is given, and nothing done for the rest. */
+function outcomeOf(started, given) {
+    return {
+        migrated: false,
+        rolledBack: false,
+        durationSeconds: Math.round((Date.now() - started) / 100) / 10,
+        services: [],
+        restored: [],
+        migration: undefined,
+        failure: undefined,
+        down: [],
+        diagnostics: [],
+        ...given,
+    };
+}
+/** A dry run where app-dir is not a checkout: the first deployment's steps, nothing read beyond that. */
+function firstDeploymentDryRun(settings, label, started) {
+    const steps = firstDeploymentSteps(settings);
+    core.info(`dry run on ${label}: ${settings.connection.appDir} is not a checkout; a first deployment would:`);
+    steps.forEach((step, index) => core.info(inert(`  ${index + 1}. ${step}`)));
+    return outcomeOf(started, {
+        result: 'unchanged',
+        dryRun: true,
+        previousRef: '',
+        deployedRef: '',
+        attemptedRef: '',
+        imageTag: settings.imageTag ?? '',
+        previousImageTag: '',
+        plan: steps.map((title) => ({ title })),
+        notes: [],
+        checks: [],
+    });
+}
 async function runDeploy(settings, context) {
     const started = Date.now();
     const { session, signal } = context;
     const { connection } = settings;
     const run = (command, what) => session.run(commandLine(command), what);
+    /** Runbook §1 before a first deployment: its rows into `checks`; why it must stop, if it must. */
+    const preflightFirst = async (first) => {
+        const preflight = await stage('Preflight (runbook §1)', () => firstDeploymentPreflight(session, first));
+        checks = preflight.rows;
+        if (preflight.refusal !== undefined)
+            core.error(preflight.refusal);
+        return preflight.refusal;
+    };
+    // Runbook §2: app-dir not a checkout yet. A rollback (which passes its state) never gets here.
+    let cloned = false;
+    // The first deployment's preflight (runbook §1) rows, then its checklist's (§2).
+    let checks = [];
+    if (context.state === undefined) {
+        if (connection.dryRun && (await readCheckoutState(session, connection.appDir)).kind !== 'checkout')
+            return firstDeploymentDryRun(settings, session.label, started);
+        const sha = await stage('Check app-dir', () => ensureCheckout(session, settings, () => resolveRef(session, connection.appDir, settings.ref, settings.remote)));
+        cloned = sha !== undefined;
+        // Before the live state: its `compose config` may need the .env the preflight asks for.
+        if (sha !== undefined && settings.firstDeployment !== undefined) {
+            const refusal = await preflightFirst(settings.firstDeployment);
+            if (refusal !== undefined)
+                return outcomeOf(started, {
+                    result: 'failed',
+                    dryRun: false,
+                    previousRef: '',
+                    deployedRef: '',
+                    attemptedRef: sha,
+                    imageTag: settings.imageTag ?? defaultImageTag(sha),
+                    previousImageTag: '',
+                    plan: [],
+                    notes: [],
+                    checks,
+                    failure: refusal,
+                });
+        }
+    }
     const state = context.state ??
         (await stage('Read the live state', () => readLiveState(session, liveStateRequest(settings))));
     if (state.target === '')
@@ -1785,10 +1877,17 @@ async function runDeploy(settings, context) {
     });
     // What ran before: the checkout, unless an interrupted run already checked the target out while the
     // services still run an older release of ours (git-<sha12>), which is then the one to go back to.
-    let previousRef = state.head;
+    // Nothing, on a server this run cloned, or one with the target checked out, nothing older running and
+    // no release ever recorded (a first deployment tried again): there is nothing to go back to.
+    const released = state.releases.some((release) => ['success', 'unchanged', 'rolled-back'].includes(release.result));
+    let previousRef = cloned ? '' : state.head;
     const olderTag = /^git-([0-9a-f]{12})$/.exec(runningTag(plan))?.[1];
-    if (state.head === state.target && olderTag !== undefined && !state.target.startsWith(olderTag))
-        previousRef = await resolveRef(session, connection.appDir, olderTag, settings.remote).catch(() => state.head);
+    if (!cloned && state.head === state.target) {
+        if (olderTag !== undefined && !state.target.startsWith(olderTag))
+            previousRef = await resolveRef(session, connection.appDir, olderTag, settings.remote).catch(() => state.head);
+        else if (!released)
+            previousRef = '';
+    }
     const targetRef = state.target;
     const imageTag = state.imageTag;
     const previousImageTag = runningTag(plan) || imageTag;
@@ -1799,7 +1898,7 @@ async function runDeploy(settings, context) {
         (state.dbRevision !== undefined ? `; database at ${state.dbRevision || '(base)'}` : '')));
     for (const note of plan.notes)
         core.warning(note);
-    const outcome = (result, extra = {}) => ({
+    const outcome = (result, extra = {}) => outcomeOf(started, {
         result,
         dryRun: connection.dryRun,
         previousRef,
@@ -1807,20 +1906,22 @@ async function runDeploy(settings, context) {
         attemptedRef: targetRef,
         imageTag,
         previousImageTag,
-        migrated: false,
-        rolledBack: false,
-        durationSeconds: Math.round((Date.now() - started) / 100) / 10,
-        services: [],
-        restored: [],
-        migration: undefined,
-        failure: undefined,
         plan: planSteps(plan, settings, compose, state),
         notes: plan.notes,
-        down: [],
+        checks,
         ...extra,
     });
     if (plan.refusal !== undefined)
         throw new Error(`${plan.refusal}; nothing was changed`);
+    // A first deployment (cloned now, or nothing of the stack runs and no release was ever recorded):
+    // runbook §1's preflight first (only reads), the post-deployment checklist at the end. A stack that
+    // was taken down after releases is brought back as any deploy would: no preflight refuses it.
+    const first = cloned || (plan.firstStart && !released) ? settings.firstDeployment : undefined;
+    if (first !== undefined && !cloned) {
+        const refusal = await preflightFirst(first);
+        if (refusal !== undefined)
+            return outcome('failed', { deployedRef: previousRef, failure: refusal });
+    }
     if (connection.dryRun) {
         const steps = planSteps(plan, settings, compose, state);
         core.info(steps.length === 0
@@ -1869,9 +1970,32 @@ async function runDeploy(settings, context) {
         signal,
     };
     const log = (message) => core.info(message);
+    const absentNow = new Set(plan.services.filter((now) => now.state === 'no container').map((now) => now.service));
+    const absentAfter = (service) => settings.services.slice(settings.services.indexOf(service) + 1).some((later) => absentNow.has(later));
     let preparing;
     let migration;
     let checkedOut = false;
+    // The service being restarted, and what it showed when it failed: the diagnostics' subject.
+    let failing;
+    const diagnostics = [];
+    /** Runbook §9's collection about a failed service, before anything (a rollback) removes its container. */
+    const diagnose = async (subject, reason) => {
+        if (subject === undefined)
+            return;
+        try {
+            diagnostics.push(await collectDiagnostics(session, compose, connection, {
+                reason,
+                services: [subject.service],
+                ...(subject.logs ? { earlierLogs: { [subject.service]: subject.logs } } : {}),
+                ...(subject.probe ? { probe: subject.probe } : {}),
+            }));
+        }
+        catch (why) {
+            if (why instanceof CancelledError)
+                throw why;
+            core.warning(`could not collect diagnostics for ${subject.service}: ${errorMessage(why)}`);
+        }
+    };
     try {
         for (const step of plan.steps)
             await applyStep(step);
@@ -1898,7 +2022,8 @@ async function runDeploy(settings, context) {
                 `Re-run the deploy (it reads what runs and converges), or roll back: ${rollbackCommand(connection.environment, previousRef)}`, { cause: error });
         }
         core.error(`deploy of ${deploy_short(targetRef)} failed: ${failure}`);
-        if (restarted.length > 0 && settings.autoRollback) {
+        await diagnose(failing, `deploy of ${deploy_short(targetRef)}: ${failure.split('\n')[0]}`);
+        if (restarted.length > 0 && settings.autoRollback && previousRef !== '') {
             const restored = await stage(`Roll back to ${deploy_short(previousRef)}`, () => restorePrevious(session, compose, settings, previousRef, plan, state, restarted, signal)).catch(async (error) => {
                 // Cancelled while putting the previous release back: journal it, and say what is down.
                 const down = await servicesDown(session, compose, settings).catch(() => []);
@@ -1908,6 +2033,10 @@ async function runDeploy(settings, context) {
                     : error;
             });
             const ok = restored.failure === undefined;
+            if (!ok) {
+                const failed = restored.waits.find((wait) => !wait.ok);
+                await diagnose(failed && { service: failed.service, logs: failed.logs }, `rollback to ${deploy_short(previousRef)}: ${restored.failure?.split('\n')[0]}`);
+            }
             const down = ok ? [] : await servicesDown(session, compose, settings);
             await journal(ok ? 'rolled-back' : 'failed', migration, migration?.backup);
             return outcome(ok ? 'rolled-back' : 'failed', {
@@ -1918,10 +2047,11 @@ async function runDeploy(settings, context) {
                 migration,
                 migrated: migration?.applied ?? false,
                 down,
+                diagnostics,
                 failure: ok ? failure : `${failure}; the rollback failed too: ${restored.failure}${downText(down)}`,
             });
         }
-        if (checkedOut && restarted.length === 0) {
+        if (checkedOut && restarted.length === 0 && previousRef !== '') {
             // Nothing was restarted: the running code is still the previous release; keep the checkout with it.
             await run(checkoutCommand(connection.appDir, previousRef), 'checking the previous commit out again').catch((undo) => core.warning(`could not check ${deploy_short(previousRef)} out again: ${errorMessage(undo)}`));
         }
@@ -1933,10 +2063,25 @@ async function runDeploy(settings, context) {
             migration,
             migrated: migration?.applied ?? false,
             down,
+            diagnostics,
             failure: (restarted.length > 0
-                ? `${failure}; auto-rollback is off: ${restarted.join(', ')} run the new release`
+                ? previousRef === ''
+                    ? `${failure}; no release ran here before this one, so there is nothing to roll back to: ${restarted.join(', ')} run the new release`
+                    : `${failure}; auto-rollback is off: ${restarted.join(', ')} run the new release`
                 : failure) + downText(down),
         });
+    }
+    if (first !== undefined) {
+        // Nothing ran before: a failed item is reported and fails the run, with nothing to go back to.
+        const checklist = await stage('Post-deployment checklist (runbook §2)', () => postDeploymentChecklist(session, compose, settings, first, Object.keys(state.targetImages)));
+        checks = [...checks, ...checklist];
+        const failed = checklist.filter((row) => row.verdict === 'fail');
+        if (failed.length > 0) {
+            const failure = `post-deployment checklist: ${failed.map((row) => `${row.check}: ${row.value}`).join('; ')}`;
+            core.error(inert(failure));
+            await journal('failed', migration, migration?.backup);
+            return outcome('failed', { services, migration, migrated: migration?.applied ?? false, failure });
+        }
     }
     await journal('success', migration, migration?.backup);
     return outcome('success', { services, migration, migrated: migration?.applied ?? false });
@@ -1974,6 +2119,26 @@ async function runDeploy(settings, context) {
                 return stage(`Pull images (${step.imageTag})`, async () => {
                     await run(pullCommand(compose, connection, env, step.services), 'compose pull');
                 });
+            case 'start':
+                return stage(`Start ${step.services.join(', ')}`, async () => {
+                    await run(startCommand(compose, connection, env, step.services), 'compose up');
+                    const gate = {
+                        timeoutSeconds: settings.waitTimeoutSeconds,
+                        minUptimeSeconds: settings.minUptimeSeconds,
+                    };
+                    // Started together: their waits overlap, so waiting for each in turn costs the slowest one.
+                    for (const service of step.services) {
+                        failing = { service };
+                        const wait = await waitUntilHealthy(session, compose, connection, env, service, gate, signal);
+                        services.push(wait);
+                        if (!wait.ok) {
+                            failing = { service, logs: wait.logs };
+                            throw new Error(`${service} did not pass its gate: ${wait.state}`);
+                        }
+                        core.info(`${service}: ${wait.state} after ${(wait.waitedMs / 1000).toFixed(1)}s`);
+                    }
+                    failing = undefined;
+                });
             case 'migrate':
                 migration = await stage('Migrate the database', async () => {
                     const prepared = await (preparing ?? prepare());
@@ -1990,6 +2155,7 @@ async function runDeploy(settings, context) {
                 }
                 return stage(`Restart ${step.service}${step.strategy === 'start-first' ? ' start-first' : ''} (${step.why})`, async () => {
                     touched.push(step.service);
+                    failing = { service: step.service };
                     const wait = await restartService(session, compose, settings, env, step.service, signal, {
                         strategy: step.strategy,
                         replicas: state.replicas[step.service] ?? 1,
@@ -1998,10 +2164,23 @@ async function runDeploy(settings, context) {
                         onChange: () => restarted.push(step.service),
                     });
                     services.push(wait);
-                    if (!wait.ok)
+                    if (!wait.ok) {
+                        failing = { service: step.service, logs: wait.logs };
                         throw new Error(`${step.service} did not pass its gate: ${wait.state}`);
+                    }
+                    if (absentAfter(step.service)) {
+                        // A service later in the order (the proxy, say) has no container yet: health-url can
+                        // answer only once every listed service runs; it is probed after the last of them.
+                        failing = undefined;
+                        return;
+                    }
                     const probeStarted = Date.now();
-                    const answer = await waitForHealthUrl(session, settings.healthUrl, settings.waitTimeoutSeconds, signal);
+                    const answer = await waitForHealthUrl(session, settings.healthUrl, settings.waitTimeoutSeconds, signal).catch((error) => {
+                        if (error instanceof HealthUrlError)
+                            failing = { service: step.service, probe: { url: error.url, answer: error.answer } };
+                        throw error;
+                    });
+                    failing = undefined;
                     core.info(`health-url: ${answer} after ${seconds(probeStarted)}`);
                 });
         }
@@ -2163,6 +2342,29 @@ const git_checkoutCommand = (appDir, sha) => gitCommand(appDir, ['checkout', '--
 const changedFiles = (appDir, from, to, path) => gitCommand(appDir, ['diff', '--name-only', `${from}..${to}`, '--', path]);
 /** Keeps the state dir out of `git status` and `git clean` when it lies inside the checkout. */
 const git_EXCLUDE_SCRIPT = (/* unused pure expression or super */ null && (`cd "$1" && f="$(git rev-parse --git-path info/exclude)" && mkdir -p "$(dirname "$f")" && { grep -qxF -- "$2" "$f" 2>/dev/null || printf '%s\\n' "$2" >> "$f"; }`));
+/**
+ * $1 app dir: prints `checkout` when it is the top of a git work tree with a commit checked out,
+ * `absent` when it does not exist, else `not-a-checkout` and the names of up to 20 entries in it (a
+ * repository a first deployment created but could not fetch into is not a checkout yet).
+ */
+const CHECKOUT_STATE_SCRIPT = (/* unused pure expression or super */ null && (`
+[ -e "$1" ] || { echo absent; exit 0; }
+top=$(git -C "$1" rev-parse --show-toplevel 2>/dev/null) && [ "$top" = "$(cd "$1" && pwd -P)" ] &&
+  git -C "$1" rev-parse -q --verify 'HEAD^{commit}' >/dev/null && { echo checkout; exit 0; }
+echo not-a-checkout
+ls -A "$1" 2>/dev/null | head -n 20`));
+/**
+ * $1 app dir, $2 remote name, $3 repository: a repository in app-dir (created when missing) with the
+ * remote set to the repository (again, on a retry), never a clone into it: files already there (the
+ * state dir, a .env put there first) stay untracked, and a checkout refuses to overwrite any of them.
+ * The server fetches with its own credentials.
+ */
+const INIT_CHECKOUT_SCRIPT = (/* unused pure expression or super */ null && (`
+set -e
+mkdir -p "$1"
+cd "$1"
+git init -q
+if git remote get-url -- "$2" >/dev/null 2>&1; then git remote set-url -- "$2" "$3"; else git remote add -- "$2" "$3"; fi`));
 
 ;// CONCATENATED MODULE: ./packages/shared/src/ledger/ledger.ts
 /**
@@ -2221,10 +2423,20 @@ function isRelease(entry) {
     return (TEXT_FIELDS.every((field) => typeof fields[field] === 'string') &&
         typeof fields.result === 'string' &&
         RESULTS.includes(fields.result) &&
-        ['run_id', 'action', 'backup', 'emergency_backup'].every((field) => fields[field] === undefined || typeof fields[field] === 'string'));
+        ['run_id', 'action', 'operation', 'backup', 'emergency_backup'].every((field) => fields[field] === undefined || typeof fields[field] === 'string') &&
+        (fields.untrusted_backups === undefined ||
+            (Array.isArray(fields.untrusted_backups) &&
+                fields.untrusted_backups.every((backup) => typeof backup === 'string'))));
 }
 /** Results that say a release ended well. */
 const GOOD_RESULTS = (/* unused pure expression or super */ null && (['success', 'unchanged']));
+/**
+ * The entries that put a release in place (deploys, rollbacks, migrations), without the emergency
+ * operations (`action` ops), which work on whatever runs and never make it a release to go back to.
+ */
+function releasesOnly(releases) {
+    return releases.filter((release) => release.action !== 'ops');
+}
 /**
  * Runs since the newest one that ended well whose journal ends in `started` (interrupted: no result)
  * or `cancelled`, oldest first: what the next run reports before it converges.
@@ -2232,7 +2444,9 @@ const GOOD_RESULTS = (/* unused pure expression or super */ null && (['success',
 function ledger_interruptedRuns(releases) {
     const last = new Map();
     for (const release of releases) {
-        if (GOOD_RESULTS.includes(release.result) || release.result === 'rolled-back')
+        // An emergency operation that went well converges nothing: what an earlier run left stays to report.
+        if (release.action !== 'ops' &&
+            (GOOD_RESULTS.includes(release.result) || release.result === 'rolled-back'))
             last.clear();
         else if (release.run_id !== undefined) {
             last.delete(release.run_id);
@@ -2241,9 +2455,17 @@ function ledger_interruptedRuns(releases) {
     }
     return [...last.values()].filter((release) => release.result === 'started' || release.result === 'cancelled');
 }
+/** What an entry's run was doing: "deploying", "rolling back to", "running restart gateway on". */
+function doing(release) {
+    if (release.action === 'rollback')
+        return 'rolling back to';
+    if (release.action === 'ops')
+        return `running ${release.operation ?? 'an emergency operation'} on`;
+    return 'deploying';
+}
 /** "run 123 by alice, deploying abc123def456, was interrupted at 2026-11-28T10:03:00Z". */
 function ledger_describeInterrupted(release) {
-    return (`run ${release.run_id ?? '?'} by ${release.actor}, ${release.action === 'rollback' ? 'rolling back to' : 'deploying'} ` +
+    return (`run ${release.run_id ?? '?'} by ${release.actor}, ${doing(release)} ` +
         `${release.ref.slice(0, 12)}, ${release.result === 'cancelled' ? 'was cancelled' : 'was interrupted'} ` +
         `(${release.result === 'cancelled' ? 'at' : 'started'} ${release.time}${release.run_url ? `, ${release.run_url}` : ''})`);
 }
@@ -2825,10 +3047,6 @@ async function runMigrate(settings, context) {
 }
 
 ;// CONCATENATED MODULE: ./packages/shared/src/summary/markdown.ts
-/**
- * Job summary text: every user or server value is escaped, since the summary renders HTML and
- * Markdown (no tags, no links, no table breaks). Quotes are left: no value goes into an attribute.
- */
 function escapeHtml(text) {
     return text
         .replaceAll('&', '&amp;')
@@ -2849,6 +3067,31 @@ function bounded(text, limit = SUMMARY_LIMIT) {
     return text.length <= limit
         ? text
         : `${text.slice(0, limit)}\n\n…(cut: the summary is limited to ${limit} characters)\n`;
+}
+const VERDICT = { pass: '✅ pass', warn: '⚠️ warn', fail: '❌ fail', skip: '⏭️ skipped' };
+/** Check rows as tables: the runbook §1 preflight rows (with minimum and recommended) apart from the rest. */
+function checksTables(checks, title = 'Checks') {
+    const preflight = checks.filter((check) => check.minimum !== undefined);
+    const others = checks.filter((check) => check.minimum === undefined);
+    const parts = [];
+    if (others.length > 0)
+        parts.push(`### ${title}\n\n${table(['host', 'check', 'value', 'threshold', 'verdict'], others.map((check) => [
+            check.host,
+            check.check,
+            check.value,
+            check.threshold,
+            VERDICT[check.verdict],
+        ]))}`);
+    if (preflight.length > 0)
+        parts.push(`### Preflight (runbook §1)\n\n${table(['host', 'item', 'value', 'minimum', 'recommended', 'verdict'], preflight.map((check) => [
+            check.host,
+            check.check,
+            check.value,
+            check.minimum ?? '',
+            check.recommended ?? '',
+            VERDICT[check.verdict],
+        ]))}`);
+    return parts.join('\n\n');
 }
 
 ;// CONCATENATED MODULE: ./packages/shared/src/summary/migrate.ts

@@ -8557,8 +8557,14 @@ var command = __nccwpck_require__(4914);
 function getInput(name) {
     return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '').trim();
 }
+const masked = new Set();
 function setSecret(secret) {
+    masked.add(secret);
     (0,command.issueCommand)('add-mask', {}, secret);
+}
+/** Every value masked so far: text the runner does not mask for us (the job summary) is masked with it. */
+function maskedValues() {
+    return masked;
 }
 function debug(message) {
     (0,command.issueCommand)('debug', {}, message);
@@ -18510,6 +18516,41 @@ function commandPrefix(value) {
         throw new InputProblem(`${shown(value)} is not a command (empty part, or a part starting with -)`, example);
     }
     return segments.map((segment) => segment.join(' ')).join(' && ');
+}
+/**
+ * A git repository the server clones from with its own credentials: https://host/path,
+ * ssh://[user@]host[:port]/path, user@host:path, or an absolute path on the server. No credentials in
+ * the URL (git would keep them in .git/config), no `ext::` or other transport helpers, no option-like start.
+ */
+function gitRepository(value) {
+    const example = 'git@github.com:org/thinktank-ai.git or https://github.com/org/thinktank-ai.git';
+    // A token in the URL is never printed back: the value is shown with its user part hidden.
+    const shownUrl = (text) => shown(text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@'));
+    if (!/^[A-Za-z0-9._~:/@+%-]+$/.test(value) || value.startsWith('-'))
+        throw new InputProblem(`${shownUrl(value)} is not a git repository URL or path`, example);
+    if (value.startsWith('/')) {
+        if (value.split('/').includes('..'))
+            throw new InputProblem(`${shownUrl(value)}: a path with ".." is not allowed`, example);
+        return value;
+    }
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//.exec(value)?.[1];
+    if (scheme !== undefined) {
+        if (scheme !== 'https' && scheme !== 'ssh')
+            throw new InputProblem(`${shownUrl(value)}: only https:// and ssh:// repositories are cloned`, example);
+        let url;
+        try {
+            url = new URL(value);
+        }
+        catch {
+            throw new InputProblem(`${shownUrl(value)} is not a URL`, example);
+        }
+        if (url.password !== '' || (scheme === 'https' && url.username !== ''))
+            throw new InputProblem(`${shownUrl(value)}: credentials in the URL would be stored on the server; the server clones with its own deploy key`, example);
+        return value;
+    }
+    if (!/^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._~/+-]+$/.test(value))
+        throw new InputProblem(`${shownUrl(value)} is not a git repository URL or path`, example);
+    return value;
 }
 
 ;// CONCATENATED MODULE: ./packages/shared/src/ssh/keys.ts

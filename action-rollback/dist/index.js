@@ -8142,30 +8142,112 @@ function refuseFleet(connection, context, why) {
 
 /***/ }),
 
-/***/ 7606:
+/***/ 6458:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 "use strict";
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Dd: () => (/* binding */ DEPLOY_DEFAULTS),
-/* harmony export */   cF: () => (/* binding */ toRolloutSettings),
-/* harmony export */   tp: () => (/* binding */ rolloutShape),
-/* harmony export */   xS: () => (/* binding */ strategyOf)
-/* harmony export */ });
-/* unused harmony exports deploySchema, readDeployInputs */
-/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9691);
-/* harmony import */ var _connection__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2827);
-/* harmony import */ var _migrate_pieces__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9894);
-/* harmony import */ var _read__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9729);
-/* harmony import */ var _validators__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4562);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Dd: () => (/* binding */ DEPLOY_DEFAULTS),
+  tp: () => (/* binding */ rolloutShape),
+  xS: () => (/* binding */ strategyOf),
+  cF: () => (/* binding */ toRolloutSettings)
+});
+
+// UNUSED EXPORTS: deploySchema, readDeployInputs
+
+// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
+var schemas = __nccwpck_require__(9691);
+// EXTERNAL MODULE: ./packages/shared/src/inputs/connection.ts + 1 modules
+var inputs_connection = __nccwpck_require__(2827);
+// EXTERNAL MODULE: ./packages/shared/src/inputs/migrate-pieces.ts
+var migrate_pieces = __nccwpck_require__(9894);
+// EXTERNAL MODULE: ./packages/shared/src/inputs/read.ts
+var read = __nccwpck_require__(9729);
+// EXTERNAL MODULE: ./packages/shared/src/inputs/validators.ts
+var validators = __nccwpck_require__(4562);
+;// CONCATENATED MODULE: ./packages/shared/src/inputs/preflight-pieces.ts
+
+
+const PREFLIGHT_DEFAULTS = {
+    'min-cpus': '4',
+    'min-memory-gb': '8',
+    'min-disk-gb': '50',
+    'min-docker-version': '24.0',
+    'min-compose-version': '2.20',
+    'env-file': '.env',
+    'required-secrets': 'DB_PASSWORD,JWT_SECRET_KEY,ENCRYPTION_KEY',
+    'tls-cert': 'docker/certs/fullchain.pem',
+};
+/** A Docker container name (Docker's own rule), or empty for "not checked". */
+function containerName(value) {
+    if (value === '')
+        return undefined;
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(value)) {
+        throw new validators/* InputProblem */.S7(`${validators/* shown */.SP(value)} is not a container name (letters, digits, _ . -; not starting with _ . -)`, 'thinktank-postgres');
+    }
+    return value;
+}
+/** Names of environment variables, each once; empty = none checked. */
+function secretNames(value) {
+    const names = validators/* splitList */.ry(value);
+    for (const name of names) {
+        if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name)) {
+            throw new validators/* InputProblem */.S7(`${validators/* shown */.SP(name)} is not an environment variable name (letters, digits, _; not starting with a digit)`, 'DB_PASSWORD,JWT_SECRET_KEY,ENCRYPTION_KEY');
+        }
+    }
+    const twice = names.find((name, index) => names.indexOf(name) !== index);
+    if (twice !== undefined)
+        throw new validators/* InputProblem */.S7(`${twice} is named twice`, 'DB_PASSWORD,JWT_SECRET_KEY,ENCRYPTION_KEY');
+    return names;
+}
+/** A version to compare with: `major`, `major.minor` or `major.minor.patch`. */
+function minimumVersion(example) {
+    return (value) => {
+        if (!/^[0-9]{1,4}(?:\.[0-9]{1,4}){0,2}$/.test(value)) {
+            throw new validators/* InputProblem */.S7(`${validators/* shown */.SP(value)} is not a version (major.minor)`, example);
+        }
+        return value;
+    };
+}
+const preflightShape = {
+    'min-cpus': (0,read/* field */.ZZ)(validators/* count */.U9(0, 4096)),
+    'min-memory-gb': (0,read/* field */.ZZ)(validators/* decimal */._(0, 1048576, '8')),
+    'min-disk-gb': (0,read/* field */.ZZ)(validators/* decimal */._(0, 1048576, '50')),
+    'min-docker-version': (0,read/* field */.ZZ)(minimumVersion('24.0')),
+    'min-compose-version': (0,read/* field */.ZZ)(minimumVersion('2.20')),
+    'env-file': (0,read/* field */.ZZ)(validators/* relativePath */.iZ),
+    'required-secrets': (0,read/* field */.ZZ)(secretNames),
+    'tls-cert': (0,read/* optionalField */.N7)(validators/* relativePath */.iZ),
+};
+function toPreflightOptions(raw, connection) {
+    return {
+        appDir: connection.appDir,
+        envFile: raw['env-file'],
+        requiredSecrets: raw['required-secrets'],
+        tlsCert: raw['tls-cert'],
+        thresholds: {
+            minCpus: raw['min-cpus'],
+            minMemoryGb: raw['min-memory-gb'],
+            minDiskGb: raw['min-disk-gb'],
+            minDockerVersion: raw['min-docker-version'],
+            minComposeVersion: raw['min-compose-version'],
+        },
+        composeCommand: connection.composeCommand,
+    };
+}
+
+;// CONCATENATED MODULE: ./packages/shared/src/inputs/deploy.ts
 /** action-deploy's inputs (contract: "action-deploy"), on top of the connection and migration inputs. */
 
 
 
 
 
+
 const DEPLOY_DEFAULTS = {
-    ..._connection__WEBPACK_IMPORTED_MODULE_0__/* .CONNECTION_DEFAULTS */ .I3,
+    ...inputs_connection/* CONNECTION_DEFAULTS */.I3,
     ref: '',
     remote: 'origin',
     'image-tag': '',
@@ -8180,7 +8262,11 @@ const DEPLOY_DEFAULTS = {
     'health-url': 'http://localhost/health',
     'auto-rollback': 'true',
     'lock-timeout': '300',
-    ..._migrate_pieces__WEBPACK_IMPORTED_MODULE_1__/* .MIGRATION_DEFAULTS */ .gk,
+    ...migrate_pieces/* MIGRATION_DEFAULTS */.gk,
+    repository: '',
+    ...PREFLIGHT_DEFAULTS,
+    'backup-container': 'thinktank-backup',
+    'metrics-url': 'http://localhost/metrics',
 };
 function strategyOf(settings, service) {
     return Object.hasOwn(settings.strategy.services, service)
@@ -8188,15 +8274,15 @@ function strategyOf(settings, service) {
         : settings.strategy.default;
 }
 const rolloutShape = {
-    services: (0,_read__WEBPACK_IMPORTED_MODULE_2__/* .field */ .ZZ)(_validators__WEBPACK_IMPORTED_MODULE_3__/* .serviceList */ .cl),
-    'wait-timeout': (0,_read__WEBPACK_IMPORTED_MODULE_2__/* .field */ .ZZ)(_validators__WEBPACK_IMPORTED_MODULE_3__/* .seconds */ .YA(1, 3600)),
-    'min-uptime': (0,_read__WEBPACK_IMPORTED_MODULE_2__/* .field */ .ZZ)(_validators__WEBPACK_IMPORTED_MODULE_3__/* .seconds */ .YA(0, 3600)),
-    'health-url': (0,_read__WEBPACK_IMPORTED_MODULE_2__/* .field */ .ZZ)(_validators__WEBPACK_IMPORTED_MODULE_3__/* .httpUrl */ .q3),
-    build: (0,_read__WEBPACK_IMPORTED_MODULE_2__/* .field */ .ZZ)(_validators__WEBPACK_IMPORTED_MODULE_3__/* .oneOf */ .yL(['auto', 'true', 'false'])),
-    'auto-rollback': (0,_read__WEBPACK_IMPORTED_MODULE_2__/* .field */ .ZZ)(_validators__WEBPACK_IMPORTED_MODULE_3__/* .boolean */ .zM),
-    'lock-timeout': (0,_read__WEBPACK_IMPORTED_MODULE_2__/* .field */ .ZZ)(_validators__WEBPACK_IMPORTED_MODULE_3__/* .seconds */ .YA(0, 86400)),
-    strategy: (0,_read__WEBPACK_IMPORTED_MODULE_2__/* .field */ .ZZ)(_validators__WEBPACK_IMPORTED_MODULE_3__/* .strategySetting */ .I1),
-    'start-first-overlap': (0,_read__WEBPACK_IMPORTED_MODULE_2__/* .field */ .ZZ)(_validators__WEBPACK_IMPORTED_MODULE_3__/* .seconds */ .YA(0, 600)),
+    services: (0,read/* field */.ZZ)(validators/* serviceList */.cl),
+    'wait-timeout': (0,read/* field */.ZZ)(validators/* seconds */.YA(1, 3600)),
+    'min-uptime': (0,read/* field */.ZZ)(validators/* seconds */.YA(0, 3600)),
+    'health-url': (0,read/* field */.ZZ)(validators/* httpUrl */.q3),
+    build: (0,read/* field */.ZZ)(validators/* oneOf */.yL(['auto', 'true', 'false'])),
+    'auto-rollback': (0,read/* field */.ZZ)(validators/* boolean */.zM),
+    'lock-timeout': (0,read/* field */.ZZ)(validators/* seconds */.YA(0, 86400)),
+    strategy: (0,read/* field */.ZZ)(validators/* strategySetting */.I1),
+    'start-first-overlap': (0,read/* field */.ZZ)(validators/* seconds */.YA(0, 600)),
 };
 /** Rollout inputs that need each other: a strategy may name only listed services. */
 function toRolloutSettings(raw, context) {
@@ -8219,30 +8305,34 @@ function toRolloutSettings(raw, context) {
         startFirstOverlapSeconds: raw['start-first-overlap'],
     };
 }
-const deploySchema = zod__WEBPACK_IMPORTED_MODULE_4__/* .object */ .Ikc({
-    ..._connection__WEBPACK_IMPORTED_MODULE_0__/* .connectionShape */ .M8,
-    ..._migrate_pieces__WEBPACK_IMPORTED_MODULE_1__/* .migrationShape */ .S,
+const deploySchema = schemas/* object */.Ikc({
+    ...inputs_connection/* connectionShape */.M8,
+    ...migrate_pieces/* migrationShape */.S,
     ...rolloutShape,
-    ref: (0,_read__WEBPACK_IMPORTED_MODULE_2__/* .optionalField */ .N7)(_validators__WEBPACK_IMPORTED_MODULE_3__/* .gitRef */ .GY),
-    remote: (0,_read__WEBPACK_IMPORTED_MODULE_2__/* .field */ .ZZ)(_validators__WEBPACK_IMPORTED_MODULE_3__/* .remoteName */ .iy),
-    'image-tag': (0,_read__WEBPACK_IMPORTED_MODULE_2__/* .optionalField */ .N7)(_validators__WEBPACK_IMPORTED_MODULE_3__/* .imageTag */ .I_),
-    migrate: (0,_read__WEBPACK_IMPORTED_MODULE_2__/* .field */ .ZZ)(_validators__WEBPACK_IMPORTED_MODULE_3__/* .oneOf */ .yL(['auto', 'true', 'false'])),
-    'migrations-path': (0,_read__WEBPACK_IMPORTED_MODULE_2__/* .field */ .ZZ)(_validators__WEBPACK_IMPORTED_MODULE_3__/* .relativePath */ .iZ),
+    ref: (0,read/* optionalField */.N7)(validators/* gitRef */.GY),
+    remote: (0,read/* field */.ZZ)(validators/* remoteName */.iy),
+    'image-tag': (0,read/* optionalField */.N7)(validators/* imageTag */.I_),
+    migrate: (0,read/* field */.ZZ)(validators/* oneOf */.yL(['auto', 'true', 'false'])),
+    'migrations-path': (0,read/* field */.ZZ)(validators/* relativePath */.iZ),
+    repository: (0,read/* optionalField */.N7)(validators/* gitRepository */.xb),
+    ...preflightShape,
+    'backup-container': (0,read/* field */.ZZ)(containerName),
+    'metrics-url': (0,read/* optionalField */.N7)(validators/* httpUrl */.q3),
 })
     .transform((raw, context) => {
-    const connection = (0,_connection__WEBPACK_IMPORTED_MODULE_0__/* .toConnectionSettings */ .lW)(raw, context);
-    (0,_connection__WEBPACK_IMPORTED_MODULE_0__/* .refuseFleet */ .DW)(connection, context, 'deploying to a fleet is planned, not supported yet');
+    const connection = (0,inputs_connection/* toConnectionSettings */.lW)(raw, context);
+    (0,inputs_connection/* refuseFleet */.DW)(connection, context, 'deploying to a fleet is planned, not supported yet');
     let ref = raw.ref;
     if (ref === undefined) {
         // GITHUB_SHA stands in for ref; it is not an input, so it is validated the same way here.
         const sha = process.env.GITHUB_SHA ?? '';
         try {
             if (sha === '')
-                throw new _validators__WEBPACK_IMPORTED_MODULE_3__/* .InputProblem */ .S7('ref is required when GITHUB_SHA is not set', 'main');
-            ref = _validators__WEBPACK_IMPORTED_MODULE_3__/* .gitRef */ .GY(sha);
+                throw new validators/* InputProblem */.S7('ref is required when GITHUB_SHA is not set', 'main');
+            ref = validators/* gitRef */.GY(sha);
         }
         catch (error) {
-            if (!(error instanceof _validators__WEBPACK_IMPORTED_MODULE_3__/* .InputProblem */ .S7))
+            if (!(error instanceof validators/* InputProblem */.S7))
                 throw error;
             context.addIssue({ code: 'custom', path: ['ref'], message: error.message });
         }
@@ -8255,7 +8345,13 @@ const deploySchema = zod__WEBPACK_IMPORTED_MODULE_4__/* .object */ .Ikc({
         ...toRolloutSettings(raw, context),
         migrate: raw.migrate,
         migrationsPath: raw['migrations-path'],
-        migration: (0,_migrate_pieces__WEBPACK_IMPORTED_MODULE_1__/* .toMigrationSettings */ .X1)(raw),
+        migration: (0,migrate_pieces/* toMigrationSettings */.X1)(raw),
+        firstDeployment: {
+            repository: raw.repository,
+            preflight: toPreflightOptions(raw, connection),
+            backupContainer: raw['backup-container'],
+            metricsUrl: raw['metrics-url'],
+        },
     };
 });
 function readDeployInputs() {
@@ -8403,6 +8499,7 @@ function readInputs(schema, defaults, secrets) {
 /* harmony export */   Xh: () => (/* binding */ username),
 /* harmony export */   YA: () => (/* binding */ seconds),
 /* harmony export */   Z0: () => (/* binding */ composeCommandWords),
+/* harmony export */   _: () => (/* binding */ decimal),
 /* harmony export */   a3: () => (/* binding */ hostFingerprints),
 /* harmony export */   cl: () => (/* binding */ serviceList),
 /* harmony export */   fe: () => (/* binding */ serviceName),
@@ -8411,10 +8508,12 @@ function readInputs(schema, defaults, secrets) {
 /* harmony export */   iy: () => (/* binding */ remoteName),
 /* harmony export */   pX: () => (/* binding */ hostList),
 /* harmony export */   q3: () => (/* binding */ httpUrl),
+/* harmony export */   ry: () => (/* binding */ splitList),
+/* harmony export */   xb: () => (/* binding */ gitRepository),
 /* harmony export */   yL: () => (/* binding */ oneOf),
 /* harmony export */   zM: () => (/* binding */ boolean)
 /* harmony export */ });
-/* unused harmony exports splitList, hostName, hostAddress, decimal, statusWord, fingerprint, fingerprintList */
+/* unused harmony exports hostName, hostAddress, statusWord, fingerprint, fingerprintList */
 /* harmony import */ var node_net__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7030);
 /* harmony import */ var node_net__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_net__WEBPACK_IMPORTED_MODULE_0__);
 /**
@@ -8752,6 +8851,41 @@ function commandPrefix(value) {
     }
     return segments.map((segment) => segment.join(' ')).join(' && ');
 }
+/**
+ * A git repository the server clones from with its own credentials: https://host/path,
+ * ssh://[user@]host[:port]/path, user@host:path, or an absolute path on the server. No credentials in
+ * the URL (git would keep them in .git/config), no `ext::` or other transport helpers, no option-like start.
+ */
+function gitRepository(value) {
+    const example = 'git@github.com:org/thinktank-ai.git or https://github.com/org/thinktank-ai.git';
+    // A token in the URL is never printed back: the value is shown with its user part hidden.
+    const shownUrl = (text) => shown(text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@'));
+    if (!/^[A-Za-z0-9._~:/@+%-]+$/.test(value) || value.startsWith('-'))
+        throw new InputProblem(`${shownUrl(value)} is not a git repository URL or path`, example);
+    if (value.startsWith('/')) {
+        if (value.split('/').includes('..'))
+            throw new InputProblem(`${shownUrl(value)}: a path with ".." is not allowed`, example);
+        return value;
+    }
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//.exec(value)?.[1];
+    if (scheme !== undefined) {
+        if (scheme !== 'https' && scheme !== 'ssh')
+            throw new InputProblem(`${shownUrl(value)}: only https:// and ssh:// repositories are cloned`, example);
+        let url;
+        try {
+            url = new URL(value);
+        }
+        catch {
+            throw new InputProblem(`${shownUrl(value)} is not a URL`, example);
+        }
+        if (url.password !== '' || (scheme === 'https' && url.username !== ''))
+            throw new InputProblem(`${shownUrl(value)}: credentials in the URL would be stored on the server; the server clones with its own deploy key`, example);
+        return value;
+    }
+    if (!/^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._~/+-]+$/.test(value))
+        throw new InputProblem(`${shownUrl(value)} is not a git repository URL or path`, example);
+    return value;
+}
 
 
 /***/ }),
@@ -8912,6 +9046,7 @@ function hostKeyAlgorithms(pins) {
 /* harmony export */   Pq: () => (/* binding */ setSecret),
 /* harmony export */   V4: () => (/* binding */ getInput),
 /* harmony export */   Yz: () => (/* binding */ debug),
+/* harmony export */   ql: () => (/* binding */ maskedValues),
 /* harmony export */   z3: () => (/* binding */ error)
 /* harmony export */ });
 /* harmony import */ var _actions_core_lib_command__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4914);
@@ -8927,8 +9062,14 @@ function hostKeyAlgorithms(pins) {
 function getInput(name) {
     return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '').trim();
 }
+const masked = new Set();
 function setSecret(secret) {
+    masked.add(secret);
     (0,_actions_core_lib_command__WEBPACK_IMPORTED_MODULE_0__.issueCommand)('add-mask', {}, secret);
+}
+/** Every value masked so far: text the runner does not mask for us (the job summary) is masked with it. */
+function maskedValues() {
+    return masked;
 }
 function debug(message) {
     (0,_actions_core_lib_command__WEBPACK_IMPORTED_MODULE_0__.issueCommand)('debug', {}, message);
@@ -9137,6 +9278,14 @@ module.exports = require("node:http2");
 
 "use strict";
 module.exports = require("node:net");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:path");
 
 /***/ }),
 
@@ -19172,8 +19321,8 @@ async function runAction(readInputs, loadMain) {
 var src_schemas = __nccwpck_require__(9691);
 // EXTERNAL MODULE: ./packages/shared/src/inputs/connection.ts + 1 modules
 var inputs_connection = __nccwpck_require__(2827);
-// EXTERNAL MODULE: ./packages/shared/src/inputs/deploy.ts
-var deploy = __nccwpck_require__(7606);
+// EXTERNAL MODULE: ./packages/shared/src/inputs/deploy.ts + 1 modules
+var deploy = __nccwpck_require__(6458);
 // EXTERNAL MODULE: ./packages/shared/src/inputs/migrate-pieces.ts
 var migrate_pieces = __nccwpck_require__(9894);
 // EXTERNAL MODULE: ./packages/shared/src/inputs/read.ts
@@ -19283,7 +19432,7 @@ function readRollbackInputs() {
 ;// CONCATENATED MODULE: ./action-rollback/src/index.ts
 
 // The inputs are validated before ./main (SSH, GitHub, the rollback) loads: a refused run loads little.
-void runAction(readRollbackInputs, () => Promise.all(/* import() */[__nccwpck_require__.e(152), __nccwpck_require__.e(948)]).then(__nccwpck_require__.bind(__nccwpck_require__, 3948)));
+void runAction(readRollbackInputs, () => Promise.all(/* import() */[__nccwpck_require__.e(152), __nccwpck_require__.e(203)]).then(__nccwpck_require__.bind(__nccwpck_require__, 203)));
 
 })();
 

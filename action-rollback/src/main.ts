@@ -3,6 +3,7 @@ import {
   deploymentTarget,
   GitHubDeployment,
   holderFromEnvironment,
+  reportDiagnostics,
   rollbackSummary,
   runRollback,
   Sessions,
@@ -45,6 +46,7 @@ export async function main(settings: RollbackSettings, { signal }: RunContext): 
         core.setOutput('to-ref', outcome.toRef);
         core.setOutput('restored-backup', outcome.restoredBackup ?? '');
         await core.summary.addRaw(rollbackSummary(outcome, connection.environment, session.label)).write();
+        await reportDiagnostics(outcome.deploy?.diagnostics ?? [], 'rollback');
         await deployment?.status(
           outcome.failure || outcome.productionDown ? 'failure' : 'success',
           `${settings.mode} rollback to ${outcome.toRef.slice(0, 12)}`,

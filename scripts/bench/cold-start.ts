@@ -26,7 +26,7 @@ export interface ColdStartResult {
   readonly runs: number;
 }
 
-const ACTIONS = ['action-deploy', 'action-migrate', 'action-rollback', 'action-health'];
+const ACTIONS = ['action-deploy', 'action-migrate', 'action-rollback', 'action-health', 'action-ops'];
 const WARM_UP = 3;
 const RUNS = 21;
 

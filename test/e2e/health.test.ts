@@ -30,6 +30,8 @@ function inputs(extra: Record<string, string> = {}): Record<string, string> {
     'server-url': stack.healthUrl,
     retries: '0',
     interval: '1',
+    // This stack has no database behind its postgres container: runbook §7/§8 have tests of their own.
+    'check-dependencies': 'false',
     ...extra,
   };
 }
@@ -69,7 +71,7 @@ describe('action-health (bundled)', () => {
       ['url', 'pass'],
     ]);
     expect(checks[0].value).toBe('HTTP 200, status "healthy"');
-    expect(checks[1].value).toBe('4 running/healthy');
+    expect(checks[1].value).toBe('7 running/healthy');
     expect(checks[2].value).toBe('0.350s');
     expect(checks[3].value).toBe('0.50% of 1000');
     expect(run.summary).toMatch(/## Health: production is healthy/);
@@ -85,6 +87,11 @@ describe('action-health (bundled)', () => {
       expect(run.summary).toMatch(/Rounds: 2/);
       expect(run.stdout).toMatch(/::error::.*server-url .*HTTP 200, status "degraded"/);
       expect(verdictOf(run, /^services/)).toBe('pass');
+      // Runbook §9: the probe's answer in the diagnostics; no service failed, so none is collected.
+      expect(run.summary).toMatch(
+        /<summary>Diagnostics[\s\S]*--- health probe [^\n]*\nHTTP 200\n\{"status": "degraded"\}/,
+      );
+      expect(run.outputs.report).not.toContain('Diagnostics');
     } finally {
       stack.setHealth('{"status": "healthy"}\n');
     }
@@ -100,6 +107,8 @@ describe('action-health (bundled)', () => {
         /^worker: (exited|no container)/,
       );
       expect(run.stdout).toMatch(/::error::.*services: worker: (exited|no container)/);
+      // Runbook §9: the stopped worker's state and its last log lines.
+      expect(run.summary).toMatch(/--- worker: container [^\n]*\nstate: \{"Status":"exited"/);
     } finally {
       stack.compose('start', 'worker');
     }

@@ -5,6 +5,8 @@
  * The bundled action runs against a real sshd, Docker and PostgreSQL; the server is checked after.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { outsideFences, runBundledAction } from '../harness/runner';
 import { imageTagOf, ledgerOf, type Stack } from '../harness/stack';
@@ -115,8 +117,37 @@ describe('gates that mean it', () => {
   });
 
   it('a container that prints workflow commands and fails its gate commands nothing', async () => {
-    const run = await deploy('hostile', { 'wait-timeout': '4' });
+    const runnerTemp = mkdtempSync(join(tmpdir(), 'tt-runner-temp-'));
+    const run = await runBundledAction(
+      'action-deploy',
+      sandbox.inputs({ ref: 'hostile', environment: 'staging', 'wait-timeout': '4' }),
+      { env: { RUNNER_TEMP: runnerTemp } },
+    );
     expect(run.code).toBe(1);
+    // Runbook §9's collection, taken before the rollback removed the failed container: its state,
+    // its last log lines, the stack's events; in the summary (escaped), the log (fenced) and a folder.
+    const key = sandbox.key.privateKey.split('\n')[1];
+    for (const text of [run.summary, run.stdout]) {
+      expect(text).toContain('Diagnostics');
+      expect(text).toContain('forged by the container');
+      expect(text).toMatch(/"Status":"running"|&quot;Status&quot;/);
+      expect(text).toContain('Docker events of the stack');
+    }
+    // The key's lines appear only in the runner's own add-mask commands, never in what was collected.
+    expect(run.summary).not.toContain(key);
+    expect(
+      run.stdout.split('\n').filter((line) => line.includes(key) && !line.startsWith('::add-mask::')),
+    ).toEqual([]);
+    expect(run.summary).toMatch(/<details><summary>Diagnostics[^<]*<\/summary>\s*<pre>[^<]*gateway/);
+    // Inert in the summary too: no line that begins with a command, no legacy ##[ anywhere.
+    expect(run.summary.split('\n').filter((line) => /^\s*::|##\[/.test(line))).toEqual([]);
+    expect(run.outputs.diagnostics).toMatch(new RegExp(`^${runnerTemp}/thinktank-diagnostics-deploy-`));
+    const files = readdirSync(run.outputs.diagnostics);
+    expect(files).toHaveLength(1);
+    expect(readFileSync(join(run.outputs.diagnostics, files[0]), 'utf8')).toMatch(
+      /--- gateway: (container|log lines)[\s\S]*forged by the container/,
+    );
+    rmSync(runnerTemp, { recursive: true, force: true });
     // What the container printed reached the log (its last lines), but never as a command.
     expect(run.stdout).toContain('forged by the container');
     const commands = outsideFences(run.stdout).filter((line) => /^\s*::|##\[/.test(line));

@@ -4,7 +4,7 @@
  * are checked afterwards.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Sshd } from '../harness/sshd';
 import { cancelWhen, errorLines, runBundledAction } from '../harness/runner';
@@ -104,23 +104,69 @@ describe('action-rollback (bundled)', () => {
     expect(run.stdout).not.toMatch(/code and schema do not match/);
   });
 
-  it('a failing restore brings the services back up and says where the data is', async () => {
+  it('a backup that is not there is refused before anything is taken or stopped', async () => {
     const again = await deploy('v2');
     expect(again.code).toBe(0);
     pg.sql("INSERT INTO items (name, note) VALUES ('v2 row', 'written after the deploy')");
     const before = names();
     const backupsBefore = readdirSync(backupDir()).length;
+    const gateway = stack.containerOf('gateway');
+    const startedBefore = execFileSync('docker', ['inspect', '--format', '{{.State.StartedAt}}', gateway], {
+      encoding: 'utf8',
+    }).trim();
     const run = await rollback({ mode: 'full', confirm: 'production', backup: '/nonexistent/backup.sql' });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(
-      /::error::full rollback to [0-9a-f]{12} failed: the restore command on .* exited with code 1[\s\S]*gateway, worker were started again/,
+      /::error::full rollback to [0-9a-f]{12} failed: the backup \/nonexistent\/backup\.sql is not there or is empty on the host .*; nothing was stopped or restored/,
     );
-    expect(run.stdout).toMatch(/the emergency backup \/.*\.sql holds it as it was before the rollback/);
-    expect(readdirSync(backupDir()).length).toBe(backupsBefore + 1);
-    await waitStackHealthy(stack, ['gateway', 'worker']);
+    // No emergency backup, nothing stopped: the same container, never restarted.
+    expect(readdirSync(backupDir()).length).toBe(backupsBefore);
+    expect(
+      execFileSync('docker', ['inspect', '--format', '{{.State.StartedAt}}', gateway], {
+        encoding: 'utf8',
+      }).trim(),
+    ).toBe(startedBefore);
     expect(JSON.parse(stack.health()).version).toBe('v2');
     expect(head()).toBe(stack.repo.shas.v2);
     expect(names()).toBe(before);
+  });
+
+  it('a restore that fails after its prompt leaves the services stopped and never picks that backup again', async () => {
+    // Truncated: restore.sh drops the schema, then psql stops at the error.
+    const broken = join(backupDir(), 'thinktank_daily_20991231_000000_1.sql');
+    writeFileSync(broken, 'CREATE TABLE broken (\n');
+    try {
+      const run = await rollback({ mode: 'full', confirm: 'production', backup: broken });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(
+        /PRODUCTION IS DOWN: gateway, worker are stopped because the restore exited with code \d+; the database may be partly restored/,
+      );
+      for (const service of ['gateway', 'worker'])
+        expect(
+          execFileSync('docker', ['inspect', '--format', '{{.State.Status}}', stack.containerOf(service)], {
+            encoding: 'utf8',
+          }).trim(),
+        ).toBe('exited');
+      expect(ledgerOf(join(stack.appDir, '.deploy')).at(-1)).toMatchObject({
+        action: 'rollback',
+        result: 'failed',
+        untrusted_backups: expect.arrayContaining([broken]),
+      });
+    } finally {
+      rmSync(broken, { force: true });
+    }
+    // The data as it was: from the emergency backup this rollback took, as its message says.
+    const emergency = ledgerOf(join(stack.appDir, '.deploy')).at(-1)?.emergency_backup ?? '';
+    execFileSync('sh', [
+      '-c',
+      `psql -q -v ON_ERROR_STOP=1 "$1" -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public;' && psql -q -v ON_ERROR_STOP=1 "$1" -f "$2"`,
+      'sh',
+      pg.url,
+      emergency,
+    ]);
+    const repair = await deploy('v2');
+    expect(repair.code).toBe(0);
+    await waitStackHealthy(stack, ['gateway', 'worker']);
   });
 
   it('full rollback: emergency backup, services stopped, database restored from the latest trusted backup, v1 running', async () => {

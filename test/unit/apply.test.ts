@@ -191,9 +191,11 @@ const steps = (session: FakeSession) =>
                   ? 'probe'
                   : /info\/exclude/.test(command)
                     ? undefined
-                    : /docker' 'logs|'logs'/.test(command)
-                      ? 'logs'
-                      : command.slice(-80),
+                    : /@@tt:events/.test(command)
+                      ? 'diagnostics'
+                      : /docker' 'logs|'logs'|docker logs --tail/.test(command)
+                        ? 'logs'
+                        : command.slice(-80),
     )
     .filter((step) => step !== undefined);
 
@@ -228,7 +230,7 @@ const rules = (badRelease?: string): [RegExp, Reply][] => {
         stdout: `${inspectLine('aaaa00000000aaaa', 'gateway', 'healthy')}\n${inspectLine('bbbb00000000bbbb', 'worker', 'none')}`,
       },
     ],
-    [/'docker' 'logs'/, { stdout: 'the last words' }],
+    [/docker logs --tail/, { stdout: 'the last words' }],
     [/health/, healthy],
   ];
 };
@@ -275,6 +277,8 @@ describe('the apply loop (scripted session)', () => {
       'up gateway 2',
       'gate',
       'logs',
+      // Runbook §9's collection, before the rollback replaces the failed container.
+      'diagnostics',
       'checkout 1',
       'up gateway 1',
       'gate',

@@ -4,7 +4,7 @@ import { refCandidates } from '../../packages/shared/src/git/git';
 import { DEPLOY_DEFAULTS } from '../../packages/shared/src/inputs/deploy';
 import { MIGRATE_DEFAULTS, migrationTarget } from '../../packages/shared/src/inputs/migrate';
 import { ROLLBACK_DEFAULTS } from '../../packages/shared/src/inputs/rollback';
-import { newestBackup } from '../../packages/shared/src/rollback/rollback';
+import { newestBackup } from '../../packages/shared/src/ops/database';
 import { commandPrefix, InputProblem } from '../../packages/shared/src/inputs/validators';
 import { backupNamed, parseRevisions } from '../../packages/shared/src/migrate/alembic';
 import { actionYmlDefaults, codeDefaults } from '../harness/action-yml';

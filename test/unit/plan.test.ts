@@ -501,3 +501,49 @@ describe('live state parsing', () => {
     );
   });
 });
+
+describe('a stack with nothing running (a first deployment)', () => {
+  const empty = (change: Partial<LiveState> = {}) =>
+    liveState({
+      head: V2,
+      containers: [],
+      targetImages: {
+        gateway: `fixture/gateway:${tag(V2)}`,
+        worker: `fixture/worker:${tag(V2)}`,
+        postgres: 'fixture/hosttools:1',
+        redis: 'fixture/redis:7',
+      },
+      localImages: {},
+      dbRevision: '',
+      ...change,
+    });
+
+  it('builds, starts the rest of the stack before migrating, then each listed service', () => {
+    const plan = planDeploy(empty(), request);
+    expect(plan.firstStart).toBe(true);
+    expect(
+      plan.steps.map((step) => (step.kind === 'restart' ? `restart ${step.service}` : step.kind)),
+    ).toEqual(['build', 'start', 'migrate', 'restart gateway', 'restart worker']);
+    expect(plan.steps[1]).toEqual({ kind: 'start', services: ['postgres', 'redis'] });
+    expect(describeStep(plan.steps[1])).toMatch(/start postgres, redis \(no container of them exists\)/);
+  });
+
+  it('starts nothing else when every service of the stack is listed', () => {
+    expect(steps(empty({ targetImages: liveState().targetImages }))).not.toContain('start');
+  });
+
+  it('is not a first start while any container of the stack exists; what has none is still started', () => {
+    const stopped = container('redis', 'sha256:r', V1, { status: 'exited', exitCode: 0 });
+    const plan = planDeploy(empty({ containers: [stopped] }), request);
+    expect(plan.firstStart).toBe(false);
+    // A retry of a first deployment that created redis but not postgres.
+    expect(plan.steps.find((step) => step.kind === 'start')).toEqual({
+      kind: 'start',
+      services: ['postgres'],
+    });
+    // A stopped dependency is left as it is: someone stopped it; the deploy does not decide for them.
+    expect(steps(empty({ containers: [stopped, container('postgres', 'sha256:p', V1)] }))).not.toContain(
+      'start',
+    );
+  });
+});

@@ -182,6 +182,36 @@ describe('other values', () => {
     }
   });
 
+  it('git repositories the server clones: no credentials, no transport helpers, no options', () => {
+    for (const good of [
+      'git@github.com:org/thinktank-ai.git',
+      'https://github.com/org/thinktank-ai.git',
+      'ssh://git@github.com:22/org/thinktank-ai.git',
+      '/srv/git/thinktank.git',
+    ])
+      expect(v.gitRepository(good)).toBe(good);
+    for (const bad of [
+      'ext::sh -c touch% /tmp/pwned',
+      'ext::sh',
+      '--upload-pack=touch /tmp/x',
+      '-oProxyCommand=x',
+      'https://user:token@github.com/org/repo.git',
+      'https://x-access-token@github.com/org/repo.git',
+      'file:///srv/git/repo.git',
+      'http://github.com/org/repo.git',
+      'fd::17',
+      '/srv/../etc/repo',
+      'relative/path',
+      'git@github.com:org/repo.git; rm -rf /',
+      'git@host:org/$(id).git',
+      '',
+    ])
+      expect(() => v.gitRepository(bad)).toThrow(v.InputProblem);
+    expect(() => v.gitRepository('https://user:ghp_sekret123@github.com/org/repo.git')).toThrow(
+      /"https:\/\/\*\*\*@github.com\/org\/repo.git": credentials/,
+    );
+  });
+
   it('compose command', () => {
     expect(v.composeCommandWords('auto')).toBe('auto');
     expect(v.composeCommandWords('docker compose')).toEqual(['docker', 'compose']);

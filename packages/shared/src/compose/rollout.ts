@@ -7,6 +7,7 @@ import { CancelledError, errorMessage } from '../errors';
 import { sleep } from '../sleep';
 import { describeOutcome, type RemoteSession } from '../ssh/session';
 import { inert } from '../ssh/output';
+import { envFilesOf, LOG_LINES, MASK_FUNCTION, redact } from '../diagnostics/diagnostics';
 import {
   composeCommand,
   INSPECT_FORMAT,
@@ -53,6 +54,14 @@ export const upCommand = (
     env,
   );
 
+/** Starts services that have no container (the rest of a stack that is not running), as they are. */
+export const startCommand = (
+  compose: Compose,
+  place: ComposePlace,
+  env: Readonly<Record<string, string>>,
+  services: readonly string[],
+) => composeCommand(compose, place, ['up', '-d', '--no-deps', '--no-recreate', ...services], env);
+
 /**
  * start-first's `up`: the service scaled to `count` containers, the running ones kept as they are
  * (`--no-recreate`), so the added ones are made from the current configuration and image. Compose v1
@@ -96,6 +105,8 @@ export interface ServiceWait {
   readonly waitedMs: number;
   /** "healthy", "running (no healthcheck) for 5s", or what went wrong. */
   readonly state: string;
+  /** A failed container's last log lines, read before anything removes it (for the diagnostics). */
+  readonly logs?: string;
 }
 
 /** How often the server looks at the containers while a gate waits. */
@@ -115,14 +126,27 @@ while :; do
   [ $? -eq 124 ] || exit 0
 done`;
 
-/** The container's last log lines, made inert: a release's output must not act as workflow commands. */
-async function logsTail(session: RemoteSession, id: string): Promise<string> {
-  const result = await session.exec(commandLine({ argv: ['docker', 'logs', '--tail', '15', id] }), {
-    echo: 'none',
-    timeoutSeconds: 30,
-  });
-  const text = inert(`${result.stdout}\n${result.stderrTail.join('\n')}`.trim());
-  return text === '' ? '' : `; its last log lines:\n    ${text.split('\n').slice(-15).join('\n    ')}`;
+/** Log lines shown in a failed gate's state; the diagnostics keep runbook §9's 50. */
+const GATE_LOG_LINES = 15;
+
+/** The container's last log lines (as runbook §9 collects them), made inert: a release's output must not act as workflow commands. */
+async function recentLogs(session: RemoteSession, place: ComposePlace, id: string): Promise<string> {
+  // Both of the container's streams in one, in their order; the env files' values masked on the server.
+  const result = await session.exec(
+    toSshCommand(`${MASK_FUNCTION}\ndocker logs --tail "$1" "$2" 2>&1 | mask "$3" "$4"`, [
+      String(LOG_LINES),
+      id,
+      ...envFilesOf(place),
+    ]),
+    { echo: 'none', timeoutSeconds: 30, maxBytes: 256 * 1024 },
+  );
+  return inert(redact(result.stdout.trim()));
+}
+
+function logsExcerpt(logs: string): string {
+  return logs === ''
+    ? ''
+    : `; its last log lines:\n    ${logs.split('\n').slice(-GATE_LOG_LINES).join('\n    ')}`;
 }
 
 export interface GateSettings {
@@ -233,11 +257,11 @@ export async function waitUntilHealthy(
   const watched = await watch.done.finally(() => clearTimeout(deadline));
   if (watched.outcome.kind === 'cancelled' || signal?.aborted)
     throw new CancelledError(String(signal?.reason ?? 'signal'));
-  if (verdict !== undefined)
-    return result(
-      verdict.ok,
-      verdict.state + (verdict.logsOf ? await logsTail(session, verdict.logsOf) : ''),
-    );
+  if (verdict !== undefined) {
+    if (verdict.logsOf === undefined) return result(verdict.ok, verdict.state);
+    const logs = await recentLogs(session, place, verdict.logsOf);
+    return { ...result(verdict.ok, verdict.state + logsExcerpt(logs)), logs };
+  }
   if (watched.outcome.kind !== 'exited' || watched.outcome.code !== 0)
     return result(
       false,

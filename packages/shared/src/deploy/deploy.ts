@@ -9,6 +9,7 @@ import {
   buildCommand,
   pullCommand,
   scaleUpCommand,
+  startCommand,
   serviceContainers,
   startFirst,
   upCommand,
@@ -17,8 +18,14 @@ import {
 } from '../compose/rollout';
 import { CancelledError, errorMessage } from '../errors';
 import { checkoutCommand, EXCLUDE_SCRIPT, refCandidates, resolveCommand } from '../git/git';
-import { judgeHealthAnswer, probeOnServer } from '../health/checks';
-import { strategyOf, type DeploySettings, type RolloutSettings } from '../inputs/deploy';
+import { judgeHealthAnswer, probeOnServer, type CheckResult, type HttpAnswer } from '../health/checks';
+import { collectDiagnostics, type Diagnostics } from '../diagnostics/diagnostics';
+import {
+  strategyOf,
+  type DeploySettings,
+  type FirstDeploymentSettings,
+  type RolloutSettings,
+} from '../inputs/deploy';
 import type { Strategy } from '../inputs/validators';
 import type { ConnectionSettings } from '../inputs/connection';
 import { appendRelease, type Release, type ReleaseResult } from '../ledger/ledger';
@@ -35,6 +42,13 @@ import { RemoteCommandError, type RemoteSession } from '../ssh/session';
 import { inert } from '../ssh/output';
 import { sleep } from '../sleep';
 import { readLiveState, type LiveState } from './live-state';
+import {
+  ensureCheckout,
+  firstDeploymentPreflight,
+  firstDeploymentSteps,
+  postDeploymentChecklist,
+  readCheckoutState,
+} from './first';
 import { describeStep, imageMode, planDeploy, repositoryOf, tagOf, type Plan, type Step } from './plan';
 
 export interface PlanStep {
@@ -63,6 +77,10 @@ export interface DeployOutcome {
   readonly notes: readonly string[];
   /** Listed services that are not running and healthy after a failure, with their state. */
   readonly down: readonly string[];
+  /** Runbook §9: what was collected about the service that failed (and one that failed to come back). */
+  readonly diagnostics: readonly Diagnostics[];
+  /** A first deployment's preflight (runbook §1) and post-deployment checklist (§2) rows. */
+  readonly checks: readonly CheckResult[];
 }
 
 const IMAGE_TAG = 'IMAGE_TAG';
@@ -87,6 +105,17 @@ export async function stage<T>(name: string, work: () => Promise<T>): Promise<T>
   }
 }
 
+/** health-url never reported healthy: its last answer goes into the diagnostics. */
+export class HealthUrlError extends Error {
+  constructor(
+    message: string,
+    readonly url: string,
+    readonly answer: HttpAnswer,
+  ) {
+    super(message);
+  }
+}
+
 /** Probes health-url on the server until it answers 2xx with status "healthy", or until the timeout. */
 export async function waitForHealthUrl(
   session: RemoteSession,
@@ -96,10 +125,15 @@ export async function waitForHealthUrl(
 ): Promise<string> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   for (;;) {
-    const verdict = judgeHealthAnswer(await probeOnServer(session, url), 'healthy');
+    const answer = await probeOnServer(session, url);
+    const verdict = judgeHealthAnswer(answer, 'healthy');
     if (verdict.ok) return verdict.value;
     if (Date.now() >= deadline)
-      throw new Error(`${url} did not report healthy within ${timeoutSeconds}s (last: ${verdict.value})`);
+      throw new HealthUrlError(
+        `${url} did not report healthy within ${timeoutSeconds}s (last: ${verdict.value})`,
+        url,
+        answer,
+      );
     await sleep(250, signal);
   }
 }
@@ -122,6 +156,13 @@ export async function resolveRef(
   throw new Error(
     `ref "${ref}" names no branch of ${remote}, tag or commit in ${appDir} on ${session.label} after git fetch`,
   );
+}
+
+/** A service that failed its gate or its health-url probe, with what it showed. */
+interface Failing {
+  readonly service: string;
+  readonly logs?: string;
+  readonly probe?: { readonly url: string; readonly answer: HttpAnswer };
 }
 
 export interface DeployContext {
@@ -176,6 +217,8 @@ function planSteps(plan: Plan, settings: DeploySettings, compose: Compose, state
         return { title, command: buildCommand(compose, connection, env) };
       case 'pull':
         return { title, command: pullCommand(compose, connection, env, step.services) };
+      case 'start':
+        return { title, command: startCommand(compose, connection, env, step.services) };
       case 'migrate':
         return { title };
       case 'restart':
@@ -207,12 +250,104 @@ function runningTag(plan: Plan): string {
   return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '';
 }
 
+/** An outcome of the run that began at `started`: what is given, and nothing done for the rest. */
+function outcomeOf(
+  started: number,
+  given: Pick<
+    DeployOutcome,
+    | 'result'
+    | 'dryRun'
+    | 'previousRef'
+    | 'deployedRef'
+    | 'attemptedRef'
+    | 'imageTag'
+    | 'previousImageTag'
+    | 'plan'
+    | 'notes'
+    | 'checks'
+  > &
+    Partial<DeployOutcome>,
+): DeployOutcome {
+  return {
+    migrated: false,
+    rolledBack: false,
+    durationSeconds: Math.round((Date.now() - started) / 100) / 10,
+    services: [],
+    restored: [],
+    migration: undefined,
+    failure: undefined,
+    down: [],
+    diagnostics: [],
+    ...given,
+  };
+}
+
+/** A dry run where app-dir is not a checkout: the first deployment's steps, nothing read beyond that. */
+function firstDeploymentDryRun(settings: DeploySettings, label: string, started: number): DeployOutcome {
+  const steps = firstDeploymentSteps(settings);
+  core.info(
+    `dry run on ${label}: ${settings.connection.appDir} is not a checkout; a first deployment would:`,
+  );
+  steps.forEach((step, index) => core.info(inert(`  ${index + 1}. ${step}`)));
+  return outcomeOf(started, {
+    result: 'unchanged',
+    dryRun: true,
+    previousRef: '',
+    deployedRef: '',
+    attemptedRef: '',
+    imageTag: settings.imageTag ?? '',
+    previousImageTag: '',
+    plan: steps.map((title) => ({ title })),
+    notes: [],
+    checks: [],
+  });
+}
+
 export async function runDeploy(settings: DeploySettings, context: DeployContext): Promise<DeployOutcome> {
   const started = Date.now();
   const { session, signal } = context;
   const { connection } = settings;
   const run = (command: RemoteCommand, what: string) => session.run(commandLine(command), what);
+  /** Runbook §1 before a first deployment: its rows into `checks`; why it must stop, if it must. */
+  const preflightFirst = async (first: FirstDeploymentSettings): Promise<string | undefined> => {
+    const preflight = await stage('Preflight (runbook §1)', () => firstDeploymentPreflight(session, first));
+    checks = preflight.rows;
+    if (preflight.refusal !== undefined) core.error(preflight.refusal);
+    return preflight.refusal;
+  };
 
+  // Runbook §2: app-dir not a checkout yet. A rollback (which passes its state) never gets here.
+  let cloned = false;
+  // The first deployment's preflight (runbook §1) rows, then its checklist's (§2).
+  let checks: CheckResult[] = [];
+  if (context.state === undefined) {
+    if (connection.dryRun && (await readCheckoutState(session, connection.appDir)).kind !== 'checkout')
+      return firstDeploymentDryRun(settings, session.label, started);
+    const sha = await stage('Check app-dir', () =>
+      ensureCheckout(session, settings, () =>
+        resolveRef(session, connection.appDir, settings.ref, settings.remote),
+      ),
+    );
+    cloned = sha !== undefined;
+    // Before the live state: its `compose config` may need the .env the preflight asks for.
+    if (sha !== undefined && settings.firstDeployment !== undefined) {
+      const refusal = await preflightFirst(settings.firstDeployment);
+      if (refusal !== undefined)
+        return outcomeOf(started, {
+          result: 'failed',
+          dryRun: false,
+          previousRef: '',
+          deployedRef: '',
+          attemptedRef: sha,
+          imageTag: settings.imageTag ?? defaultImageTag(sha),
+          previousImageTag: '',
+          plan: [],
+          notes: [],
+          checks,
+          failure: refusal,
+        });
+    }
+  }
   const state =
     context.state ??
     (await stage('Read the live state', () => readLiveState(session, liveStateRequest(settings))));
@@ -230,12 +365,20 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
   });
   // What ran before: the checkout, unless an interrupted run already checked the target out while the
   // services still run an older release of ours (git-<sha12>), which is then the one to go back to.
-  let previousRef = state.head;
+  // Nothing, on a server this run cloned, or one with the target checked out, nothing older running and
+  // no release ever recorded (a first deployment tried again): there is nothing to go back to.
+  const released = state.releases.some((release) =>
+    ['success', 'unchanged', 'rolled-back'].includes(release.result),
+  );
+  let previousRef = cloned ? '' : state.head;
   const olderTag = /^git-([0-9a-f]{12})$/.exec(runningTag(plan))?.[1];
-  if (state.head === state.target && olderTag !== undefined && !state.target.startsWith(olderTag))
-    previousRef = await resolveRef(session, connection.appDir, olderTag, settings.remote).catch(
-      () => state.head,
-    );
+  if (!cloned && state.head === state.target) {
+    if (olderTag !== undefined && !state.target.startsWith(olderTag))
+      previousRef = await resolveRef(session, connection.appDir, olderTag, settings.remote).catch(
+        () => state.head,
+      );
+    else if (!released) previousRef = '';
+  }
   const targetRef = state.target;
   const imageTag = state.imageTag;
   const previousImageTag = runningTag(plan) || imageTag;
@@ -250,27 +393,30 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
   );
   for (const note of plan.notes) core.warning(note);
 
-  const outcome = (result: ReleaseResult, extra: Partial<DeployOutcome> = {}): DeployOutcome => ({
-    result,
-    dryRun: connection.dryRun,
-    previousRef,
-    deployedRef: targetRef,
-    attemptedRef: targetRef,
-    imageTag,
-    previousImageTag,
-    migrated: false,
-    rolledBack: false,
-    durationSeconds: Math.round((Date.now() - started) / 100) / 10,
-    services: [],
-    restored: [],
-    migration: undefined,
-    failure: undefined,
-    plan: planSteps(plan, settings, compose, state),
-    notes: plan.notes,
-    down: [],
-    ...extra,
-  });
+  const outcome = (result: ReleaseResult, extra: Partial<DeployOutcome> = {}): DeployOutcome =>
+    outcomeOf(started, {
+      result,
+      dryRun: connection.dryRun,
+      previousRef,
+      deployedRef: targetRef,
+      attemptedRef: targetRef,
+      imageTag,
+      previousImageTag,
+      plan: planSteps(plan, settings, compose, state),
+      notes: plan.notes,
+      checks,
+      ...extra,
+    });
   if (plan.refusal !== undefined) throw new Error(`${plan.refusal}; nothing was changed`);
+
+  // A first deployment (cloned now, or nothing of the stack runs and no release was ever recorded):
+  // runbook §1's preflight first (only reads), the post-deployment checklist at the end. A stack that
+  // was taken down after releases is brought back as any deploy would: no preflight refuses it.
+  const first = cloned || (plan.firstStart && !released) ? settings.firstDeployment : undefined;
+  if (first !== undefined && !cloned) {
+    const refusal = await preflightFirst(first);
+    if (refusal !== undefined) return outcome('failed', { deployedRef: previousRef, failure: refusal });
+  }
 
   if (connection.dryRun) {
     const steps = planSteps(plan, settings, compose, state);
@@ -336,9 +482,34 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
     signal,
   };
   const log = (message: string) => core.info(message);
+  const absentNow = new Set(
+    plan.services.filter((now) => now.state === 'no container').map((now) => now.service),
+  );
+  const absentAfter = (service: string) =>
+    settings.services.slice(settings.services.indexOf(service) + 1).some((later) => absentNow.has(later));
   let preparing: Promise<PreparedMigration> | undefined;
   let migration: MigrationOutcome | undefined;
   let checkedOut = false;
+  // The service being restarted, and what it showed when it failed: the diagnostics' subject.
+  let failing: Failing | undefined;
+  const diagnostics: Diagnostics[] = [];
+  /** Runbook §9's collection about a failed service, before anything (a rollback) removes its container. */
+  const diagnose = async (subject: Failing | undefined, reason: string) => {
+    if (subject === undefined) return;
+    try {
+      diagnostics.push(
+        await collectDiagnostics(session, compose, connection, {
+          reason,
+          services: [subject.service],
+          ...(subject.logs ? { earlierLogs: { [subject.service]: subject.logs } } : {}),
+          ...(subject.probe ? { probe: subject.probe } : {}),
+        }),
+      );
+    } catch (why) {
+      if (why instanceof CancelledError) throw why;
+      core.warning(`could not collect diagnostics for ${subject.service}: ${errorMessage(why)}`);
+    }
+  };
   try {
     for (const step of plan.steps) await applyStep(step);
   } catch (error) {
@@ -368,7 +539,8 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
       );
     }
     core.error(`deploy of ${short(targetRef)} failed: ${failure}`);
-    if (restarted.length > 0 && settings.autoRollback) {
+    await diagnose(failing, `deploy of ${short(targetRef)}: ${failure.split('\n')[0]}`);
+    if (restarted.length > 0 && settings.autoRollback && previousRef !== '') {
       const restored = await stage(`Roll back to ${short(previousRef)}`, () =>
         restorePrevious(session, compose, settings, previousRef, plan, state, restarted, signal),
       ).catch(async (error: unknown) => {
@@ -383,6 +555,13 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
           : error;
       });
       const ok = restored.failure === undefined;
+      if (!ok) {
+        const failed = restored.waits.find((wait) => !wait.ok);
+        await diagnose(
+          failed && { service: failed.service, logs: failed.logs },
+          `rollback to ${short(previousRef)}: ${restored.failure?.split('\n')[0]}`,
+        );
+      }
       const down = ok ? [] : await servicesDown(session, compose, settings);
       await journal(ok ? 'rolled-back' : 'failed', migration, migration?.backup);
       return outcome(ok ? 'rolled-back' : 'failed', {
@@ -393,10 +572,11 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
         migration,
         migrated: migration?.applied ?? false,
         down,
+        diagnostics,
         failure: ok ? failure : `${failure}; the rollback failed too: ${restored.failure}${downText(down)}`,
       });
     }
-    if (checkedOut && restarted.length === 0) {
+    if (checkedOut && restarted.length === 0 && previousRef !== '') {
       // Nothing was restarted: the running code is still the previous release; keep the checkout with it.
       await run(
         checkoutCommand(connection.appDir, previousRef),
@@ -413,11 +593,28 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
       migration,
       migrated: migration?.applied ?? false,
       down,
+      diagnostics,
       failure:
         (restarted.length > 0
-          ? `${failure}; auto-rollback is off: ${restarted.join(', ')} run the new release`
+          ? previousRef === ''
+            ? `${failure}; no release ran here before this one, so there is nothing to roll back to: ${restarted.join(', ')} run the new release`
+            : `${failure}; auto-rollback is off: ${restarted.join(', ')} run the new release`
           : failure) + downText(down),
     });
+  }
+  if (first !== undefined) {
+    // Nothing ran before: a failed item is reported and fails the run, with nothing to go back to.
+    const checklist = await stage('Post-deployment checklist (runbook §2)', () =>
+      postDeploymentChecklist(session, compose, settings, first, Object.keys(state.targetImages)),
+    );
+    checks = [...checks, ...checklist];
+    const failed = checklist.filter((row) => row.verdict === 'fail');
+    if (failed.length > 0) {
+      const failure = `post-deployment checklist: ${failed.map((row) => `${row.check}: ${row.value}`).join('; ')}`;
+      core.error(inert(failure));
+      await journal('failed', migration, migration?.backup);
+      return outcome('failed', { services, migration, migrated: migration?.applied ?? false, failure });
+    }
   }
   await journal('success', migration, migration?.backup);
   return outcome('success', { services, migration, migrated: migration?.applied ?? false });
@@ -463,6 +660,26 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
         return stage(`Pull images (${step.imageTag})`, async () => {
           await run(pullCommand(compose, connection, env, step.services), 'compose pull');
         });
+      case 'start':
+        return stage(`Start ${step.services.join(', ')}`, async () => {
+          await run(startCommand(compose, connection, env, step.services), 'compose up');
+          const gate = {
+            timeoutSeconds: settings.waitTimeoutSeconds,
+            minUptimeSeconds: settings.minUptimeSeconds,
+          };
+          // Started together: their waits overlap, so waiting for each in turn costs the slowest one.
+          for (const service of step.services) {
+            failing = { service };
+            const wait = await waitUntilHealthy(session, compose, connection, env, service, gate, signal);
+            services.push(wait);
+            if (!wait.ok) {
+              failing = { service, logs: wait.logs };
+              throw new Error(`${service} did not pass its gate: ${wait.state}`);
+            }
+            core.info(`${service}: ${wait.state} after ${(wait.waitedMs / 1000).toFixed(1)}s`);
+          }
+          failing = undefined;
+        });
       case 'migrate':
         migration = await stage('Migrate the database', async () => {
           const prepared = await (preparing ?? prepare());
@@ -484,6 +701,7 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
           `Restart ${step.service}${step.strategy === 'start-first' ? ' start-first' : ''} (${step.why})`,
           async () => {
             touched.push(step.service);
+            failing = { service: step.service };
             const wait = await restartService(session, compose, settings, env, step.service, signal, {
               strategy: step.strategy,
               replicas: state.replicas[step.service] ?? 1,
@@ -492,14 +710,28 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
               onChange: () => restarted.push(step.service),
             });
             services.push(wait);
-            if (!wait.ok) throw new Error(`${step.service} did not pass its gate: ${wait.state}`);
+            if (!wait.ok) {
+              failing = { service: step.service, logs: wait.logs };
+              throw new Error(`${step.service} did not pass its gate: ${wait.state}`);
+            }
+            if (absentAfter(step.service)) {
+              // A service later in the order (the proxy, say) has no container yet: health-url can
+              // answer only once every listed service runs; it is probed after the last of them.
+              failing = undefined;
+              return;
+            }
             const probeStarted = Date.now();
             const answer = await waitForHealthUrl(
               session,
               settings.healthUrl,
               settings.waitTimeoutSeconds,
               signal,
-            );
+            ).catch((error: unknown) => {
+              if (error instanceof HealthUrlError)
+                failing = { service: step.service, probe: { url: error.url, answer: error.answer } };
+              throw error;
+            });
+            failing = undefined;
             core.info(`health-url: ${answer} after ${seconds(probeStarted)}`);
           },
         );

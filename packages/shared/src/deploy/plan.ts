@@ -15,6 +15,11 @@ export type Step =
   | { readonly kind: 'checkout'; readonly sha: string; readonly from: string }
   | { readonly kind: 'build'; readonly imageTag: string; readonly missing: readonly string[] }
   | { readonly kind: 'pull'; readonly imageTag: string; readonly services: readonly string[] }
+  /**
+   * Services of the stack outside the listed ones that have no container (a first deployment, a
+   * retry of one, a container removed by hand): started as they are, before the migration.
+   */
+  | { readonly kind: 'start'; readonly services: readonly string[] }
   | { readonly kind: 'migrate'; readonly from: string; readonly to: string; readonly why: string }
   | {
       readonly kind: 'restart';
@@ -51,6 +56,11 @@ export interface Plan {
   readonly refusal: string | undefined;
   /** What each listed service runs now, for the report. */
   readonly services: readonly ServiceNow[];
+  /**
+   * No container of the stack exists (a first deployment, or a stack brought down): the rest of the
+   * stack is started first, and health-url is probed once every listed service runs.
+   */
+  readonly firstStart: boolean;
 }
 
 export interface ServiceNow {
@@ -195,7 +205,8 @@ function planMigration(state: LiveState, request: PlanRequest, notes: string[]):
 export function planDeploy(state: LiveState, request: PlanRequest): Plan {
   const notes = interruptedRuns(state.releases).map((run) => `${describeInterrupted(run)}; converging`);
   const services = request.services.map((service) => serviceNow(state, service));
-  const refuse = (refusal: string): Plan => ({ steps: [], notes, refusal, services });
+  const firstStart = state.containers.length === 0;
+  const refuse = (refusal: string): Plan => ({ steps: [], notes, refusal, services, firstStart });
   if (state.target === '') return refuse('the ref names no commit on the server after git fetch');
 
   const unknown = request.services.filter((service) => !(service in state.targetImages));
@@ -240,6 +251,13 @@ export function planDeploy(state: LiveState, request: PlanRequest): Plan {
   });
   if (mode === 'pull' && (missing.length > 0 || latest.length > 0))
     steps.push({ kind: 'pull', imageTag: state.imageTag, services: [...new Set([...missing, ...latest])] });
+  // The stack's dependencies (database, cache, backup) run before the migration and the services.
+  const absent = Object.keys(state.targetImages).filter(
+    (service) =>
+      !request.services.includes(service) &&
+      !state.containers.some((container) => container.service === service),
+  );
+  if (absent.length > 0) steps.push({ kind: 'start', services: absent });
   const migration = planMigration(state, request, notes);
   if (migration) steps.push(migration);
   for (const now of services) {
@@ -269,7 +287,7 @@ export function planDeploy(state: LiveState, request: PlanRequest): Plan {
         ...(unlessImageIs ? { unlessImageIs } : {}),
       });
   }
-  return { steps, notes, refusal: undefined, services };
+  return { steps, notes, refusal: undefined, services, firstStart };
 }
 
 export function describeStep(step: Step): string {
@@ -280,6 +298,8 @@ export function describeStep(step: Step): string {
       return `build images (IMAGE_TAG=${step.imageTag})${step.missing.length > 0 ? `: missing for ${step.missing.join(', ')}` : ''}`;
     case 'pull':
       return `pull images (IMAGE_TAG=${step.imageTag}) for ${step.services.join(', ')}`;
+    case 'start':
+      return `start ${step.services.join(', ')} (no container of them exists), then wait until each is healthy`;
     case 'migrate':
       return `migrate the database ${step.from} -> ${step.to} (${step.why}): backup, SQL preview, destructive guard, alembic upgrade head`;
     case 'restart':

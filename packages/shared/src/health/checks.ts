@@ -10,9 +10,13 @@ import {
 import { CancelledError } from '../errors';
 import type { HealthSettings } from '../inputs/health';
 import { toSshCommand } from '../shell';
-import type { RemoteSession } from '../ssh/session';
+import type { ExecResult, RemoteSession } from '../ssh/session';
 import { histogramQuantile, parseMetrics, serverErrorRate } from './prometheus';
 import { sleep } from '../sleep';
+import { collectDiagnostics, type Diagnostics } from '../diagnostics/diagnostics';
+import { backupChecks } from './backups';
+import { dependencyChecks } from './dependencies';
+import { preflightChecks } from './preflight';
 
 export type Verdict = 'pass' | 'warn' | 'fail' | 'skip';
 
@@ -22,6 +26,9 @@ export interface CheckResult {
   readonly value: string;
   readonly threshold: string;
   readonly verdict: Verdict;
+  /** Preflight rows (runbook §1): the minimum and the recommended value ('' where the runbook gives none). */
+  readonly minimum?: string;
+  readonly recommended?: string;
 }
 
 export interface HealthReport {
@@ -30,6 +37,8 @@ export interface HealthReport {
   readonly checks: readonly CheckResult[];
   /** Names of the failing checks, `host: check`. */
   readonly failing: readonly string[];
+  /** Runbook §9 about the failing services and probe of each server (not in the `report` output). */
+  readonly diagnostics?: readonly Diagnostics[];
 }
 
 /** Warning levels from runbook §7; a critical threshold set below one lowers it. */
@@ -50,6 +59,26 @@ elif command -v wget >/dev/null 2>&1; then
 else
   echo 'neither curl nor wget is installed on the server' >&2; exit 127
 fi`;
+
+/** The one row of a check script that could not run (or said nothing): what happened, failing. */
+export function scriptFailedRow(
+  host: string,
+  check: string,
+  result: ExecResult,
+  extra: Partial<CheckResult> = {},
+): CheckResult {
+  const why = result.stderrTail.slice(-3).join(' ').trim();
+  const what =
+    result.outcome.kind === 'exited' ? `exited with code ${result.outcome.code}` : result.outcome.kind;
+  return {
+    host,
+    check,
+    value: `the ${check} script ${what}${why ? `: ${why}` : ''}`,
+    threshold: 'runs',
+    verdict: 'fail',
+    ...extra,
+  };
+}
 
 /** The compose command that works on a host, and the services its stack defines. */
 export interface ComposeProject {
@@ -138,18 +167,47 @@ async function diskPercent(
   return { percent, mount: fields[5] ?? '?' };
 }
 
-/** One round of every check on one server. */
+/** What failed in a round on one server: the services and the probe the diagnostics are about. */
+export interface FailedSubjects {
+  services: string[];
+  probe?: { readonly url: string; readonly answer: HttpAnswer };
+}
+
+/** One round of every check on one server; `failed` gets what failed, for the diagnostics. */
 export async function checkServer(
   session: RemoteSession,
   settings: HealthSettings,
   compose: () => Promise<ComposeProject>,
+  failed: FailedSubjects = { services: [] },
 ): Promise<CheckResult[]> {
   const host = session.label;
   const results: CheckResult[] = [];
   const add = (check: string, value: string, threshold: string, verdict: Verdict) =>
     results.push({ host, check, value, threshold, verdict });
 
-  const health = judgeHealthAnswer(await probeOnServer(session, settings.serverUrl), settings.expectStatus);
+  // The dependency script (docker stats alone takes about 2 s) runs on a channel of its own while
+  // the checks below run; its rows come last.
+  const dependencies = settings.dependencies;
+  const dependencyRows =
+    dependencies === undefined
+      ? undefined
+      : guarded(host, 'dependencies', () =>
+          dependencyChecks(
+            session,
+            {
+              ...dependencies,
+              appDir: settings.connection.appDir,
+              composeFile: settings.connection.composeFile,
+            },
+            settings.connection.composeCommand,
+          ),
+        );
+  // Awaited below; should a check before it throw (a cancel), its rejection is not left unhandled.
+  dependencyRows?.catch(() => undefined);
+
+  const answer = await probeOnServer(session, settings.serverUrl);
+  const health = judgeHealthAnswer(answer, settings.expectStatus);
+  if (!health.ok) failed.probe = { url: settings.serverUrl, answer };
   add(
     `server-url ${settings.serverUrl}`,
     health.value,
@@ -164,6 +222,7 @@ export async function checkServer(
         await readServicesState(session, project.compose, settings.connection, project.services),
       );
       const bad = verdicts.filter((verdict) => !verdict.ok);
+      failed.services = bad.map((verdict) => verdict.service);
       const value =
         verdicts.length === 0
           ? 'no services defined'
@@ -222,6 +281,42 @@ export async function checkServer(
     if (error instanceof CancelledError) throw error;
     add('disk', (error as Error).message, `fail > ${settings.maxDiskPercent}%`, 'fail');
   }
+
+  if (dependencyRows !== undefined) results.push(...(await dependencyRows));
+  return results;
+}
+
+/** Runs a group of checks; anything it throws but a cancel becomes one failing row. */
+async function guarded(
+  host: string,
+  check: string,
+  run: () => Promise<CheckResult[]>,
+): Promise<CheckResult[]> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof CancelledError) throw error;
+    return [{ host, check, value: (error as Error).message, threshold: 'runs', verdict: 'fail' }];
+  }
+}
+
+/**
+ * The checks whose answer does not change within a run's retry window: the newest backup's age, size
+ * and retention (backups are taken hours apart) and the preflight (cores, memory, versions, secrets,
+ * certificate). They run once per server, in the first round, and their rows are repeated in every
+ * round; failing alone, they end the run without waiting for rounds that could not change them.
+ */
+export async function checkServerOnce(
+  session: RemoteSession,
+  settings: HealthSettings,
+): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const backups = settings.backups;
+  if (backups !== undefined)
+    results.push(...(await guarded(session.label, 'backups', () => backupChecks(session, backups))));
+  const preflight = settings.preflight;
+  if (preflight !== undefined)
+    results.push(...(await guarded(session.label, 'preflight', () => preflightChecks(session, preflight))));
   return results;
 }
 
@@ -247,11 +342,31 @@ export async function runHealthChecks(
     }
     return found;
   };
+  const once = new Map<RemoteSession, Promise<CheckResult[]>>();
+  const onceFor = (session: RemoteSession) => {
+    let found = once.get(session);
+    if (found === undefined) {
+      found = checkServerOnce(session, settings);
+      once.set(session, found);
+    }
+    return found;
+  };
   const rounds = settings.retries + 1;
   for (let round = 1; ; round++) {
     const checks: CheckResult[] = [];
-    for (const session of sessions)
-      checks.push(...(await checkServer(session, settings, projectFor(session))));
+    const fixed = new Set<CheckResult>();
+    const failed = new Map<RemoteSession, FailedSubjects>();
+    for (const session of sessions) {
+      // The once-only checks of the first round run beside it, on a channel of their own.
+      const pending = onceFor(session);
+      pending.catch(() => undefined);
+      const subjects: FailedSubjects = { services: [] };
+      failed.set(session, subjects);
+      checks.push(...(await checkServer(session, settings, projectFor(session), subjects)));
+      const rows = await pending;
+      for (const row of rows) fixed.add(row);
+      checks.push(...rows);
+    }
     if (settings.url !== undefined) {
       const answer = judgeHealthAnswer(await probeFromRunner(settings.url), settings.expectStatus);
       checks.push({
@@ -265,8 +380,30 @@ export async function runHealthChecks(
     const failing = checks
       .filter((check) => check.verdict === 'fail')
       .map((check) => `${check.host}: ${check.check} (${check.value})`);
-    if (failing.length === 0 || round >= rounds) {
-      return { healthy: failing.length === 0, attempts: round, checks, failing };
+    const mayChange = checks.some((check) => check.verdict === 'fail' && !fixed.has(check));
+    if (failing.length === 0 || round >= rounds || !mayChange) {
+      if (failing.length > 0 && round < rounds)
+        core.info(
+          'only checks that do not change between rounds (backups, preflight) failed: no more rounds',
+        );
+      const diagnostics: Diagnostics[] = [];
+      for (const [session, subjects] of failed) {
+        if (subjects.services.length === 0 && subjects.probe === undefined) continue;
+        // Runbook §9 about what failed on this server; the compose command is known when services were read.
+        const project = await projectFor(session)().catch(() => undefined);
+        if (project === undefined) continue;
+        diagnostics.push(
+          await collectDiagnostics(session, project.compose, settings.connection, {
+            reason: failing
+              .filter((line) => line.startsWith(`${session.label}: `))
+              .map((line) => line.slice(session.label.length + 2))
+              .join('; '),
+            services: subjects.services,
+            ...(subjects.probe ? { probe: subjects.probe } : {}),
+          }),
+        );
+      }
+      return { healthy: failing.length === 0, attempts: round, checks, failing, diagnostics };
     }
     core.info(
       `round ${round} of ${rounds} failed: ${failing.join('; ')}; next round in ${settings.intervalSeconds}s`,

@@ -12,6 +12,8 @@ import { MIGRATION_DEFAULTS, migrationShape, toMigrationSettings } from './migra
 import { field, optionalField, readInputs } from './read';
 import * as v from './validators';
 import type { MigrationSettings } from '../migrate/alembic';
+import type { PreflightOptions } from '../health/preflight';
+import { containerName, PREFLIGHT_DEFAULTS, preflightShape, toPreflightOptions } from './preflight-pieces';
 
 export const DEPLOY_DEFAULTS = {
   ...CONNECTION_DEFAULTS,
@@ -30,6 +32,10 @@ export const DEPLOY_DEFAULTS = {
   'auto-rollback': 'true',
   'lock-timeout': '300',
   ...MIGRATION_DEFAULTS,
+  repository: '',
+  ...PREFLIGHT_DEFAULTS,
+  'backup-container': 'thinktank-backup',
+  'metrics-url': 'http://localhost/metrics',
 } as const;
 
 /** Rolling-restart settings shared by deploy and rollback. */
@@ -63,6 +69,19 @@ export interface DeploySettings extends RolloutSettings {
   readonly migrate: 'auto' | 'true' | 'false';
   readonly migrationsPath: string;
   readonly migration: MigrationSettings;
+  /** action-deploy's runbook §1 and §2 settings; a rollback has none (it never starts from nothing). */
+  readonly firstDeployment?: FirstDeploymentSettings;
+}
+
+export interface FirstDeploymentSettings {
+  /** Cloned into app-dir by the server when app-dir is not a checkout yet. */
+  readonly repository: string | undefined;
+  /** Run before a first deployment (nothing of the stack runs). */
+  readonly preflight: PreflightOptions;
+  /** The post-deployment checklist's "backup service is running"; undefined = not checked. */
+  readonly backupContainer: string | undefined;
+  /** The post-deployment checklist's "monitoring endpoints available"; undefined = not checked. */
+  readonly metricsUrl: string | undefined;
 }
 
 export const rolloutShape = {
@@ -112,6 +131,10 @@ export const deploySchema = z
     'image-tag': optionalField(v.imageTag),
     migrate: field(v.oneOf(['auto', 'true', 'false'] as const)),
     'migrations-path': field(v.relativePath),
+    repository: optionalField(v.gitRepository),
+    ...preflightShape,
+    'backup-container': field(containerName),
+    'metrics-url': optionalField(v.httpUrl),
   })
   .transform((raw, context): DeploySettings => {
     const connection = toConnectionSettings(raw, context);
@@ -137,6 +160,12 @@ export const deploySchema = z
       migrate: raw.migrate,
       migrationsPath: raw['migrations-path'],
       migration: toMigrationSettings(raw),
+      firstDeployment: {
+        repository: raw.repository,
+        preflight: toPreflightOptions(raw, connection),
+        backupContainer: raw['backup-container'],
+        metricsUrl: raw['metrics-url'],
+      },
     };
   });
 

@@ -7,6 +7,10 @@ import {
   toConnectionSettings,
   type ConnectionSettings,
 } from './connection';
+import type { BackupOptions } from '../health/backups';
+import type { DependencyOptions } from '../health/dependencies';
+import type { PreflightOptions } from '../health/preflight';
+import { containerName, PREFLIGHT_DEFAULTS, preflightShape, toPreflightOptions } from './preflight-pieces';
 import { field, optionalField, readInputs } from './read';
 import * as v from './validators';
 
@@ -22,6 +26,14 @@ export const HEALTH_DEFAULTS = {
   'max-p95-seconds': '5',
   'max-error-rate': '0.05',
   'max-disk-percent': '90',
+  preflight: 'false',
+  ...PREFLIGHT_DEFAULTS,
+  'check-dependencies': 'true',
+  'postgres-container': 'thinktank-postgres',
+  'redis-container': 'thinktank-redis',
+  'backup-container': 'thinktank-backup',
+  'backup-max-age-hours': '26',
+  'restore-command': 'docker exec -i thinktank-backup /usr/local/bin/restore.sh',
 } as const;
 
 export interface HealthSettings {
@@ -36,6 +48,12 @@ export interface HealthSettings {
   readonly maxP95Seconds: number;
   readonly maxErrorRate: number;
   readonly maxDiskPercent: number;
+  /** Runbook §1 preflight: run once per server when `preflight` is true. */
+  readonly preflight: PreflightOptions | undefined;
+  /** Runbook §7 dependencies and the backup container, every round; undefined = check-dependencies false. */
+  readonly dependencies: DependencyOptions | undefined;
+  /** Runbook §8 backups (age, size, retention), once per server; undefined = not checked. */
+  readonly backups: BackupOptions | undefined;
 }
 
 export const healthSchema = z
@@ -51,6 +69,14 @@ export const healthSchema = z
     'max-p95-seconds': field(v.decimal(0, 3600, '5')),
     'max-error-rate': field(v.decimal(0, 1, '0.05')),
     'max-disk-percent': field(v.decimal(0, 100, '90')),
+    preflight: field(v.boolean),
+    ...preflightShape,
+    'check-dependencies': field(v.boolean),
+    'postgres-container': field(containerName),
+    'redis-container': field(containerName),
+    'backup-container': field(containerName),
+    'backup-max-age-hours': field(v.decimal(0, 87600, '26')),
+    'restore-command': field(v.commandPrefix),
   })
   .transform((raw, context): HealthSettings => ({
     connection: toConnectionSettings(raw, context),
@@ -64,6 +90,25 @@ export const healthSchema = z
     maxP95Seconds: raw['max-p95-seconds'],
     maxErrorRate: raw['max-error-rate'],
     maxDiskPercent: raw['max-disk-percent'],
+    preflight: raw.preflight
+      ? toPreflightOptions(raw, { appDir: raw['app-dir'], composeCommand: raw['compose-command'] })
+      : undefined,
+    dependencies: raw['check-dependencies']
+      ? {
+          postgresContainer: raw['postgres-container'],
+          redisContainer: raw['redis-container'],
+          backupContainer: raw['backup-container'],
+        }
+      : undefined,
+    backups:
+      raw['check-dependencies'] && raw['backup-max-age-hours'] > 0
+        ? {
+            appDir: raw['app-dir'],
+            restoreCommand: raw['restore-command'],
+            backupContainer: raw['backup-container'],
+            maxAgeHours: raw['backup-max-age-hours'],
+          }
+        : undefined,
   }));
 
 export function readHealthInputs(): HealthSettings {

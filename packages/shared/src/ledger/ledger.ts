@@ -23,12 +23,22 @@ export interface Release {
   readonly result: JournalResult;
   /** The run (GITHUB_RUN_ID, or local-<pid>) that wrote it; pairs `started` with its result. */
   readonly run_id?: string;
-  /** Not in the contract's list, added: what the entry is (deploy, rollback, migrate). */
+  /** Not in the contract's list, added: what the entry is (deploy, rollback, migrate, ops). */
   readonly action?: string;
-  /** The backup taken before a migration, or the one a full rollback restores. */
+  /**
+   * For `action` ops: the emergency operation and what it worked on, as a person reads it
+   * ("restart gateway", "scale worker=2", "recover-database"); its first word is the operation.
+   */
+  readonly operation?: string;
+  /** The backup taken before a migration, or the one a full rollback or recover-database restores. */
   readonly backup?: string;
-  /** The emergency backup a full rollback took of the database it replaced (never `latest`). */
+  /** The emergency backup a full rollback or recover-database took of the database it replaced (never `latest`). */
   readonly emergency_backup?: string;
+  /**
+   * Backups `latest` must never pick that the run found: every backup that appeared while it took an
+   * emergency backup, and one whose restore failed.
+   */
+  readonly untrusted_backups?: readonly string[];
 }
 
 /** $1 state dir, $2 the line; appended with one write, so a reader never sees half a line. */
@@ -98,14 +108,25 @@ function isRelease(entry: unknown): entry is Release {
     TEXT_FIELDS.every((field) => typeof fields[field] === 'string') &&
     typeof fields.result === 'string' &&
     RESULTS.includes(fields.result) &&
-    ['run_id', 'action', 'backup', 'emergency_backup'].every(
+    ['run_id', 'action', 'operation', 'backup', 'emergency_backup'].every(
       (field) => fields[field] === undefined || typeof fields[field] === 'string',
-    )
+    ) &&
+    (fields.untrusted_backups === undefined ||
+      (Array.isArray(fields.untrusted_backups) &&
+        fields.untrusted_backups.every((backup) => typeof backup === 'string')))
   );
 }
 
 /** Results that say a release ended well. */
 export const GOOD_RESULTS: readonly JournalResult[] = ['success', 'unchanged'];
+
+/**
+ * The entries that put a release in place (deploys, rollbacks, migrations), without the emergency
+ * operations (`action` ops), which work on whatever runs and never make it a release to go back to.
+ */
+export function releasesOnly(releases: readonly Release[]): Release[] {
+  return releases.filter((release) => release.action !== 'ops');
+}
 
 /**
  * Runs since the newest one that ended well whose journal ends in `started` (interrupted: no result)
@@ -114,7 +135,12 @@ export const GOOD_RESULTS: readonly JournalResult[] = ['success', 'unchanged'];
 export function interruptedRuns(releases: readonly Release[]): Release[] {
   const last = new Map<string, Release>();
   for (const release of releases) {
-    if (GOOD_RESULTS.includes(release.result) || release.result === 'rolled-back') last.clear();
+    // An emergency operation that went well converges nothing: what an earlier run left stays to report.
+    if (
+      release.action !== 'ops' &&
+      (GOOD_RESULTS.includes(release.result) || release.result === 'rolled-back')
+    )
+      last.clear();
     else if (release.run_id !== undefined) {
       last.delete(release.run_id);
       last.set(release.run_id, release);
@@ -125,10 +151,17 @@ export function interruptedRuns(releases: readonly Release[]): Release[] {
   );
 }
 
+/** What an entry's run was doing: "deploying", "rolling back to", "running restart gateway on". */
+function doing(release: Release): string {
+  if (release.action === 'rollback') return 'rolling back to';
+  if (release.action === 'ops') return `running ${release.operation ?? 'an emergency operation'} on`;
+  return 'deploying';
+}
+
 /** "run 123 by alice, deploying abc123def456, was interrupted at 2026-11-28T10:03:00Z". */
 export function describeInterrupted(release: Release): string {
   return (
-    `run ${release.run_id ?? '?'} by ${release.actor}, ${release.action === 'rollback' ? 'rolling back to' : 'deploying'} ` +
+    `run ${release.run_id ?? '?'} by ${release.actor}, ${doing(release)} ` +
     `${release.ref.slice(0, 12)}, ${release.result === 'cancelled' ? 'was cancelled' : 'was interrupted'} ` +
     `(${release.result === 'cancelled' ? 'at' : 'started'} ${release.time}${release.run_url ? `, ${release.run_url}` : ''})`
   );

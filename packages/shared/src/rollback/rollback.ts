@@ -4,8 +4,6 @@
  * first, the application services stopped, the database restored, then the same rolling restart).
  */
 import * as core from '@actions/core';
-import { composeCommand } from '../compose/compose';
-import { waitUntilHealthy } from '../compose/rollout';
 import {
   defaultImageTag,
   liveStateRequest,
@@ -22,11 +20,17 @@ import { tagOf } from '../deploy/plan';
 import { CancelledError, errorMessage } from '../errors';
 import { headCommit } from '../git/git';
 import type { RollbackSettings, RollbackTarget } from '../inputs/rollback';
-import { appendRelease, GOOD_RESULTS, readReleases, type Release } from '../ledger/ledger';
-import { backupNamed } from '../migrate/alembic';
-import { commandLine, toSshCommand } from '../shell';
+import { appendRelease, GOOD_RESULTS, readReleases, releasesOnly, type Release } from '../ledger/ledger';
+import {
+  backupProblem,
+  newestTrustedBackup,
+  restoreBackup,
+  stopServices,
+  takeEmergencyBackup,
+  type DatabaseWork,
+} from '../ops/database';
+import { commandLine } from '../shell';
 import type { RemoteSession } from '../ssh/session';
-import { describeOutcome, RemoteCommandError } from '../ssh/session';
 import { inert } from '../ssh/output';
 
 export interface RollbackOutcome {
@@ -66,7 +70,8 @@ export async function resolveTarget(
   head: string,
   to: RollbackTarget,
 ): Promise<{ sha: string; imageTag: string | undefined }> {
-  const newestFirst = [...releases].reverse();
+  // Emergency operations ran a release; they never made one.
+  const newestFirst = releasesOnly(releases).reverse();
   if (to.kind === 'previous') {
     const entry = newestFirst.find((r) => GOOD_RESULTS.includes(r.result) && r.ref !== head);
     if (entry) return { sha: entry.ref, imageTag: entry.image_tag || undefined };
@@ -93,48 +98,21 @@ export async function resolveTarget(
   );
 }
 
-/**
- * Backups `latest` must never pick: emergency backups taken by rollbacks, and backups taken by runs
- * that failed or were cancelled (the journal names both).
- */
-export function untrustedBackups(releases: readonly Release[]): Set<string> {
-  const excluded = new Set<string>();
-  for (const release of releases) {
-    if (release.emergency_backup) excluded.add(release.emergency_backup);
-    if (
-      release.backup &&
-      release.action !== 'rollback' &&
-      !GOOD_RESULTS.includes(release.result) &&
-      release.result !== 'started'
-    )
-      excluded.add(release.backup);
-  }
-  return excluded;
-}
-
-/** The newest backup in `restore-command --list` output, by the timestamp in its name, else the last listed. */
-export function newestBackup(listing: string, excluded: ReadonlySet<string> = new Set()): string | undefined {
-  const files = listing
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/).pop() ?? '')
-    .filter((file) => /\//.test(file) || /\.(sql|gz|dump|bak)$/.test(file))
-    .filter((file) => !excluded.has(file));
-  const stamp = (file: string) => /(\d{8})[_-]?(\d{6})/.exec(file)?.slice(1).join('') ?? '';
-  const dated = files.filter((file) => stamp(file) !== '');
-  if (dated.length > 0) return dated.sort((a, b) => stamp(a).localeCompare(stamp(b))).at(-1);
-  return files.at(-1);
-}
-
 /** The database against the target's migrations: a warning naming both and how to reconcile them. */
-function schemaMismatch(state: LiveState, environment: string, afterRestore: boolean): string | undefined {
+export function schemaMismatch(
+  state: LiveState,
+  environment: string,
+  afterRestore: boolean,
+): string | undefined {
   if (state.dbRevision === undefined || state.migrations === undefined) return undefined;
   const heads = state.migrations.heads.join(',');
   if (state.dbRevision === heads) return undefined;
   const db = state.dbRevision || '(base)';
   const code = `${state.target.slice(0, 12)}'s migrations end at ${heads || '(none)'}`;
-  const known = state.dbRevision
-    .split(',')
-    .every((revision) => state.migrations?.revisions.includes(revision));
+  // A database at base (no revision) is upgraded from the start.
+  const known =
+    state.dbRevision === '' ||
+    state.dbRevision.split(',').every((revision) => state.migrations?.revisions.includes(revision));
   const reconcile = known
     ? `gh workflow run migrate.yml -f environment=${environment} -f direction=upgrade -f target=${heads || 'head'} -f preview=false`
     : afterRestore
@@ -191,6 +169,8 @@ export async function runRollback(
   );
   const base = { mode: settings.mode, fromRef, toRef: target.sha, toImageTag, account };
   const compose = before.compose;
+  /** Backups this run found that `latest` must never pick: in every entry it journals. */
+  const untrusted: string[] = [];
   const journal = (result: Release['result'], extra: Partial<Release> = {}) =>
     appendRelease(session, connection.stateDir, {
       time: new Date().toISOString(),
@@ -205,6 +185,7 @@ export async function runRollback(
       action: 'rollback',
       run_id: context.runId,
       ...extra,
+      ...(untrusted.length > 0 ? { untrusted_backups: [...untrusted] } : {}),
     });
 
   let restoredBackup: string | undefined;
@@ -232,12 +213,7 @@ export async function runRollback(
     //    nor any backup a rollback or a failed run took (the journal names them).
     let restoreArgs: string[];
     if (settings.backup.kind === 'latest') {
-      const listing = await session.run(
-        toSshCommand(`cd "$1" && ${settings.restoreCommand} --list`, [connection.appDir]),
-        'listing the backups',
-        { echo: 'stderr' },
-      );
-      const newest = newestBackup(listing, untrustedBackups(releases));
+      const newest = await newestTrustedBackup(session, connection.appDir, settings.restoreCommand, releases);
       if (newest === undefined)
         return fail(`restore-command --list names no usable backup; nothing was changed`);
       restoredBackup = newest;
@@ -250,17 +226,41 @@ export async function runRollback(
       restoreArgs = ['--from-s3', settings.backup.key];
     }
     note(`backup to restore: ${restoredBackup}`);
+    // A backup that is not there, or empty, is refused before anything is taken or stopped.
+    if (settings.backup.kind !== 's3') {
+      const problem = await backupProblem(
+        session,
+        connection.appDir,
+        settings.restoreCommand,
+        restoredBackup,
+      );
+      if (problem !== undefined) return fail(`${problem}; nothing was stopped or restored`);
+    }
     await journal('started', { backup: restoredBackup });
+    const work: DatabaseWork = {
+      session,
+      compose,
+      place: connection,
+      env: { IMAGE_TAG: fromTag || toImageTag },
+      services: stopped,
+      gate: {
+        timeoutSeconds: settings.deploy.waitTimeoutSeconds,
+        minUptimeSeconds: settings.deploy.minUptimeSeconds,
+      },
+      signal: context.signal,
+      procedure: 'the rollback',
+      ref: fromRef,
+      note,
+      journal,
+      untrusted,
+    };
     // 2. Emergency backup of the database as it is, so a wrong restore can be undone.
     try {
-      const output = await stage('Emergency backup', () =>
-        session.run(
-          toSshCommand(`cd "$1" && ${settings.deploy.migration.backupCommand}`, [connection.appDir]),
-          'the emergency backup',
-        ),
+      emergencyBackup = await takeEmergencyBackup(
+        work,
+        settings.deploy.migration.backupCommand,
+        settings.restoreCommand,
       );
-      emergencyBackup = backupNamed(output);
-      note(`emergency backup of the current database: ${emergencyBackup ?? '(the command named no file)'}`);
       // Journalled at once: whatever happens next, `latest` must never pick it.
       if (emergencyBackup !== undefined)
         await journal('started', { backup: restoredBackup, emergency_backup: emergencyBackup });
@@ -272,109 +272,24 @@ export async function runRollback(
       return fail(`${errorMessage(error)}; the emergency backup failed, so nothing was stopped or restored`);
     }
     // 3. Stop the application services (not the database).
-    const env = { IMAGE_TAG: fromTag || toImageTag };
-    const finish =
-      `to finish by hand: restore again (${settings.restoreCommand} ${restoreArgs.join(' ')}), then start the services ` +
-      `(${rollbackCommand(connection.environment, target.sha)}); or put the data back as it was from the emergency backup ${emergencyBackup ?? '(none named)'}`;
-    const down = (why: string) =>
-      `PRODUCTION IS DOWN: ${stopped.join(', ')} are stopped because ${why}; the database may be partly restored. ${finish}`;
     try {
-      await stage('Stop the application services', () =>
-        session.run(
-          commandLine(composeCommand(compose, connection, ['stop', ...stopped], env)),
-          'stopping the services',
-        ),
-      );
+      await stopServices(work);
     } catch (error) {
-      if (error instanceof CancelledError) {
+      if (error instanceof CancelledError)
         await journal('cancelled', { emergency_backup: emergencyBackup }).catch(() => undefined);
-        throw error;
-      }
       throw error;
     }
-    note(`stopped: ${stopped.join(', ')}`);
-    // 4. Restore, answering the script's confirmation prompt. A restore that times out, is cancelled
-    //    or loses its connection leaves the services stopped: never started on a half-restored database.
-    try {
-      await stage(`Restore ${restoredBackup}`, () =>
-        session.run(
-          toSshCommand(`cd "$1" && shift && ${settings.restoreCommand} "$@"`, [
-            connection.appDir,
-            ...restoreArgs,
-          ]),
-          'the restore command',
-          { stdin: 'yes\n' },
-        ),
-      );
-      note(`database restored from ${restoredBackup}`);
-    } catch (error) {
-      if (error instanceof CancelledError) {
-        const productionDown = down(
-          'the rollback was cancelled during the restore (the restore was stopped on the server)',
-        );
-        core.error(productionDown);
-        await journal('cancelled', { backup: restoredBackup, emergency_backup: emergencyBackup }).catch(
-          () => undefined,
-        );
-        throw new CancelledError(String(context.signal.reason ?? 'signal'), productionDown);
-      }
-      const why = errorMessage(error);
-      const exited = error instanceof RemoteCommandError && error.result.outcome.kind === 'exited';
-      if (!exited) {
-        const outcome =
-          error instanceof RemoteCommandError ? describeOutcome(error.result.outcome) : 'did not finish';
-        const productionDown = down(`the restore ${outcome}`);
-        note(productionDown);
-        return fail(`${why}\n${productionDown}`, productionDown);
-      }
-      // The restore said no (a missing file, a refused prompt): bring the stopped services back as they
-      // were, so the failed restore costs no more downtime.
-      const restart = await session.exec(
-        commandLine(composeCommand(compose, connection, ['up', '-d', '--no-deps', ...stopped], env)),
-      );
-      const started = restart.outcome.kind === 'exited' && restart.outcome.code === 0;
-      // Started is not back: each one passes the same gate as in a deploy.
-      const gate = {
-        timeoutSeconds: settings.deploy.waitTimeoutSeconds,
-        minUptimeSeconds: settings.deploy.minUptimeSeconds,
-      };
-      const waits = started
-        ? await Promise.all(
-            stopped.map((service) =>
-              waitUntilHealthy(session, compose, connection, env, service, gate, context.signal).catch(
-                (error: unknown) => ({ service, ok: false, waitedMs: 0, state: errorMessage(error) }),
-              ),
-            ),
-          )
-        : [];
-      if (context.signal.aborted) {
-        const productionDown = down('the rollback was cancelled after a failed restore');
-        core.error(inert(productionDown));
-        await journal('cancelled', { backup: restoredBackup, emergency_backup: emergencyBackup }).catch(
-          () => undefined,
-        );
-        throw new CancelledError(String(context.signal.reason ?? 'signal'), productionDown);
-      }
-      const failing = waits.filter((wait) => !wait.ok).map((wait) => `${wait.service} (${wait.state})`);
-      const back = started && failing.length === 0;
-      note(
-        back
-          ? `services started again on ${fromRef.slice(0, 12)}, each passing its gate`
-          : started
-            ? `services started again, but not well: ${failing.join('; ')}`
-            : `could not start the services again: ${restart.stderrTail.join(' ')}`,
-      );
-      const productionDown = back
-        ? undefined
-        : started
-          ? `PRODUCTION IS DOWN: the restore failed and, started again, ${failing.join('; ')} did not pass their gates; the database may be partly restored. ${finish}`
-          : down('the restore failed and they could not be started again');
-      return fail(
-        `${why}\nthe restore failed; ${back ? `${stopped.join(', ')} were started again on ${fromRef.slice(0, 12)}` : started ? 'the services were started again but are not well' : 'the services are STOPPED'}; ` +
-          `the database may be partly restored: the emergency backup ${emergencyBackup ?? '(none named)'} holds it as it was before the rollback`,
-        productionDown,
-      );
-    }
+    // 4. Restore, answering the script's confirmation prompt (see restoreBackup for what a failed one leaves).
+    const restoreFailure = await restoreBackup(work, {
+      command: settings.restoreCommand,
+      args: restoreArgs,
+      backup: restoredBackup,
+      emergencyBackup,
+      finish:
+        `to finish by hand: restore again (${settings.restoreCommand} ${restoreArgs.join(' ')}), then start the services ` +
+        `(${rollbackCommand(connection.environment, target.sha)}); or put the data back as it was from the emergency backup ${emergencyBackup ?? '(none named)'}`,
+    });
+    if (restoreFailure !== undefined) return fail(restoreFailure.failure, restoreFailure.productionDown);
     // The database changed: read what runs again (services stopped, revision restored) and converge
     // on it. From here on, anything that stops the rollback leaves production down: say so.
     try {

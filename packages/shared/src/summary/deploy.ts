@@ -2,7 +2,7 @@
 import type { ServiceWait } from '../compose/rollout';
 import { rollbackCommand, type DeployOutcome } from '../deploy/deploy';
 import { renderScript } from '../shell';
-import { bounded, escapeHtml, table } from './markdown';
+import { bounded, checksTables, escapeHtml, table } from './markdown';
 
 const HEADLINE: Record<DeployOutcome['result'], string> = {
   success: '✅ deployed',
@@ -43,6 +43,8 @@ export function deploySummary(outcome: DeployOutcome, environment: string, host:
   if (outcome.failure) parts.push(`**What failed:** ${escapeHtml(outcome.failure)}`);
   if (outcome.down.length > 0)
     parts.push(`> [!CAUTION]\n> Not running and healthy now: ${escapeHtml(outcome.down.join('; '))}`);
+  if (outcome.checks.length > 0)
+    parts.push(checksTables(outcome.checks, 'Post-deployment checklist (runbook §2)'));
   if (outcome.services.length > 0) parts.push(waitsTable('Services', outcome.services));
   if (outcome.restored.length > 0) parts.push(waitsTable('Restored (previous release)', outcome.restored));
   if (outcome.migration) {

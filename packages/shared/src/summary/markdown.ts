@@ -2,6 +2,7 @@
  * Job summary text: every user or server value is escaped, since the summary renders HTML and
  * Markdown (no tags, no links, no table breaks). Quotes are left: no value goes into an attribute.
  */
+import type { CheckResult } from '../health/checks';
 
 export function escapeHtml(text: string): string {
   return text
@@ -27,4 +28,41 @@ export function bounded(text: string, limit = SUMMARY_LIMIT): string {
   return text.length <= limit
     ? text
     : `${text.slice(0, limit)}\n\n…(cut: the summary is limited to ${limit} characters)\n`;
+}
+
+const VERDICT = { pass: '✅ pass', warn: '⚠️ warn', fail: '❌ fail', skip: '⏭️ skipped' } as const;
+
+/** Check rows as tables: the runbook §1 preflight rows (with minimum and recommended) apart from the rest. */
+export function checksTables(checks: readonly CheckResult[], title = 'Checks'): string {
+  const preflight = checks.filter((check) => check.minimum !== undefined);
+  const others = checks.filter((check) => check.minimum === undefined);
+  const parts: string[] = [];
+  if (others.length > 0)
+    parts.push(
+      `### ${title}\n\n${table(
+        ['host', 'check', 'value', 'threshold', 'verdict'],
+        others.map((check) => [
+          check.host,
+          check.check,
+          check.value,
+          check.threshold,
+          VERDICT[check.verdict],
+        ]),
+      )}`,
+    );
+  if (preflight.length > 0)
+    parts.push(
+      `### Preflight (runbook §1)\n\n${table(
+        ['host', 'item', 'value', 'minimum', 'recommended', 'verdict'],
+        preflight.map((check) => [
+          check.host,
+          check.check,
+          check.value,
+          check.minimum ?? '',
+          check.recommended ?? '',
+          VERDICT[check.verdict],
+        ]),
+      )}`,
+    );
+  return parts.join('\n\n');
 }
