@@ -6,7 +6,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { errorLines, runBundledAction, type ActionRun } from '../harness/runner';
+import { checksOf, errorLines, runBundledAction, type ActionRun } from '../harness/runner';
 import { startSandbox, type Sandbox } from '../harness/sandbox';
 import { TEST_USER } from '../harness/sshd';
 
@@ -39,14 +39,6 @@ function inputs(extra: Record<string, string> = {}): Record<string, string> {
   };
 }
 
-interface Check {
-  host: string;
-  check: string;
-  value: string;
-  threshold: string;
-  verdict: string;
-}
-const checksOf = (run: ActionRun): Check[] => (JSON.parse(run.outputs.report) as { checks: Check[] }).checks;
 const rowOf = (run: ActionRun, name: string | RegExp) =>
   checksOf(run).find((check) => (typeof name === 'string' ? check.check === name : name.test(check.check)));
 const verdicts = (run: ActionRun) =>

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { errorLines, runBundledAction, type ActionRun } from '../harness/runner';
+import { checksOf, errorLines, runBundledAction, type ActionRun } from '../harness/runner';
 import { startSandbox, type Sandbox } from '../harness/sandbox';
 import { scratchDir, TEST_USER } from '../harness/sshd';
 
@@ -146,16 +146,6 @@ function inputs(extra: Record<string, string> = {}): Record<string, string> {
   };
 }
 
-interface Check {
-  host: string;
-  check: string;
-  value: string;
-  threshold: string;
-  verdict: string;
-  minimum?: string;
-  recommended?: string;
-}
-const checksOf = (run: ActionRun): Check[] => (JSON.parse(run.outputs.report) as { checks: Check[] }).checks;
 const preflightRows = (run: ActionRun) =>
   Object.fromEntries(
     checksOf(run)

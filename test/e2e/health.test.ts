@@ -4,7 +4,7 @@
  */
 import { makeUserKey, scratchDir, startSshd, type Sshd } from '../harness/sshd';
 import { connectionInputs } from '../harness/settings';
-import { errorLines, runBundledAction, type ActionRun } from '../harness/runner';
+import { checksOf, errorLines, runBundledAction, type ActionRun } from '../harness/runner';
 import { startStack, waitStackHealthy, type Stack } from '../harness/stack';
 
 jest.setTimeout(180_000);
@@ -36,13 +36,6 @@ function inputs(extra: Record<string, string> = {}): Record<string, string> {
   };
 }
 
-interface Check {
-  host: string;
-  check: string;
-  value: string;
-  verdict: string;
-}
-const checksOf = (run: ActionRun): Check[] => (JSON.parse(run.outputs.report) as { checks: Check[] }).checks;
 const verdictOf = (run: ActionRun, name: RegExp) =>
   checksOf(run).find((check) => name.test(check.check))?.verdict;
 async function waitFor(check: () => boolean, ms = 5000): Promise<boolean> {

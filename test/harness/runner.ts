@@ -102,6 +102,21 @@ export function runBundledAction(
   });
 }
 
+/** A check row of a health `report` output (preflight rows also have minimum and recommended). */
+export interface CheckRow {
+  readonly host: string;
+  readonly check: string;
+  readonly value: string;
+  readonly threshold: string;
+  readonly verdict: string;
+  readonly minimum?: string;
+  readonly recommended?: string;
+}
+
+/** The check rows of a run's `report` output. */
+export const checksOf = (run: ActionRun): CheckRow[] =>
+  (JSON.parse(run.outputs.report) as { checks: CheckRow[] }).checks;
+
 /** The `::error::` lines of a run's log. */
 export function errorLines(run: ActionRun): string[] {
   return run.stdout.split('\n').filter((line) => line.startsWith('::error'));
