@@ -441,8 +441,8 @@ describe('reclaim-disk: what goes and what stays', () => {
     expect(reclaimSteps(plan, true).map((step) => renderScript(step.command ?? { argv: ['-'] }))).toEqual([
       "exec 'docker' 'rm' 'stray' 'created-stray' 'oneoff'",
       "exec 'docker' 'rmi' 'thinktank/gateway:git-old' 'thinktank/gateway:old-alias' 'thinktank/migrator:git-old'",
-      "exec 'docker' 'image' 'prune' '-f'",
-      "exec 'docker' 'builder' 'prune' '-f'",
+      "exec 'docker' 'image' 'prune' '-f' '--filter' 'until=1h'",
+      "exec 'docker' 'builder' 'prune' '-f' '--filter' 'until=1h'",
       "exec 'docker' 'volume' 'rm' 'anon1' 'leftover'",
     ]);
     // No network is pruned: an external network or a stopped stack's would go.

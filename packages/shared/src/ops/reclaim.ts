@@ -233,10 +233,15 @@ export function reclaimSteps(plan: ReclaimPlan, pruneVolumes: boolean): PlanStep
       title: `Remove ${plan.images.length} unused image reference(s) of this stack's repositories: ${plan.images.join(', ')}`,
       command: { argv: ['docker', 'rmi', ...plan.images] },
     });
-  steps.push({ title: 'Remove dangling images', command: { argv: ['docker', 'image', 'prune', '-f'] } });
+  // An hour old at least: the layers a build running right now on this host (another stack's deploy)
+  // has just made are dangling until it tags its image, and must not go from under it.
   steps.push({
-    title: 'Remove dangling build cache',
-    command: { argv: ['docker', 'builder', 'prune', '-f'] },
+    title: 'Remove dangling images older than an hour',
+    command: { argv: ['docker', 'image', 'prune', '-f', '--filter', 'until=1h'] },
+  });
+  steps.push({
+    title: 'Remove dangling build cache older than an hour',
+    command: { argv: ['docker', 'builder', 'prune', '-f', '--filter', 'until=1h'] },
   });
   if (pruneVolumes && plan.volumes.length > 0)
     steps.push({
