@@ -4011,7 +4011,7 @@ function logRows(rows) {
  * running and healthy, health-url, /metrics served, the backup container running, the TLS certificate
  * valid. (The browser checks, login and DNS stay with a person.)
  */
-async function postDeploymentChecklist(session, compose, settings, first, stack) {
+async function postDeploymentChecklist(session, compose, settings, first, stack, preflightRows) {
     const host = session.label;
     const { connection } = settings;
     const rows = [];
@@ -4038,12 +4038,11 @@ async function postDeploymentChecklist(session, compose, settings, first, stack)
         if (backup)
             add(backup.check, backup.value, 'running', backup.verdict === 'pass');
     }
-    if (first.preflight.tlsCert !== undefined) {
-        // The certificate's row; the script's own failure row when it could not run (never nothing).
-        const tls = (await preflight_preflightChecks(session, first.preflight)).find((row) => row.check.startsWith('tls-cert') || row.check === 'preflight');
-        if (tls)
-            rows.push(tls);
-    }
+    // The certificate as the preflight of this run read it (a deploy changes no certificate): its
+    // row, or the preflight script's own failure row when it could not run (never nothing).
+    const tls = preflightRows.find((row) => row.check.startsWith('tls-cert') || row.check === 'preflight');
+    if (tls)
+        rows.push({ ...tls, minimum: undefined, recommended: undefined });
     logRows(rows);
     return rows;
 }
@@ -4673,7 +4672,7 @@ async function runDeploy(settings, context) {
     }
     if (first !== undefined) {
         // Nothing ran before: a failed item is reported and fails the run, with nothing to go back to.
-        const checklist = await stage('Post-deployment checklist (runbook §2)', () => postDeploymentChecklist(session, compose, settings, first, Object.keys(state.targetImages)));
+        const checklist = await stage('Post-deployment checklist (runbook §2)', () => postDeploymentChecklist(session, compose, settings, first, Object.keys(state.targetImages), checks));
         checks = [...checks, ...checklist];
         const failed = checklist.filter((row) => row.verdict === 'fail');
         if (failed.length > 0) {

@@ -2073,7 +2073,7 @@ async function runDeploy(settings, context) {
     }
     if (first !== undefined) {
         // Nothing ran before: a failed item is reported and fails the run, with nothing to go back to.
-        const checklist = await stage('Post-deployment checklist (runbook §2)', () => postDeploymentChecklist(session, compose, settings, first, Object.keys(state.targetImages)));
+        const checklist = await stage('Post-deployment checklist (runbook §2)', () => postDeploymentChecklist(session, compose, settings, first, Object.keys(state.targetImages), checks));
         checks = [...checks, ...checklist];
         const failed = checklist.filter((row) => row.verdict === 'fail');
         if (failed.length > 0) {

@@ -136,6 +136,7 @@ export async function postDeploymentChecklist(
   settings: DeploySettings,
   first: FirstDeploymentSettings,
   stack: readonly string[],
+  preflightRows: readonly CheckResult[],
 ): Promise<CheckResult[]> {
   const host = session.label;
   const { connection } = settings;
@@ -174,13 +175,10 @@ export async function postDeploymentChecklist(
     ).find((row) => row.check.startsWith('backup container') || row.check === 'dependencies');
     if (backup) add(backup.check, backup.value, 'running', backup.verdict === 'pass');
   }
-  if (first.preflight.tlsCert !== undefined) {
-    // The certificate's row; the script's own failure row when it could not run (never nothing).
-    const tls = (await preflightChecks(session, first.preflight)).find(
-      (row) => row.check.startsWith('tls-cert') || row.check === 'preflight',
-    );
-    if (tls) rows.push(tls);
-  }
+  // The certificate as the preflight of this run read it (a deploy changes no certificate): its
+  // row, or the preflight script's own failure row when it could not run (never nothing).
+  const tls = preflightRows.find((row) => row.check.startsWith('tls-cert') || row.check === 'preflight');
+  if (tls) rows.push({ ...tls, minimum: undefined, recommended: undefined });
   logRows(rows);
   return rows;
 }
