@@ -17482,11 +17482,12 @@ function hostAddress(value) {
         throw new InputProblem(`${shown(value)} is not a host entry`, example);
     }
 }
+/** `host`: one or more `[user@]host[:port]` entries; the user, where given, logs in to that host only. */
 function hostList(value) {
     const entries = splitList(value);
     if (entries.length === 0)
         throw new InputProblem('no host given', 'deploy.example.com');
-    return entries.map(hostAddress);
+    return entries.map(userHost);
 }
 function username(value) {
     if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/.test(value)) {
@@ -17528,6 +17529,13 @@ function validators_boolean(value) {
     if (['false', 'False', 'FALSE'].includes(value))
         return false;
     throw new InputProblem(`${shown(value)} is not true or false`, 'true');
+}
+/** A Docker stack name (it prefixes the stack's services and networks). */
+function stackName(value) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/.test(value)) {
+        throw new InputProblem(`${shown(value)} is not a stack name (letters, digits, _ -; starting with a letter or digit)`, 'thinktank');
+    }
+    return value;
 }
 function environmentName(value) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(value) || value.includes('..')) {
@@ -17673,8 +17681,8 @@ function composeCommandWords(value) {
     }
     return words;
 }
-/** A bastion: `[user@]host[:port]`. */
-function jumpHost(value) {
+/** `[user@]host[:port]`: a fleet's entry, or the bastion. */
+function userHost(value) {
     const at = value.lastIndexOf('@');
     const user = at >= 0 ? username(value.slice(0, at)) : undefined;
     const address = hostAddress(value.slice(at + 1));
@@ -17916,6 +17924,11 @@ const CONNECTION_DEFAULTS = {
     'connect-timeout': '30',
     'connect-retries': '3',
     'command-timeout': '1800',
+    'max-parallel': '1',
+    canary: 'true',
+    orchestrator: 'compose',
+    'stack-name': 'thinktank',
+    'resolve-image': 'always',
     'app-dir': '/opt/thinktank',
     'compose-file': 'docker/docker-compose-prod.yaml',
     'compose-command': 'auto',
@@ -17945,10 +17958,15 @@ const connectionShape = {
     }),
     'host-fingerprint': field(hostFingerprints),
     'insecure-ignore-host-key': field(validators_boolean),
-    'jump-host': optionalField(jumpHost),
+    'jump-host': optionalField(userHost),
     'connect-timeout': field(seconds(1, 600)),
     'connect-retries': field(count(0, 10)),
     'command-timeout': field(seconds(1, 86400)),
+    'max-parallel': field(count(1, 256)),
+    canary: field(validators_boolean),
+    orchestrator: field(oneOf(['compose', 'swarm'])),
+    'stack-name': field(stackName),
+    'resolve-image': field(oneOf(['always', 'changed', 'never'])),
     'app-dir': field(absolutePath),
     'compose-file': field(relativePath),
     'compose-command': field(composeCommandWords),
@@ -18040,17 +18058,36 @@ function toConnectionSettings(raw, context) {
         ...raw.host.map((address) => ({
             host: address.host,
             port: address.port ?? raw.port,
+            username: address.username ?? raw.username,
             role: 'host',
         })),
-        ...(jump === undefined ? [] : [{ host: jump.host, port: jump.port ?? 22, role: 'jump host' }]),
+        ...(jump === undefined
+            ? []
+            : [
+                {
+                    host: jump.host,
+                    port: jump.port ?? 22,
+                    username: jump.username ?? raw.username,
+                    role: 'jump host',
+                },
+            ]),
     ];
+    const seen = new Set();
+    for (const point of reached.filter((each) => each.role === 'host')) {
+        const key = labelWithPort(canonicalHost(point.host), point.port);
+        if (seen.has(key))
+            problem('host', `${key} is given twice: each server once`);
+        seen.add(key);
+    }
+    if (raw.orchestrator === 'swarm' && raw.host.length > 1)
+        problem('host', `${raw.host.length} hosts given with orchestrator swarm: give one manager node`);
     const fingerprints = raw['host-fingerprint'];
     const scopeProblems = fingerprintScopeProblems(fingerprints, reached);
     for (const message of scopeProblems)
         problem('host-fingerprint', message);
     // Each host gets the fingerprints scoped to it (and the unscoped ones only where they are allowed:
     // one host, no jump host); known_hosts lines pin the hosts their host field names.
-    const endpoint = ({ host, port, role }) => {
+    const endpoint = ({ host, port, username, role }) => {
         const own = fingerprints
             .filter((entry) => entry.scope === undefined ? reached.length === 1 : scopeNames(entry.scope, host, port))
             .map((entry) => entry.fingerprint);
@@ -18065,7 +18102,7 @@ function toConnectionSettings(raw, context) {
                 : `no host key pin for ${what}: give known-hosts or host-fingerprint ` +
                     '(take them on the server itself: ssh-keyscan -p PORT localhost, or ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)');
         }
-        return { host, port, label: label(host, port), pins };
+        return { host, port, username, label: label(host, port), pins };
     };
     const targets = reached.filter((point) => point.role === 'host').map(endpoint);
     const jumpPoint = reached.find((point) => point.role === 'jump host');
@@ -18076,12 +18113,15 @@ function toConnectionSettings(raw, context) {
         passphrase: raw.passphrase || undefined,
         password: raw.password || undefined,
         insecureIgnoreHostKey: raw['insecure-ignore-host-key'],
-        jumpHost: jump === undefined || jumpPoint === undefined
-            ? undefined
-            : { ...endpoint(jumpPoint), username: jump.username ?? raw.username },
+        jumpHost: jump === undefined || jumpPoint === undefined ? undefined : endpoint(jumpPoint),
         connectTimeoutSeconds: raw['connect-timeout'],
         connectRetries: raw['connect-retries'],
         commandTimeoutSeconds: raw['command-timeout'],
+        maxParallel: raw['max-parallel'],
+        canary: raw.canary,
+        orchestrator: raw.orchestrator,
+        stackName: raw['stack-name'],
+        resolveImage: raw['resolve-image'],
         appDir: raw['app-dir'],
         composeFile: raw['compose-file'],
         composeCommand: raw['compose-command'],
@@ -18091,7 +18131,7 @@ function toConnectionSettings(raw, context) {
         githubToken: raw['github-token'] || undefined,
     };
 }
-/** Actions that work on one server refuse a fleet clearly (the contract plans fleets for later). */
+/** Work that is done on one server only refuses a fleet clearly. */
 function refuseFleet(connection, context, why) {
     if (connection.targets.length > 1) {
         context.addIssue({
@@ -18222,6 +18262,7 @@ const DEPLOY_DEFAULTS = {
     'min-uptime': '5',
     'start-first-overlap': '2',
     migrate: 'auto',
+    'migrate-scope': 'fleet',
     'migrations-path': 'backend/alembic/versions',
     'health-url': 'http://localhost/health',
     'auto-rollback': 'true',
@@ -18277,6 +18318,7 @@ const deploySchema = object({
     remote: field(remoteName),
     'image-tag': optionalField(imageTag),
     migrate: field(oneOf(['auto', 'true', 'false'])),
+    'migrate-scope': field(oneOf(['fleet', 'host'])),
     'migrations-path': field(relativePath),
     repository: optionalField(gitRepository),
     ...preflightShape,
@@ -18285,7 +18327,12 @@ const deploySchema = object({
 })
     .transform((raw, context) => {
     const connection = toConnectionSettings(raw, context);
-    refuseFleet(connection, context, 'deploying to a fleet is planned, not supported yet');
+    if (connection.orchestrator === 'swarm' && raw['image-tag'] === undefined)
+        context.addIssue({
+            code: 'custom',
+            path: ['image-tag'],
+            message: 'required with orchestrator swarm: Swarm deploys images from a registry, nothing is built',
+        });
     let ref = raw.ref;
     if (ref === undefined) {
         // GITHUB_SHA stands in for ref; it is not an input, so it is validated the same way here.
@@ -18308,6 +18355,7 @@ const deploySchema = object({
         imageTag: raw['image-tag'],
         ...toRolloutSettings(raw, context),
         migrate: raw.migrate,
+        migrateScope: raw['migrate-scope'],
         migrationsPath: raw['migrations-path'],
         migration: toMigrationSettings(raw),
         firstDeployment: {
@@ -19127,7 +19175,7 @@ var deploy = __nccwpck_require__(2104);
 ;// CONCATENATED MODULE: ./action-deploy/src/index.ts
 
 // The inputs are validated before ./main (SSH, GitHub, the deploy) loads: a refused run loads little.
-void runAction(deploy/* readDeployInputs */.Jj, () => Promise.all(/* import() */[__nccwpck_require__.e(152), __nccwpck_require__.e(636)]).then(__nccwpck_require__.bind(__nccwpck_require__, 7636)));
+void runAction(deploy/* readDeployInputs */.Jj, () => Promise.all(/* import() */[__nccwpck_require__.e(152), __nccwpck_require__.e(509)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1509)));
 
 })();
 

@@ -2,95 +2,139 @@ import * as core from '@actions/core';
 import {
   deploySummary,
   deploymentTarget,
+  fleetSummary,
+  fleetFailures,
+  forEachHost,
   GitHubDeployment,
   holderFromEnvironment,
+  isFleet,
+  rethrowSingle,
   runDeploy,
   reportDiagnostics,
-  Sessions,
-  stage,
   withDeployLock,
+  type DeployOutcome,
   type DeploySettings,
   type RunContext,
 } from '@thinktank/shared';
 
-export async function main(settings: DeploySettings, { signal }: RunContext): Promise<void> {
+const passed = (outcome: DeployOutcome) => outcome.result === 'success' || outcome.result === 'unchanged';
+
+/** The report without log lines and diagnostics: the summary, the fenced log and the artifact have them. */
+function reported(outcome: DeployOutcome) {
+  const withoutLogs = (waits: DeployOutcome['services']) => waits.map(({ logs: _logs, ...wait }) => wait);
+  return {
+    ...outcome,
+    plan: outcome.plan.map((step) => step.title),
+    services: withoutLogs(outcome.services),
+    restored: withoutLogs(outcome.restored),
+    diagnostics: undefined,
+  };
+}
+
+export async function main(settings: DeploySettings, context: RunContext): Promise<void> {
+  if (settings.connection.orchestrator === 'swarm')
+    return (await import('./swarm')).swarmMain(settings, context);
+  const { signal } = context;
   const { connection } = settings;
   const holder = holderFromEnvironment(connection.environment, 'deploy');
   const triggering = process.env.GITHUB_TRIGGERING_ACTOR;
+  const fleet = isFleet(connection);
   core.info(
-    `deploy of ${settings.ref} to ${connection.environment} requested by ${holder.actor}` +
+    `deploy of ${settings.ref} to ${connection.environment}` +
+      (fleet ? ` (${connection.targets.length} hosts, ${connection.maxParallel} at a time)` : '') +
+      ` requested by ${holder.actor}` +
       (triggering && triggering !== holder.actor ? ` (triggered by ${triggering})` : ''),
   );
-  const sessions = new Sessions(connection, { signal });
-  try {
-    const [session] = await stage('Connect', () => sessions.connectAll());
-    await withDeployLock(
-      session,
-      connection,
-      settings.lockTimeoutSeconds,
-      holder,
-      async () => {
-        const deployment = connection.dryRun
-          ? undefined
-          : await GitHubDeployment.start(
-              deploymentTarget(connection.githubToken, connection.environment),
-              settings.ref,
-              `deploy ${settings.ref}`,
-            );
-        let outcome;
-        try {
-          outcome = await runDeploy(settings, {
+  // One GitHub deployment for the run, started once the first host's lock is held.
+  let deployment: Promise<GitHubDeployment | undefined> | undefined;
+  const startDeployment = () =>
+    (deployment ??= connection.dryRun
+      ? Promise.resolve(undefined)
+      : GitHubDeployment.start(
+          deploymentTarget(connection.githubToken, connection.environment),
+          settings.ref,
+          `deploy ${settings.ref}`,
+        ));
+  // A shared database is migrated by the first host only, before any host restarts: the first host
+  // then goes alone even without a canary.
+  const migratesOnce = fleet && settings.migrateScope === 'fleet';
+  const runs = await forEachHost(
+    connection,
+    { signal, passed, firstAlone: migratesOnce && settings.migrate !== 'false' },
+    (session, index) =>
+      withDeployLock(
+        session,
+        connection,
+        settings.lockTimeoutSeconds,
+        holder,
+        async () => {
+          await startDeployment();
+          const own = migratesOnce && index > 0 ? { ...settings, migrate: 'false' as const } : settings;
+          if (own !== settings) core.info('migrate-scope fleet: the first host migrated the shared database');
+          const outcome = await runDeploy(own, {
             session,
             signal,
             actor: holder.actor,
             runUrl: holder.run_url,
             runId: holder.run_id,
           });
-        } catch (error) {
-          await deployment?.status('failure', 'deploy failed');
-          throw error;
-        }
-        core.setOutput('previous-ref', outcome.previousRef);
-        core.setOutput('deployed-ref', outcome.deployedRef);
-        core.setOutput('attempted-ref', outcome.attemptedRef);
-        core.setOutput(
-          'image-tag',
-          outcome.deployedRef === outcome.attemptedRef ? outcome.imageTag : outcome.previousImageTag,
-        );
-        core.setOutput('migrated', String(outcome.migrated));
-        core.setOutput('rolled-back', String(outcome.rolledBack));
-        core.setOutput('duration-seconds', String(outcome.durationSeconds));
-        // Log lines and diagnostics stay out of the output (a value other steps pass on): the
-        // summary, the fenced log and the artifact have them, masked.
-        const withoutLogs = (waits: typeof outcome.services) => waits.map(({ logs: _logs, ...wait }) => wait);
-        core.setOutput(
-          'report',
-          JSON.stringify({
-            ...outcome,
-            plan: outcome.plan.map((step) => step.title),
-            services: withoutLogs(outcome.services),
-            restored: withoutLogs(outcome.restored),
-            diagnostics: undefined,
-          }),
-        );
-        await core.summary.addRaw(deploySummary(outcome, connection.environment, session.label)).write();
-        await reportDiagnostics(outcome.diagnostics, 'deploy');
-        const ok = outcome.result === 'success' || outcome.result === 'unchanged';
-        await deployment?.status(
-          ok ? 'success' : 'failure',
-          `${outcome.result}: ${outcome.deployedRef.slice(0, 12)}`,
-        );
-        if (!ok) {
-          throw new Error(
-            outcome.rolledBack
-              ? `deploy of ${outcome.attemptedRef.slice(0, 12)} failed and was rolled back to ${outcome.deployedRef.slice(0, 12)}: ${outcome.failure}`
-              : `deploy of ${outcome.attemptedRef.slice(0, 12)} failed: ${outcome.failure}`,
-          );
-        }
-      },
-      { signal },
+          await core.summary.addRaw(deploySummary(outcome, connection.environment, session.label)).write();
+          await reportDiagnostics(outcome.diagnostics, fleet ? `deploy-${session.label}` : 'deploy');
+          return outcome;
+        },
+        { signal },
+      ),
+  );
+  const started = await deployment;
+  const outcomes = runs.flatMap((run) => (run.value === undefined ? [] : [run.value]));
+  const ok = runs.every((run) => run.result === 'success');
+  const first = outcomes[0];
+  if (first !== undefined) {
+    // The first host's commits and tag; each host's own are in the report.
+    core.setOutput('previous-ref', first.previousRef);
+    core.setOutput('deployed-ref', first.deployedRef);
+    core.setOutput('attempted-ref', first.attemptedRef);
+    core.setOutput(
+      'image-tag',
+      first.deployedRef === first.attemptedRef ? first.imageTag : first.previousImageTag,
     );
-  } finally {
-    sessions.closeAll();
+    core.setOutput('migrated', String(outcomes.some((outcome) => outcome.migrated)));
+    core.setOutput('rolled-back', String(outcomes.some((outcome) => outcome.rolledBack)));
+    core.setOutput(
+      'duration-seconds',
+      String(
+        fleet ? Math.round(runs.reduce((sum, run) => Math.max(sum, run.seconds), 0)) : first.durationSeconds,
+      ),
+    );
+  }
+  if (fleet) {
+    core.setOutput(
+      'report',
+      JSON.stringify({
+        ...(first === undefined ? {} : reported(first)),
+        hosts: runs.map(({ cause: _cause, value, ...run }) => ({
+          ...run,
+          ...(value === undefined ? {} : { outcome: reported(value) }),
+        })),
+      }),
+    );
+    await core.summary.addRaw(fleetSummary('Deploy', connection.environment, runs)).write();
+  } else if (first !== undefined) core.setOutput('report', JSON.stringify(reported(first)));
+  await started?.status(
+    ok ? 'success' : 'failure',
+    fleet
+      ? `${runs.filter((run) => run.result === 'success').length} of ${runs.length} hosts deployed`
+      : `${first?.result}: ${first?.deployedRef.slice(0, 12)}`,
+  );
+  rethrowSingle(runs);
+  if (!ok) {
+    if (!fleet && first !== undefined) {
+      throw new Error(
+        first.rolledBack
+          ? `deploy of ${first.attemptedRef.slice(0, 12)} failed and was rolled back to ${first.deployedRef.slice(0, 12)}: ${first.failure}`
+          : `deploy of ${first.attemptedRef.slice(0, 12)} failed: ${first.failure}`,
+      );
+    }
+    throw new Error(`deploy to the fleet failed: ${fleetFailures(runs, (outcome) => outcome.failure)}`);
   }
 }

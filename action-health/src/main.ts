@@ -1,39 +1,33 @@
 import * as core from '@actions/core';
 import {
+  checkHosts,
   healthSummary,
   inert,
   reportDiagnostics,
-  runHealthChecks,
-  Sessions,
   type HealthSettings,
   type RunContext,
 } from '@thinktank/shared';
 
 export async function main(settings: HealthSettings, { signal }: RunContext): Promise<void> {
   if (settings.connection.dryRun) core.info('dry-run: action-health only reads; it runs as usual');
-  const sessions = new Sessions(settings.connection, { signal });
+  core.startGroup(`Health of ${settings.connection.environment}`);
+  let report;
   try {
-    core.startGroup(`Health of ${settings.connection.environment}`);
-    let report;
-    try {
-      report = await runHealthChecks(await sessions.connectAll(), settings, signal);
-    } finally {
-      core.endGroup();
-    }
-    core.setOutput('healthy', String(report.healthy));
-    const { diagnostics = [], ...shown } = report;
-    core.setOutput('report', JSON.stringify(shown));
-    await core.summary.addRaw(healthSummary(report, settings.connection.environment)).write();
-    for (const check of report.checks) {
-      // Values come from the server (backup names, os-release): inert in the log.
-      const line = inert(`${check.host}: ${check.check}: ${check.value}`);
-      if (check.verdict === 'fail') core.error(line);
-      else if (check.verdict === 'warn') core.warning(line);
-      else core.info(`${check.verdict}: ${line}`);
-    }
-    await reportDiagnostics(diagnostics, 'health');
-    if (!report.healthy) throw new Error(`unhealthy: ${report.failing.join('; ')}`);
+    report = await checkHosts(settings, signal);
   } finally {
-    sessions.closeAll();
+    core.endGroup();
   }
+  core.setOutput('healthy', String(report.healthy));
+  const { diagnostics = [], ...shown } = report;
+  core.setOutput('report', JSON.stringify(shown));
+  await core.summary.addRaw(healthSummary(report, settings.connection.environment)).write();
+  for (const check of report.checks) {
+    // Values come from the server (backup names, os-release): inert in the log.
+    const line = inert(`${check.host}: ${check.check}: ${check.value}`);
+    if (check.verdict === 'fail') core.error(line);
+    else if (check.verdict === 'warn') core.warning(line);
+    else core.info(`${check.verdict}: ${line}`);
+  }
+  await reportDiagnostics(diagnostics, 'health');
+  if (!report.healthy) throw new Error(`unhealthy: ${report.failing.join('; ')}`);
 }

@@ -3,8 +3,7 @@ import {
   holderFromEnvironment,
   migrationSummary,
   runMigrate,
-  Sessions,
-  stage,
+  onFirstHost,
   withDeployLock,
   type MigrateSettings,
   type RunContext,
@@ -13,10 +12,9 @@ import {
 export async function main(settings: MigrateSettings, { signal }: RunContext): Promise<void> {
   const { connection, request } = settings;
   const holder = holderFromEnvironment(connection.environment, 'migrate');
-  const sessions = new Sessions(connection, { signal });
-  try {
-    const [session] = await stage('Connect', () => sessions.connectAll());
-    await withDeployLock(
+  // A fleet shares its database: it is migrated once, from the first host.
+  await onFirstHost(connection, signal, (session) =>
+    withDeployLock(
       session,
       connection,
       settings.lockTimeoutSeconds,
@@ -34,8 +32,6 @@ export async function main(settings: MigrateSettings, { signal }: RunContext): P
         if (failure !== undefined) throw new Error(failure);
       },
       { signal },
-    );
-  } finally {
-    sessions.closeAll();
-  }
+    ),
+  );
 }

@@ -7953,6 +7953,11 @@ const CONNECTION_DEFAULTS = {
     'connect-timeout': '30',
     'connect-retries': '3',
     'command-timeout': '1800',
+    'max-parallel': '1',
+    canary: 'true',
+    orchestrator: 'compose',
+    'stack-name': 'thinktank',
+    'resolve-image': 'always',
     'app-dir': '/opt/thinktank',
     'compose-file': 'docker/docker-compose-prod.yaml',
     'compose-command': 'auto',
@@ -7982,10 +7987,15 @@ const connectionShape = {
     }),
     'host-fingerprint': (0,read/* field */.ZZ)(validators/* hostFingerprints */.a3),
     'insecure-ignore-host-key': (0,read/* field */.ZZ)(validators/* boolean */.zM),
-    'jump-host': (0,read/* optionalField */.N7)(validators/* jumpHost */.Fz),
+    'jump-host': (0,read/* optionalField */.N7)(validators/* userHost */.eG),
     'connect-timeout': (0,read/* field */.ZZ)(validators/* seconds */.YA(1, 600)),
     'connect-retries': (0,read/* field */.ZZ)(validators/* count */.U9(0, 10)),
     'command-timeout': (0,read/* field */.ZZ)(validators/* seconds */.YA(1, 86400)),
+    'max-parallel': (0,read/* field */.ZZ)(validators/* count */.U9(1, 256)),
+    canary: (0,read/* field */.ZZ)(validators/* boolean */.zM),
+    orchestrator: (0,read/* field */.ZZ)(validators/* oneOf */.yL(['compose', 'swarm'])),
+    'stack-name': (0,read/* field */.ZZ)(validators/* stackName */.Qx),
+    'resolve-image': (0,read/* field */.ZZ)(validators/* oneOf */.yL(['always', 'changed', 'never'])),
     'app-dir': (0,read/* field */.ZZ)(validators/* absolutePath */.Hi),
     'compose-file': (0,read/* field */.ZZ)(validators/* relativePath */.iZ),
     'compose-command': (0,read/* field */.ZZ)(validators/* composeCommandWords */.Z0),
@@ -8077,17 +8087,36 @@ function toConnectionSettings(raw, context) {
         ...raw.host.map((address) => ({
             host: address.host,
             port: address.port ?? raw.port,
+            username: address.username ?? raw.username,
             role: 'host',
         })),
-        ...(jump === undefined ? [] : [{ host: jump.host, port: jump.port ?? 22, role: 'jump host' }]),
+        ...(jump === undefined
+            ? []
+            : [
+                {
+                    host: jump.host,
+                    port: jump.port ?? 22,
+                    username: jump.username ?? raw.username,
+                    role: 'jump host',
+                },
+            ]),
     ];
+    const seen = new Set();
+    for (const point of reached.filter((each) => each.role === 'host')) {
+        const key = labelWithPort(canonicalHost(point.host), point.port);
+        if (seen.has(key))
+            problem('host', `${key} is given twice: each server once`);
+        seen.add(key);
+    }
+    if (raw.orchestrator === 'swarm' && raw.host.length > 1)
+        problem('host', `${raw.host.length} hosts given with orchestrator swarm: give one manager node`);
     const fingerprints = raw['host-fingerprint'];
     const scopeProblems = fingerprintScopeProblems(fingerprints, reached);
     for (const message of scopeProblems)
         problem('host-fingerprint', message);
     // Each host gets the fingerprints scoped to it (and the unscoped ones only where they are allowed:
     // one host, no jump host); known_hosts lines pin the hosts their host field names.
-    const endpoint = ({ host, port, role }) => {
+    const endpoint = ({ host, port, username, role }) => {
         const own = fingerprints
             .filter((entry) => entry.scope === undefined ? reached.length === 1 : scopeNames(entry.scope, host, port))
             .map((entry) => entry.fingerprint);
@@ -8102,7 +8131,7 @@ function toConnectionSettings(raw, context) {
                 : `no host key pin for ${what}: give known-hosts or host-fingerprint ` +
                     '(take them on the server itself: ssh-keyscan -p PORT localhost, or ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)');
         }
-        return { host, port, label: label(host, port), pins };
+        return { host, port, username, label: label(host, port), pins };
     };
     const targets = reached.filter((point) => point.role === 'host').map(endpoint);
     const jumpPoint = reached.find((point) => point.role === 'jump host');
@@ -8113,12 +8142,15 @@ function toConnectionSettings(raw, context) {
         passphrase: raw.passphrase || undefined,
         password: raw.password || undefined,
         insecureIgnoreHostKey: raw['insecure-ignore-host-key'],
-        jumpHost: jump === undefined || jumpPoint === undefined
-            ? undefined
-            : { ...endpoint(jumpPoint), username: jump.username ?? raw.username },
+        jumpHost: jump === undefined || jumpPoint === undefined ? undefined : endpoint(jumpPoint),
         connectTimeoutSeconds: raw['connect-timeout'],
         connectRetries: raw['connect-retries'],
         commandTimeoutSeconds: raw['command-timeout'],
+        maxParallel: raw['max-parallel'],
+        canary: raw.canary,
+        orchestrator: raw.orchestrator,
+        stackName: raw['stack-name'],
+        resolveImage: raw['resolve-image'],
         appDir: raw['app-dir'],
         composeFile: raw['compose-file'],
         composeCommand: raw['compose-command'],
@@ -8128,7 +8160,7 @@ function toConnectionSettings(raw, context) {
         githubToken: raw['github-token'] || undefined,
     };
 }
-/** Actions that work on one server refuse a fleet clearly (the contract plans fleets for later). */
+/** Work that is done on one server only refuses a fleet clearly. */
 function refuseFleet(connection, context, why) {
     if (connection.targets.length > 1) {
         context.addIssue({
@@ -8177,6 +8209,7 @@ const DEPLOY_DEFAULTS = {
     'min-uptime': '5',
     'start-first-overlap': '2',
     migrate: 'auto',
+    'migrate-scope': 'fleet',
     'migrations-path': 'backend/alembic/versions',
     'health-url': 'http://localhost/health',
     'auto-rollback': 'true',
@@ -8232,6 +8265,7 @@ const deploySchema = zod__WEBPACK_IMPORTED_MODULE_5__/* .object */ .Ikc({
     remote: (0,_read__WEBPACK_IMPORTED_MODULE_3__/* .field */ .ZZ)(_validators__WEBPACK_IMPORTED_MODULE_4__/* .remoteName */ .iy),
     'image-tag': (0,_read__WEBPACK_IMPORTED_MODULE_3__/* .optionalField */ .N7)(_validators__WEBPACK_IMPORTED_MODULE_4__/* .imageTag */ .I_),
     migrate: (0,_read__WEBPACK_IMPORTED_MODULE_3__/* .field */ .ZZ)(_validators__WEBPACK_IMPORTED_MODULE_4__/* .oneOf */ .yL(['auto', 'true', 'false'])),
+    'migrate-scope': (0,_read__WEBPACK_IMPORTED_MODULE_3__/* .field */ .ZZ)(_validators__WEBPACK_IMPORTED_MODULE_4__/* .oneOf */ .yL(['fleet', 'host'])),
     'migrations-path': (0,_read__WEBPACK_IMPORTED_MODULE_3__/* .field */ .ZZ)(_validators__WEBPACK_IMPORTED_MODULE_4__/* .relativePath */ .iZ),
     repository: (0,_read__WEBPACK_IMPORTED_MODULE_3__/* .optionalField */ .N7)(_validators__WEBPACK_IMPORTED_MODULE_4__/* .gitRepository */ .xb),
     ..._preflight_pieces__WEBPACK_IMPORTED_MODULE_2__/* .preflightShape */ .Dn,
@@ -8240,7 +8274,12 @@ const deploySchema = zod__WEBPACK_IMPORTED_MODULE_5__/* .object */ .Ikc({
 })
     .transform((raw, context) => {
     const connection = (0,_connection__WEBPACK_IMPORTED_MODULE_0__/* .toConnectionSettings */ .lW)(raw, context);
-    (0,_connection__WEBPACK_IMPORTED_MODULE_0__/* .refuseFleet */ .DW)(connection, context, 'deploying to a fleet is planned, not supported yet');
+    if (connection.orchestrator === 'swarm' && raw['image-tag'] === undefined)
+        context.addIssue({
+            code: 'custom',
+            path: ['image-tag'],
+            message: 'required with orchestrator swarm: Swarm deploys images from a registry, nothing is built',
+        });
     let ref = raw.ref;
     if (ref === undefined) {
         // GITHUB_SHA stands in for ref; it is not an input, so it is validated the same way here.
@@ -8263,6 +8302,7 @@ const deploySchema = zod__WEBPACK_IMPORTED_MODULE_5__/* .object */ .Ikc({
         imageTag: raw['image-tag'],
         ...toRolloutSettings(raw, context),
         migrate: raw.migrate,
+        migrateScope: raw['migrate-scope'],
         migrationsPath: raw['migrations-path'],
         migration: (0,_migrate_pieces__WEBPACK_IMPORTED_MODULE_1__/* .toMigrationSettings */ .X1)(raw),
         firstDeployment: {
@@ -8490,12 +8530,12 @@ function readInputs(schema, defaults, secrets) {
 
 "use strict";
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Fz: () => (/* binding */ jumpHost),
 /* harmony export */   GY: () => (/* binding */ gitRef),
 /* harmony export */   Hi: () => (/* binding */ absolutePath),
 /* harmony export */   I1: () => (/* binding */ strategySetting),
 /* harmony export */   I_: () => (/* binding */ imageTag),
 /* harmony export */   Oh: () => (/* binding */ port),
+/* harmony export */   Qx: () => (/* binding */ stackName),
 /* harmony export */   S7: () => (/* binding */ InputProblem),
 /* harmony export */   SP: () => (/* binding */ shown),
 /* harmony export */   U9: () => (/* binding */ count),
@@ -8506,6 +8546,7 @@ function readInputs(schema, defaults, secrets) {
 /* harmony export */   _: () => (/* binding */ decimal),
 /* harmony export */   a3: () => (/* binding */ hostFingerprints),
 /* harmony export */   cl: () => (/* binding */ serviceList),
+/* harmony export */   eG: () => (/* binding */ userHost),
 /* harmony export */   fe: () => (/* binding */ serviceName),
 /* harmony export */   iZ: () => (/* binding */ relativePath),
 /* harmony export */   ip: () => (/* binding */ commandPrefix),
@@ -8579,11 +8620,12 @@ function hostAddress(value) {
         throw new InputProblem(`${shown(value)} is not a host entry`, example);
     }
 }
+/** `host`: one or more `[user@]host[:port]` entries; the user, where given, logs in to that host only. */
 function hostList(value) {
     const entries = splitList(value);
     if (entries.length === 0)
         throw new InputProblem('no host given', 'deploy.example.com');
-    return entries.map(hostAddress);
+    return entries.map(userHost);
 }
 function username(value) {
     if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/.test(value)) {
@@ -8625,6 +8667,13 @@ function boolean(value) {
     if (['false', 'False', 'FALSE'].includes(value))
         return false;
     throw new InputProblem(`${shown(value)} is not true or false`, 'true');
+}
+/** A Docker stack name (it prefixes the stack's services and networks). */
+function stackName(value) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/.test(value)) {
+        throw new InputProblem(`${shown(value)} is not a stack name (letters, digits, _ -; starting with a letter or digit)`, 'thinktank');
+    }
+    return value;
 }
 function environmentName(value) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(value) || value.includes('..')) {
@@ -8770,8 +8819,8 @@ function composeCommandWords(value) {
     }
     return words;
 }
-/** A bastion: `[user@]host[:port]`. */
-function jumpHost(value) {
+/** `[user@]host[:port]`: a fleet's entry, or the bastion. */
+function userHost(value) {
     const at = value.lastIndexOf('@');
     const user = at >= 0 ? username(value.slice(0, at)) : undefined;
     const address = hostAddress(value.slice(at + 1));
@@ -19370,7 +19419,14 @@ const rollbackSchema = src_schemas/* object */.Ikc({
 })
     .transform((raw, context) => {
     const connection = (0,inputs_connection/* toConnectionSettings */.lW)(raw, context);
-    (0,inputs_connection/* refuseFleet */.DW)(connection, context, 'a fleet rollback is planned, not supported yet');
+    if (raw.mode === 'full')
+        (0,inputs_connection/* refuseFleet */.DW)(connection, context, 'mode full restores the shared database once: run it on one host, then roll the others back with mode image');
+    if (connection.orchestrator === 'swarm' && raw.mode === 'full')
+        context.addIssue({
+            code: 'custom',
+            path: ['mode'],
+            message: 'orchestrator swarm rolls back images only: use mode image',
+        });
     if (raw.mode === 'full' && raw.confirm !== connection.environment) {
         context.addIssue({
             code: 'custom',
@@ -19386,6 +19442,7 @@ const rollbackSchema = src_schemas/* object */.Ikc({
             imageTag: undefined,
             ...(0,deploy/* toRolloutSettings */.cF)(raw, context),
             migrate: 'false',
+            migrateScope: 'fleet',
             migrationsPath: deploy/* DEPLOY_DEFAULTS */.Dd['migrations-path'],
             migration: (0,migrate_pieces/* toMigrationSettings */.X1)({
                 'allow-destructive': false,
@@ -19522,7 +19579,7 @@ function readOpsInputs() {
 ;// CONCATENATED MODULE: ./action-ops/src/index.ts
 
 // The inputs are validated before ./main (SSH, the operation) loads: a refused run loads little.
-void runAction(readOpsInputs, () => Promise.all(/* import() */[__nccwpck_require__.e(152), __nccwpck_require__.e(402)]).then(__nccwpck_require__.bind(__nccwpck_require__, 2402)));
+void runAction(readOpsInputs, () => Promise.all(/* import() */[__nccwpck_require__.e(152), __nccwpck_require__.e(497)]).then(__nccwpck_require__.bind(__nccwpck_require__, 7497)));
 
 })();
 

@@ -6,8 +6,7 @@ import {
   opsSummary,
   reportDiagnostics,
   runOps,
-  Sessions,
-  stage,
+  onFirstHost,
   withDeployLock,
   type OpsSettings,
   type RunContext,
@@ -18,10 +17,8 @@ export async function main(settings: OpsSettings, { signal }: RunContext): Promi
   const holder = holderFromEnvironment(connection.environment, 'ops');
   const operation = describeOperation(settings.operation);
   core.info(`${operation} on ${connection.environment} requested by ${holder.actor}`);
-  const sessions = new Sessions(connection, { signal });
-  try {
-    const [session] = await stage('Connect', () => sessions.connectAll());
-    await withDeployLock(
+  await onFirstHost(connection, signal, (session) =>
+    withDeployLock(
       session,
       connection,
       settings.lockTimeoutSeconds,
@@ -41,8 +38,6 @@ export async function main(settings: OpsSettings, { signal }: RunContext): Promi
           throw new Error(`${operation} on ${connection.environment} failed: ${outcome.failure}`);
       },
       { signal },
-    );
-  } finally {
-    sessions.closeAll();
-  }
+    ),
+  );
 }

@@ -1,64 +1,98 @@
 import * as core from '@actions/core';
 import {
   deploymentTarget,
+  fleetFailures,
+  fleetSummary,
+  forEachHost,
   GitHubDeployment,
   holderFromEnvironment,
+  isFleet,
   reportDiagnostics,
+  rethrowSingle,
   rollbackSummary,
   runRollback,
-  Sessions,
-  stage,
   withDeployLock,
+  type RollbackOutcome,
   type RollbackSettings,
   type RunContext,
 } from '@thinktank/shared';
 
-export async function main(settings: RollbackSettings, { signal }: RunContext): Promise<void> {
+const failureOf = (outcome: RollbackOutcome) => outcome.failure ?? outcome.productionDown;
+
+export async function main(settings: RollbackSettings, context: RunContext): Promise<void> {
   const { connection } = settings.deploy;
+  if (connection.orchestrator === 'swarm') return (await import('./swarm')).swarmMain(settings, context);
+  const { signal } = context;
   const holder = holderFromEnvironment(connection.environment, 'rollback');
+  const fleet = isFleet(connection);
   core.info(
-    `${settings.mode} rollback of ${connection.environment} to ${settings.to.kind === 'previous' ? 'previous' : settings.to.value} requested by ${holder.actor}`,
+    `${settings.mode} rollback of ${connection.environment}${fleet ? ` (${connection.targets.length} hosts)` : ''} to ${settings.to.kind === 'previous' ? 'previous' : settings.to.value} requested by ${holder.actor}`,
   );
-  const sessions = new Sessions(connection, { signal });
-  try {
-    const [session] = await stage('Connect', () => sessions.connectAll());
-    await withDeployLock(
-      session,
-      connection,
-      settings.deploy.lockTimeoutSeconds,
-      holder,
-      async () => {
-        const outcome = await runRollback(settings, {
-          session,
-          signal,
-          actor: holder.actor,
-          runUrl: holder.run_url,
-          runId: holder.run_id,
-        });
-        const deployment = connection.dryRun
-          ? undefined
-          : await GitHubDeployment.start(
-              deploymentTarget(connection.githubToken, connection.environment),
-              outcome.toRef,
-              `rollback to ${outcome.toRef.slice(0, 12)}`,
-            );
-        core.setOutput('from-ref', outcome.fromRef);
-        core.setOutput('to-ref', outcome.toRef);
-        core.setOutput('restored-backup', outcome.restoredBackup ?? '');
-        await core.summary.addRaw(rollbackSummary(outcome, connection.environment, session.label)).write();
-        await reportDiagnostics(outcome.deploy?.diagnostics ?? [], 'rollback');
-        await deployment?.status(
-          outcome.failure || outcome.productionDown ? 'failure' : 'success',
-          `${settings.mode} rollback to ${outcome.toRef.slice(0, 12)}`,
-        );
-        if (outcome.failure || outcome.productionDown)
-          throw new Error(
-            `${settings.mode} rollback to ${outcome.toRef.slice(0, 12)} failed: ${outcome.failure ?? outcome.productionDown}`,
+  // Each host goes back to its own previous release (its ledger's), in batches as a deploy.
+  const runs = await forEachHost(
+    connection,
+    { signal, passed: (outcome: RollbackOutcome) => failureOf(outcome) === undefined },
+    (session) =>
+      withDeployLock(
+        session,
+        connection,
+        settings.deploy.lockTimeoutSeconds,
+        holder,
+        async () => {
+          const outcome = await runRollback(settings, {
+            session,
+            signal,
+            actor: holder.actor,
+            runUrl: holder.run_url,
+            runId: holder.run_id,
+          });
+          await core.summary.addRaw(rollbackSummary(outcome, connection.environment, session.label)).write();
+          await reportDiagnostics(
+            outcome.deploy?.diagnostics ?? [],
+            fleet ? `rollback-${session.label}` : 'rollback',
           );
-      },
-      { signal },
+          return outcome;
+        },
+        { signal },
+      ),
+  );
+  rethrowSingle(runs);
+  const outcomes = runs.flatMap((run) => (run.value === undefined ? [] : [run.value]));
+  const first = outcomes[0];
+  if (first !== undefined) {
+    core.setOutput('from-ref', first.fromRef);
+    core.setOutput('to-ref', first.toRef);
+    core.setOutput('restored-backup', first.restoredBackup ?? '');
+  }
+  if (fleet) {
+    core.setOutput(
+      'report',
+      JSON.stringify({
+        hosts: runs.map(({ cause: _cause, value, ...run }) => ({
+          ...run,
+          fromRef: value?.fromRef,
+          toRef: value?.toRef,
+          failure: value && failureOf(value),
+        })),
+      }),
     );
-  } finally {
-    sessions.closeAll();
+    await core.summary.addRaw(fleetSummary('Rollback', connection.environment, runs)).write();
+  }
+  const ok = runs.every((run) => run.result === 'success');
+  if (first !== undefined && !connection.dryRun) {
+    const deployment = await GitHubDeployment.start(
+      deploymentTarget(connection.githubToken, connection.environment),
+      first.toRef,
+      `rollback to ${first.toRef.slice(0, 12)}`,
+    );
+    await deployment?.status(
+      ok ? 'success' : 'failure',
+      `${settings.mode} rollback to ${first.toRef.slice(0, 12)}`,
+    );
+  }
+  if (!ok) {
+    if (!fleet && first !== undefined)
+      throw new Error(`${settings.mode} rollback to ${first.toRef.slice(0, 12)} failed: ${failureOf(first)}`);
+    throw new Error(`rollback of the fleet failed: ${fleetFailures(runs, failureOf)}`);
   }
 }

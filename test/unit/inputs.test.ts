@@ -151,22 +151,81 @@ describe('action-health inputs', () => {
     ]);
   });
 
-  it('deploy, migrate and rollback refuse a fleet clearly; health takes one', () => {
-    const fleet = {
-      ...GOOD,
-      host: 'a.example.com,b.example.com',
-      'known-hosts': `a.example.com,b.example.com ${hostLine}`,
-    };
-    expect(problems(fleet)).toEqual([]);
-    for (const read of [readDeployInputs, readMigrateInputs, readRollbackInputs] as (() => unknown)[]) {
-      let found: readonly string[] = [];
-      try {
-        readWithInputs({ ...fleet, ref: 'main' }, read);
-      } catch (error) {
-        if (error instanceof ConfigurationError) found = error.problems;
-      }
-      expect(found).toEqual([expect.stringMatching(/^Input 'host': 2 hosts given: .*; give one host$/)]);
+  const fleet = {
+    ...GOOD,
+    host: 'a.example.com,ops@b.example.com:2222',
+    'known-hosts': `a.example.com,[b.example.com]:2222 ${hostLine}`,
+  };
+  const problemsOf = (inputs: Record<string, string>, read: () => unknown): readonly string[] => {
+    try {
+      readWithInputs({ ref: 'main', ...inputs }, read);
+    } catch (error) {
+      if (error instanceof ConfigurationError) return error.problems;
+      throw error;
     }
+    return [];
+  };
+
+  it('takes a fleet in deploy, migrate, rollback and health, each entry with its own user and port', () => {
+    expect(problems(fleet)).toEqual([]);
+    for (const read of [readDeployInputs, readMigrateInputs, readRollbackInputs] as (() => unknown)[])
+      expect(problemsOf(fleet, read)).toEqual([]);
+    const settings = readWithInputs({ ...fleet, ref: 'main' }, readDeployInputs);
+    expect(settings.connection.targets.map(({ username, label }) => `${username}@${label}`)).toEqual([
+      'deploy@a.example.com',
+      'ops@b.example.com:2222',
+    ]);
+    expect(settings.migrateScope).toBe('fleet');
+    expect([settings.connection.maxParallel, settings.connection.canary]).toEqual([1, true]);
+  });
+
+  it.each([
+    [
+      'the same host twice',
+      { host: 'a.example.com,A.example.com:22' },
+      readDeployInputs,
+      /^Input 'host': a\.example\.com:22 is given twice/,
+    ],
+    [
+      'max-parallel 0',
+      { 'max-parallel': '0' },
+      readDeployInputs,
+      /^Input 'max-parallel': "0" is not a whole number from 1 to 256/,
+    ],
+    [
+      'a fleet with orchestrator swarm',
+      { orchestrator: 'swarm', 'image-tag': 'v1' },
+      readDeployInputs,
+      /^Input 'host': 2 hosts given with orchestrator swarm: give one manager node$/,
+    ],
+    [
+      'a full rollback of a fleet',
+      { mode: 'full', confirm: 'production' },
+      readRollbackInputs,
+      /^Input 'host': 2 hosts given: mode full restores the shared database once/,
+    ],
+    [
+      'an unknown orchestrator',
+      { orchestrator: 'k8s' },
+      readDeployInputs,
+      /^Input 'orchestrator': "k8s" is not one of compose, swarm/,
+    ],
+    [
+      'a bad stack name',
+      { host: 'a.example.com', orchestrator: 'swarm', 'image-tag': 'v1', 'stack-name': 'a b' },
+      readDeployInputs,
+      /^Input 'stack-name': "a b" is not a stack name/,
+    ],
+  ] as const)('refuses %s', (_, inputs, read, expected) => {
+    expect(problemsOf({ ...fleet, ...inputs }, read as () => unknown)).toEqual([
+      expect.stringMatching(expected),
+    ]);
+  });
+
+  it('swarm needs an image tag: nothing is built', () => {
+    expect(problemsOf({ ...fleet, host: 'a.example.com', orchestrator: 'swarm' }, readDeployInputs)).toEqual([
+      expect.stringMatching(/^Input 'image-tag': required with orchestrator swarm/),
+    ]);
   });
 });
 

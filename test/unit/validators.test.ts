@@ -221,13 +221,13 @@ describe('other values', () => {
   });
 
   it('jump host', () => {
-    expect(v.jumpHost('ops@bastion.example.com:2200')).toEqual({
+    expect(v.userHost('ops@bastion.example.com:2200')).toEqual({
       username: 'ops',
       host: 'bastion.example.com',
       port: 2200,
     });
-    expect(v.jumpHost('bastion')).toEqual({ username: undefined, host: 'bastion', port: undefined });
-    expect(() => v.jumpHost('a;b@host')).toThrow(v.InputProblem);
+    expect(v.userHost('bastion')).toEqual({ username: undefined, host: 'bastion', port: undefined });
+    expect(() => v.userHost('a;b@host')).toThrow(v.InputProblem);
   });
 
   it('fingerprints', () => {

@@ -1,4 +1,5 @@
 /** action-health's checks, run on each server over its one SSH session, retried as a set. */
+import { forEachHost, rethrowSingle } from '../ssh/fleet';
 import * as core from '@actions/core';
 import {
   detectCompose,
@@ -410,4 +411,38 @@ export async function runHealthChecks(
     );
     await sleep(settings.intervalSeconds * 1000, signal);
   }
+}
+
+/**
+ * Health of every host (`max-parallel` at a time; each host checked whatever the others gave, an
+ * unreachable one a failing row of its own), then health-url once from the runner.
+ */
+export async function checkHosts(settings: HealthSettings, signal: AbortSignal): Promise<HealthReport> {
+  const perHost = { ...settings, url: undefined };
+  const runs = await forEachHost(
+    settings.connection,
+    { signal, keepGoing: true, passed: (report: HealthReport) => report.healthy },
+    (session) => runHealthChecks([session], perHost, signal),
+  );
+  rethrowSingle(runs);
+  const reports = runs.flatMap((run): HealthReport[] => {
+    if (run.value !== undefined) return [run.value];
+    const row = { host: run.host, check: 'connect', value: run.error ?? run.result, threshold: 'reachable' };
+    return [
+      {
+        healthy: false,
+        attempts: 0,
+        checks: [{ ...row, verdict: 'fail' }],
+        failing: [`${run.host}: connect (${row.value})`],
+      },
+    ];
+  });
+  if (settings.url !== undefined) reports.push(await runHealthChecks([], settings, signal));
+  return {
+    healthy: reports.every((report) => report.healthy),
+    attempts: Math.max(0, ...reports.map((report) => report.attempts)),
+    checks: reports.flatMap((report) => report.checks),
+    failing: reports.flatMap((report) => report.failing),
+    diagnostics: reports.flatMap((report) => report.diagnostics ?? []),
+  };
 }

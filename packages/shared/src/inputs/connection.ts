@@ -20,6 +20,11 @@ export const CONNECTION_DEFAULTS = {
   'connect-timeout': '30',
   'connect-retries': '3',
   'command-timeout': '1800',
+  'max-parallel': '1',
+  canary: 'true',
+  orchestrator: 'compose',
+  'stack-name': 'thinktank',
+  'resolve-image': 'always',
   'app-dir': '/opt/thinktank',
   'compose-file': 'docker/docker-compose-prod.yaml',
   'compose-command': 'auto',
@@ -34,6 +39,8 @@ export const CONNECTION_SECRETS = ['private-key', 'passphrase', 'password', 'git
 export interface Endpoint {
   readonly host: string;
   readonly port: number;
+  /** Who logs in: the entry's own `user@`, else `username`. */
+  readonly username: string;
   /** How the host is named in logs: `host` or `host:port`. */
   readonly label: string;
   readonly pins: HostPins;
@@ -46,10 +53,17 @@ export interface ConnectionSettings {
   readonly passphrase: string | undefined;
   readonly password: string | undefined;
   readonly insecureIgnoreHostKey: boolean;
-  readonly jumpHost: (Endpoint & { readonly username: string }) | undefined;
+  readonly jumpHost: Endpoint | undefined;
   readonly connectTimeoutSeconds: number;
   readonly connectRetries: number;
   readonly commandTimeoutSeconds: number;
+  /** A fleet: hosts worked on at once, after the canary (the first host, alone) when `canary`. */
+  readonly maxParallel: number;
+  readonly canary: boolean;
+  readonly orchestrator: 'compose' | 'swarm';
+  /** With `swarm`: the stack's name, and `docker stack deploy --resolve-image`. */
+  readonly stackName: string;
+  readonly resolveImage: 'always' | 'changed' | 'never';
   readonly appDir: string;
   readonly composeFile: string;
   readonly composeCommand: 'auto' | readonly string[];
@@ -79,10 +93,15 @@ export const connectionShape = {
   }),
   'host-fingerprint': field(v.hostFingerprints),
   'insecure-ignore-host-key': field(v.boolean),
-  'jump-host': optionalField(v.jumpHost),
+  'jump-host': optionalField(v.userHost),
   'connect-timeout': field(v.seconds(1, 600)),
   'connect-retries': field(v.count(0, 10)),
   'command-timeout': field(v.seconds(1, 86400)),
+  'max-parallel': field(v.count(1, 256)),
+  canary: field(v.boolean),
+  orchestrator: field(v.oneOf(['compose', 'swarm'] as const)),
+  'stack-name': field(v.stackName),
+  'resolve-image': field(v.oneOf(['always', 'changed', 'never'] as const)),
   'app-dir': field(v.absolutePath),
   'compose-file': field(v.relativePath),
   'compose-command': field(v.composeCommandWords),
@@ -127,6 +146,7 @@ export function scopeNames(scope: v.HostAddress, host: string, port: number): bo
 interface Reached {
   readonly host: string;
   readonly port: number;
+  readonly username: string;
   readonly role: 'host' | 'jump host';
 }
 
@@ -197,17 +217,35 @@ export function toConnectionSettings(raw: ConnectionRaw, context: z.RefinementCt
     ...raw.host.map((address): Reached => ({
       host: address.host,
       port: address.port ?? raw.port,
+      username: address.username ?? raw.username,
       role: 'host',
     })),
-    ...(jump === undefined ? [] : [{ host: jump.host, port: jump.port ?? 22, role: 'jump host' } as const]),
+    ...(jump === undefined
+      ? []
+      : [
+          {
+            host: jump.host,
+            port: jump.port ?? 22,
+            username: jump.username ?? raw.username,
+            role: 'jump host',
+          } as const,
+        ]),
   ];
+  const seen = new Set<string>();
+  for (const point of reached.filter((each) => each.role === 'host')) {
+    const key = labelWithPort(canonicalHost(point.host), point.port);
+    if (seen.has(key)) problem('host', `${key} is given twice: each server once`);
+    seen.add(key);
+  }
+  if (raw.orchestrator === 'swarm' && raw.host.length > 1)
+    problem('host', `${raw.host.length} hosts given with orchestrator swarm: give one manager node`);
   const fingerprints = raw['host-fingerprint'];
   const scopeProblems = fingerprintScopeProblems(fingerprints, reached);
   for (const message of scopeProblems) problem('host-fingerprint', message);
 
   // Each host gets the fingerprints scoped to it (and the unscoped ones only where they are allowed:
   // one host, no jump host); known_hosts lines pin the hosts their host field names.
-  const endpoint = ({ host, port, role }: Reached): Endpoint => {
+  const endpoint = ({ host, port, username, role }: Reached): Endpoint => {
     const own = fingerprints
       .filter((entry) =>
         entry.scope === undefined ? reached.length === 1 : scopeNames(entry.scope, host, port),
@@ -227,7 +265,7 @@ export function toConnectionSettings(raw: ConnectionRaw, context: z.RefinementCt
               '(take them on the server itself: ssh-keyscan -p PORT localhost, or ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)',
       );
     }
-    return { host, port, label: label(host, port), pins };
+    return { host, port, username, label: label(host, port), pins };
   };
 
   const targets = reached.filter((point) => point.role === 'host').map(endpoint);
@@ -239,13 +277,15 @@ export function toConnectionSettings(raw: ConnectionRaw, context: z.RefinementCt
     passphrase: raw.passphrase || undefined,
     password: raw.password || undefined,
     insecureIgnoreHostKey: raw['insecure-ignore-host-key'],
-    jumpHost:
-      jump === undefined || jumpPoint === undefined
-        ? undefined
-        : { ...endpoint(jumpPoint), username: jump.username ?? raw.username },
+    jumpHost: jump === undefined || jumpPoint === undefined ? undefined : endpoint(jumpPoint),
     connectTimeoutSeconds: raw['connect-timeout'],
     connectRetries: raw['connect-retries'],
     commandTimeoutSeconds: raw['command-timeout'],
+    maxParallel: raw['max-parallel'],
+    canary: raw.canary,
+    orchestrator: raw.orchestrator,
+    stackName: raw['stack-name'],
+    resolveImage: raw['resolve-image'],
     appDir: raw['app-dir'],
     composeFile: raw['compose-file'],
     composeCommand: raw['compose-command'],
@@ -256,7 +296,7 @@ export function toConnectionSettings(raw: ConnectionRaw, context: z.RefinementCt
   };
 }
 
-/** Actions that work on one server refuse a fleet clearly (the contract plans fleets for later). */
+/** Work that is done on one server only refuses a fleet clearly. */
 export function refuseFleet(connection: ConnectionSettings, context: z.RefinementCtx, why: string): void {
   if (connection.targets.length > 1) {
     context.addIssue({

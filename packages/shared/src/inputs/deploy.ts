@@ -4,7 +4,6 @@ import {
   CONNECTION_DEFAULTS,
   CONNECTION_SECRETS,
   connectionShape,
-  refuseFleet,
   toConnectionSettings,
   type ConnectionSettings,
 } from './connection';
@@ -27,6 +26,7 @@ export const DEPLOY_DEFAULTS = {
   'min-uptime': '5',
   'start-first-overlap': '2',
   migrate: 'auto',
+  'migrate-scope': 'fleet',
   'migrations-path': 'backend/alembic/versions',
   'health-url': 'http://localhost/health',
   'auto-rollback': 'true',
@@ -67,6 +67,8 @@ export interface DeploySettings extends RolloutSettings {
   readonly remote: string;
   readonly imageTag: string | undefined;
   readonly migrate: 'auto' | 'true' | 'false';
+  /** A fleet's shared database is migrated once, by the first host (`fleet`), or each host has its own. */
+  readonly migrateScope: 'fleet' | 'host';
   readonly migrationsPath: string;
   readonly migration: MigrationSettings;
   /** action-deploy's runbook §1 and §2 settings; a rollback has none (it never starts from nothing). */
@@ -130,6 +132,7 @@ export const deploySchema = z
     remote: field(v.remoteName),
     'image-tag': optionalField(v.imageTag),
     migrate: field(v.oneOf(['auto', 'true', 'false'] as const)),
+    'migrate-scope': field(v.oneOf(['fleet', 'host'] as const)),
     'migrations-path': field(v.relativePath),
     repository: optionalField(v.gitRepository),
     ...preflightShape,
@@ -138,7 +141,12 @@ export const deploySchema = z
   })
   .transform((raw, context): DeploySettings => {
     const connection = toConnectionSettings(raw, context);
-    refuseFleet(connection, context, 'deploying to a fleet is planned, not supported yet');
+    if (connection.orchestrator === 'swarm' && raw['image-tag'] === undefined)
+      context.addIssue({
+        code: 'custom',
+        path: ['image-tag'],
+        message: 'required with orchestrator swarm: Swarm deploys images from a registry, nothing is built',
+      });
     let ref = raw.ref;
     if (ref === undefined) {
       // GITHUB_SHA stands in for ref; it is not an input, so it is validated the same way here.
@@ -158,6 +166,7 @@ export const deploySchema = z
       imageTag: raw['image-tag'],
       ...toRolloutSettings(raw, context),
       migrate: raw.migrate,
+      migrateScope: raw['migrate-scope'],
       migrationsPath: raw['migrations-path'],
       migration: toMigrationSettings(raw),
       firstDeployment: {

@@ -4,7 +4,6 @@ import {
   CONNECTION_DEFAULTS,
   CONNECTION_SECRETS,
   connectionShape,
-  refuseFleet,
   toConnectionSettings,
   type ConnectionSettings,
 } from './connection';
@@ -66,7 +65,6 @@ export const migrateSchema = z
       context.addIssue({ code: 'custom', path: ['target'], message: error.message });
     }
     const connection = toConnectionSettings(raw, context);
-    refuseFleet(connection, context, 'the database is migrated once, from one server');
     return {
       connection,
       // A dry run only previews.

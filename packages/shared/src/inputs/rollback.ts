@@ -95,7 +95,18 @@ export const rollbackSchema = z
   })
   .transform((raw, context): RollbackSettings => {
     const connection = toConnectionSettings(raw, context);
-    refuseFleet(connection, context, 'a fleet rollback is planned, not supported yet');
+    if (raw.mode === 'full')
+      refuseFleet(
+        connection,
+        context,
+        'mode full restores the shared database once: run it on one host, then roll the others back with mode image',
+      );
+    if (connection.orchestrator === 'swarm' && raw.mode === 'full')
+      context.addIssue({
+        code: 'custom',
+        path: ['mode'],
+        message: 'orchestrator swarm rolls back images only: use mode image',
+      });
     if (raw.mode === 'full' && raw.confirm !== connection.environment) {
       context.addIssue({
         code: 'custom',
@@ -111,6 +122,7 @@ export const rollbackSchema = z
         imageTag: undefined,
         ...toRolloutSettings(raw, context),
         migrate: 'false',
+        migrateScope: 'fleet',
         migrationsPath: DEPLOY_DEFAULTS['migrations-path'],
         migration: toMigrationSettings({
           'allow-destructive': false,

@@ -68,10 +68,11 @@ export function hostAddress(value: string): HostAddress {
   }
 }
 
-export function hostList(value: string): HostAddress[] {
+/** `host`: one or more `[user@]host[:port]` entries; the user, where given, logs in to that host only. */
+export function hostList(value: string): UserHost[] {
   const entries = splitList(value);
   if (entries.length === 0) throw new InputProblem('no host given', 'deploy.example.com');
-  return entries.map(hostAddress);
+  return entries.map(userHost);
 }
 
 export function username(value: string): string {
@@ -119,6 +120,17 @@ export function boolean(value: string): boolean {
   if (['true', 'True', 'TRUE'].includes(value)) return true;
   if (['false', 'False', 'FALSE'].includes(value)) return false;
   throw new InputProblem(`${shown(value)} is not true or false`, 'true');
+}
+
+/** A Docker stack name (it prefixes the stack's services and networks). */
+export function stackName(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/.test(value)) {
+    throw new InputProblem(
+      `${shown(value)} is not a stack name (letters, digits, _ -; starting with a letter or digit)`,
+      'thinktank',
+    );
+  }
+  return value;
 }
 
 export function environmentName(value: string): string {
@@ -301,14 +313,14 @@ export function composeCommandWords(value: string): 'auto' | string[] {
   return words;
 }
 
-export interface JumpHost {
+export interface UserHost {
   readonly username: string | undefined;
   readonly host: string;
   readonly port: number | undefined;
 }
 
-/** A bastion: `[user@]host[:port]`. */
-export function jumpHost(value: string): JumpHost {
+/** `[user@]host[:port]`: a fleet's entry, or the bastion. */
+export function userHost(value: string): UserHost {
   const at = value.lastIndexOf('@');
   const user = at >= 0 ? username(value.slice(0, at)) : undefined;
   const address = hostAddress(value.slice(at + 1));

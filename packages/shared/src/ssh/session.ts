@@ -15,10 +15,12 @@ import {
   LineChunker,
   TailLines,
   eachLine,
+  inert,
   stdoutSink,
   type LogSink,
 } from './output';
 import { sleep } from '../sleep';
+import { hostLabel, writeUnlabelled } from './host-log';
 import { withRunToken } from '../shell';
 
 export type ExecOutcome =
@@ -112,8 +114,6 @@ export class ConnectError extends Error {
 export interface SessionHooks {
   /** Where remote output and connection notes go. */
   readonly sink?: LogSink;
-  /** Prefix for remote lines (the host, when several). */
-  readonly prefix?: string;
   /** Aborted when the run is cancelled. */
   readonly signal?: AbortSignal;
   /** Seconds between TERM and closing the channel on a timeout or cancel. */
@@ -156,7 +156,7 @@ export class SshSession {
   private constructor(
     readonly endpoint: Endpoint,
     private readonly client: Client,
-    private readonly bastion: Client | undefined,
+    private readonly bastion: Bastion | undefined,
     private readonly settings: ConnectionSettings,
     private readonly hooks: SessionHooks,
   ) {
@@ -173,6 +173,7 @@ export class SshSession {
     settings: ConnectionSettings,
     endpoint: Endpoint,
     hooks: SessionHooks = {},
+    bastion?: Bastion,
   ): Promise<SshSession> {
     const warn = hooks.warn ?? (() => undefined);
     // Each hop is checked against its own pins only (the inputs refuse an unpinned one already; this
@@ -194,25 +195,17 @@ export class SshSession {
           'or host-fingerprint (host=SHA256:...).',
       );
     }
+    // A fleet shares one connection to the jump host; a single session opens its own.
+    const ownBastion = bastion === undefined && settings.jumpHost !== undefined;
+    const jump = ownBastion ? new Bastion(settings, hooks) : bastion;
     for (let attempt = 0; ; attempt++) {
-      let bastion: Client | undefined;
       try {
-        let sock: Duplex | undefined;
-        if (settings.jumpHost !== undefined) {
-          bastion = await connectOnce(
-            settings,
-            settings.jumpHost,
-            settings.jumpHost.username,
-            undefined,
-            hooks,
-          );
-          sock = await forward(bastion, settings.jumpHost, endpoint);
-        }
-        const client = await connectOnce(settings, endpoint, settings.username, sock, hooks);
-        return new SshSession(endpoint, client, bastion, settings, hooks);
+        const sock = jump === undefined ? undefined : await jump.forward(endpoint);
+        const client = await connectOnce(settings, endpoint, endpoint.username, sock, hooks);
+        return new SshSession(endpoint, client, ownBastion ? jump : undefined, settings, hooks);
       } catch (error) {
-        bastion?.end();
         if (!(error instanceof ConnectError) || !error.retryable || attempt >= settings.connectRetries) {
+          if (ownBastion) jump?.close();
           if (error instanceof ConnectError && error.retryable) {
             throw new ConnectError(`${error.message} (gave up after ${attempt + 1} attempts)`, false);
           }
@@ -278,8 +271,12 @@ export class SshSession {
     const timeoutSeconds = options.timeoutSeconds ?? this.settings.commandTimeoutSeconds;
     const echo = options.echo ?? 'all';
     const sink = this.hooks.sink ?? stdoutSink;
+    // A fleet's hosts log side by side: their lines carry the host's label, made inert line by line,
+    // since fences of hosts running at once would interleave (one host's end would reopen commands
+    // in the middle of another's output).
+    const label = hostLabel();
+    const prefix = label === undefined ? '' : `${label} | `;
     const fence = new CommandFence(sink);
-    const prefix = this.hooks.prefix === undefined ? '' : `${this.hooks.prefix} | `;
     const stdout = new BoundedBuffer(options.maxBytes ?? DEFAULT_MAX_BYTES);
     const stderr = new BoundedBuffer(0);
     const stderrTail = new TailLines(20);
@@ -333,12 +330,16 @@ export class SshSession {
         // echoed before its line is written first.
         let echoed = '';
         const writeEchoed = () => {
-          fence.lines(echoed);
+          if (echoed === '') return;
+          const text = echoed;
+          if (prefix === '') fence.lines(text);
+          else writeUnlabelled(() => sink.write(text));
           echoed = '';
         };
+        const asLine = (line: string) => (prefix === '' ? `${line}\n` : `${prefix}${inert(line)}\n`);
         const echoLines = (text: string) => {
           if (prefix === '') echoed += text;
-          else eachLine(text, (line) => (echoed += `${prefix}${line}\n`));
+          else eachLine(text, (line) => (echoed += asLine(line)));
         };
         const outLines = new LineChunker((text) => {
           const onLine = options.onStdoutLine;
@@ -349,7 +350,7 @@ export class SshSession {
           eachLine(text, (line) => {
             writeEchoed();
             onLine(line);
-            if (echo === 'all') echoed += `${prefix}${line}\n`;
+            if (echo === 'all') echoed += asLine(line);
           });
         });
         const errLines = new LineChunker((text) => {
@@ -363,7 +364,7 @@ export class SshSession {
             writeEchoed();
             onLine(line);
             stderrTail.push(line);
-            if (echo !== 'none') echoed += `${prefix}${line}\n`;
+            if (echo !== 'none') echoed += asLine(line);
           });
         });
         // While the log sink is behind, neither stream is read: ssh2 then stops widening the channel's
@@ -454,7 +455,44 @@ export class SshSession {
   close(): void {
     for (const command of this.active) command.stop('cancelled');
     this.client.end();
-    this.bastion?.end();
+    this.bastion?.close();
+  }
+}
+
+/**
+ * The connection to the jump host: one for the whole run, however many hosts are reached through
+ * it (one forwarded channel each). Opened at first use and again if it was lost; a failure to reach
+ * it is retried by the session that asked, as any failure before authentication.
+ */
+export class Bastion {
+  private client: Promise<Client> | undefined;
+
+  constructor(
+    private readonly settings: ConnectionSettings,
+    private readonly hooks: SessionHooks = {},
+  ) {}
+
+  async forward(target: Endpoint): Promise<Duplex> {
+    const jump = this.settings.jumpHost;
+    if (jump === undefined) throw new Error('no jump-host to forward through');
+    if (this.client === undefined) {
+      const opening = connectOnce(this.settings, jump, jump.username, undefined, this.hooks);
+      this.client = opening;
+      opening.then(
+        (client) => client.once('close', () => this.client === opening && (this.client = undefined)),
+        () => this.client === opening && (this.client = undefined),
+      );
+    }
+    return forward(await this.client, jump, target);
+  }
+
+  close(): void {
+    const client = this.client;
+    this.client = undefined;
+    void client?.then(
+      (open) => open.end(),
+      () => undefined,
+    );
   }
 }
 

@@ -1,0 +1,6 @@
+import type { DeploySettings, RunContext } from '@thinktank/shared';
+
+/** orchestrator: swarm (issue 12; being built). */
+export async function swarmMain(_settings: DeploySettings, _context: RunContext): Promise<void> {
+  throw new Error('orchestrator swarm is not built yet');
+}
