@@ -367,16 +367,12 @@ function labelLine(label, line) {
         return line;
     return `${label} | ${line}`;
 }
-function install() {
-    if (installed)
-        return;
-    installed = true;
-    const stdout = process.stdout;
-    const original = stdout.write.bind(stdout);
-    stdout.write = ((chunk, ...rest) => {
+/** `write`, with each line written inside a host's work labelled as that host's. */
+function labelling(write) {
+    return (chunk, ...rest) => {
         const label = current.getStore();
         if (label === undefined || typeof chunk !== 'string')
-            return original(chunk, ...rest);
+            return write(chunk, ...rest);
         const lines = chunk.split('\n');
         const last = lines.pop() ?? '';
         let text = '';
@@ -388,8 +384,14 @@ function install() {
         // A write that ends mid-line (rare: core writes whole lines) is labelled as it stands.
         if (last !== '')
             text += labelLine(label, last);
-        return original(text, ...rest);
-    });
+        return write(text, ...rest);
+    };
+}
+function install() {
+    if (installed)
+        return;
+    installed = true;
+    process.stdout.write = labelling(process.stdout.write.bind(process.stdout));
 }
 
 ;// CONCATENATED MODULE: ./packages/shared/src/ssh/session.ts
@@ -5337,7 +5339,7 @@ function fleetSummary(what, environment, runs) {
     const short = (sha) => (sha ? sha.slice(0, 12) : '');
     const rows = runs.map((run) => {
         const value = (run.value ?? {});
-        const detail = value.result ?? run.error ?? '';
+        const detail = (value.result !== run.result ? value.result : undefined) ?? run.error ?? '';
         return [
             escapeHtml(run.host),
             `${fleet_MARK[run.result]} ${run.result}${detail ? `: ${escapeHtml(detail.slice(0, 200))}` : ''}`,
@@ -5399,11 +5401,12 @@ async function main(settings, context) {
             runId: holder.run_id,
         });
         await lib_core.summary.addRaw(deploySummary(outcome, connection.environment, session.label)).write();
-        await reportDiagnostics(outcome.diagnostics, fleet ? `deploy-${session.label}` : 'deploy');
         return outcome;
     }, { signal }));
     const started = await deployment;
     const outcomes = runs.flatMap((run) => (run.value === undefined ? [] : [run.value]));
+    // Every host's in one folder (a file per host) and one output.
+    await reportDiagnostics(outcomes.flatMap((outcome) => outcome.diagnostics), 'deploy');
     const ok = runs.every((run) => run.result === 'success');
     const first = outcomes[0];
     if (first !== undefined) {

@@ -79,7 +79,6 @@ export async function main(settings: DeploySettings, context: RunContext): Promi
             runId: holder.run_id,
           });
           await core.summary.addRaw(deploySummary(outcome, connection.environment, session.label)).write();
-          await reportDiagnostics(outcome.diagnostics, fleet ? `deploy-${session.label}` : 'deploy');
           return outcome;
         },
         { signal },
@@ -87,6 +86,11 @@ export async function main(settings: DeploySettings, context: RunContext): Promi
   );
   const started = await deployment;
   const outcomes = runs.flatMap((run) => (run.value === undefined ? [] : [run.value]));
+  // Every host's in one folder (a file per host) and one output.
+  await reportDiagnostics(
+    outcomes.flatMap((outcome) => outcome.diagnostics),
+    'deploy',
+  );
   const ok = runs.every((run) => run.result === 'success');
   const first = outcomes[0];
   if (first !== undefined) {

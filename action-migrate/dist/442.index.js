@@ -367,16 +367,12 @@ function labelLine(label, line) {
         return line;
     return `${label} | ${line}`;
 }
-function install() {
-    if (installed)
-        return;
-    installed = true;
-    const stdout = process.stdout;
-    const original = stdout.write.bind(stdout);
-    stdout.write = ((chunk, ...rest) => {
+/** `write`, with each line written inside a host's work labelled as that host's. */
+function labelling(write) {
+    return (chunk, ...rest) => {
         const label = current.getStore();
         if (label === undefined || typeof chunk !== 'string')
-            return original(chunk, ...rest);
+            return write(chunk, ...rest);
         const lines = chunk.split('\n');
         const last = lines.pop() ?? '';
         let text = '';
@@ -388,8 +384,14 @@ function install() {
         // A write that ends mid-line (rare: core writes whole lines) is labelled as it stands.
         if (last !== '')
             text += labelLine(label, last);
-        return original(text, ...rest);
-    });
+        return write(text, ...rest);
+    };
+}
+function install() {
+    if (installed)
+        return;
+    installed = true;
+    process.stdout.write = labelling(process.stdout.write.bind(process.stdout));
 }
 
 ;// CONCATENATED MODULE: ./packages/shared/src/ssh/session.ts

@@ -47,10 +47,6 @@ export async function main(settings: RollbackSettings, context: RunContext): Pro
             runId: holder.run_id,
           });
           await core.summary.addRaw(rollbackSummary(outcome, connection.environment, session.label)).write();
-          await reportDiagnostics(
-            outcome.deploy?.diagnostics ?? [],
-            fleet ? `rollback-${session.label}` : 'rollback',
-          );
           return outcome;
         },
         { signal },
@@ -58,6 +54,10 @@ export async function main(settings: RollbackSettings, context: RunContext): Pro
   );
   rethrowSingle(runs);
   const outcomes = runs.flatMap((run) => (run.value === undefined ? [] : [run.value]));
+  await reportDiagnostics(
+    outcomes.flatMap((outcome) => outcome.deploy?.diagnostics ?? []),
+    'rollback',
+  );
   const first = outcomes[0];
   if (first !== undefined) {
     core.setOutput('from-ref', first.fromRef);

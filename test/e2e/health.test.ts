@@ -131,7 +131,11 @@ describe('action-health (bundled)', () => {
       expect(run.code).toBe(0);
       const hosts = [...new Set(checksOf(run).map((check) => check.host))];
       expect(hosts).toEqual([`${sshd.address}:${sshd.port}`, `${second.address}:${second.port}`]);
-      expect(run.stdout.match(/^connected to ttdeploy@/gm)).toHaveLength(2);
+      // Each host's lines carry its label (the hosts are worked on side by side in a fleet).
+      for (const label of hosts)
+        expect(
+          run.stdout.split('\n').filter((line) => line.startsWith(`${label} | connected to ttdeploy@`)),
+        ).toHaveLength(1);
     } finally {
       await second.stop();
     }

@@ -40,14 +40,13 @@ export function labelLine(label: string, line: string): string {
   return `${label} | ${line}`;
 }
 
-function install(): void {
-  if (installed) return;
-  installed = true;
-  const stdout = process.stdout;
-  const original = stdout.write.bind(stdout) as (...args: unknown[]) => boolean;
-  stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
+type Write = (chunk: unknown, ...rest: unknown[]) => boolean;
+
+/** `write`, with each line written inside a host's work labelled as that host's. */
+export function labelling(write: Write): Write {
+  return (chunk, ...rest) => {
     const label = current.getStore();
-    if (label === undefined || typeof chunk !== 'string') return original(chunk, ...rest);
+    if (label === undefined || typeof chunk !== 'string') return write(chunk, ...rest);
     const lines = chunk.split('\n');
     const last = lines.pop() ?? '';
     let text = '';
@@ -57,6 +56,14 @@ function install(): void {
     }
     // A write that ends mid-line (rare: core writes whole lines) is labelled as it stands.
     if (last !== '') text += labelLine(label, last);
-    return original(text, ...rest);
-  }) as typeof stdout.write;
+    return write(text, ...rest);
+  };
+}
+
+function install(): void {
+  if (installed) return;
+  installed = true;
+  process.stdout.write = labelling(
+    process.stdout.write.bind(process.stdout) as Write,
+  ) as typeof process.stdout.write;
 }

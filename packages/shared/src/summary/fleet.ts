@@ -23,7 +23,7 @@ export function fleetSummary(what: string, environment: string, runs: readonly H
   const short = (sha: string | undefined) => (sha ? sha.slice(0, 12) : '');
   const rows = runs.map((run) => {
     const value = (run.value ?? {}) as Commits;
-    const detail = value.result ?? run.error ?? '';
+    const detail = (value.result !== run.result ? value.result : undefined) ?? run.error ?? '';
     return [
       escapeHtml(run.host),
       `${MARK[run.result]} ${run.result}${detail ? `: ${escapeHtml(detail.slice(0, 200))}` : ''}`,
