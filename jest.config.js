@@ -17,6 +17,14 @@ module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/swarm\\.test\\.ts$'],
+    },
+    // Joining and leaving a swarm drops the published ports of every container already running on the
+    // engine (their docker-proxy processes end): the swarm tests run on their own, after the others.
+    { ...common, displayName: 'swarm', testMatch: ['<rootDir>/test/e2e/swarm.test.ts'] },
   ],
 };

@@ -36,6 +36,7 @@ export async function main(settings: DeploySettings, context: RunContext): Promi
     return (await import('./swarm')).swarmMain(settings, context);
   const { signal } = context;
   const { connection } = settings;
+  const started = Date.now();
   const holder = holderFromEnvironment(connection.environment, 'deploy');
   const triggering = process.env.GITHUB_TRIGGERING_ACTOR;
   const fleet = isFleet(connection);
@@ -78,15 +79,19 @@ export async function main(settings: DeploySettings, context: RunContext): Promi
             runUrl: holder.run_url,
             runId: holder.run_id,
           });
-          await core.summary.addRaw(deploySummary(outcome, connection.environment, session.label)).write();
           return outcome;
         },
         { signal },
       ),
   );
-  const started = await deployment;
+  const githubDeployment = await deployment;
   const outcomes = runs.flatMap((run) => (run.value === undefined ? [] : [run.value]));
-  // Every host's in one folder (a file per host) and one output.
+  // Written once all hosts are done (hosts side by side would race on the summary file): the fleet's
+  // table, each host's section, then every host's diagnostics in one folder (a file per host).
+  if (fleet) await core.summary.addRaw(fleetSummary('Deploy', connection.environment, runs)).write();
+  for (const run of runs)
+    if (run.value !== undefined)
+      await core.summary.addRaw(deploySummary(run.value, connection.environment, run.host)).write();
   await reportDiagnostics(
     outcomes.flatMap((outcome) => outcome.diagnostics),
     'deploy',
@@ -106,9 +111,7 @@ export async function main(settings: DeploySettings, context: RunContext): Promi
     core.setOutput('rolled-back', String(outcomes.some((outcome) => outcome.rolledBack)));
     core.setOutput(
       'duration-seconds',
-      String(
-        fleet ? Math.round(runs.reduce((sum, run) => Math.max(sum, run.seconds), 0)) : first.durationSeconds,
-      ),
+      String(fleet ? Math.round((Date.now() - started) / 1000) : first.durationSeconds),
     );
   }
   if (fleet) {
@@ -122,9 +125,8 @@ export async function main(settings: DeploySettings, context: RunContext): Promi
         })),
       }),
     );
-    await core.summary.addRaw(fleetSummary('Deploy', connection.environment, runs)).write();
   } else if (first !== undefined) core.setOutput('report', JSON.stringify(reported(first)));
-  await started?.status(
+  await githubDeployment?.status(
     ok ? 'success' : 'failure',
     fleet
       ? `${runs.filter((run) => run.result === 'success').length} of ${runs.length} hosts deployed`

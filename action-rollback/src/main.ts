@@ -46,7 +46,6 @@ export async function main(settings: RollbackSettings, context: RunContext): Pro
             runUrl: holder.run_url,
             runId: holder.run_id,
           });
-          await core.summary.addRaw(rollbackSummary(outcome, connection.environment, session.label)).write();
           return outcome;
         },
         { signal },
@@ -54,6 +53,11 @@ export async function main(settings: RollbackSettings, context: RunContext): Pro
   );
   rethrowSingle(runs);
   const outcomes = runs.flatMap((run) => (run.value === undefined ? [] : [run.value]));
+  // Written once all hosts are done (hosts side by side would race on the summary file).
+  if (fleet) await core.summary.addRaw(fleetSummary('Rollback', connection.environment, runs)).write();
+  for (const run of runs)
+    if (run.value !== undefined)
+      await core.summary.addRaw(rollbackSummary(run.value, connection.environment, run.host)).write();
   await reportDiagnostics(
     outcomes.flatMap((outcome) => outcome.deploy?.diagnostics ?? []),
     'rollback',
@@ -76,7 +80,6 @@ export async function main(settings: RollbackSettings, context: RunContext): Pro
         })),
       }),
     );
-    await core.summary.addRaw(fleetSummary('Rollback', connection.environment, runs)).write();
   }
   const ok = runs.every((run) => run.result === 'success');
   if (first !== undefined && !connection.dryRun) {
