@@ -100,8 +100,13 @@ export async function forEachHost<T>(
       for (const [at, run] of done.entries()) runs[batch[at].index] = run;
       const failed = done.filter((run) => run.result !== 'success');
       if (failed.length > 0 && !options.keepGoing && number < batches.length - 1) {
-        stopped = `not started: ${failed.map((run) => `${run.host} ${run.result}`).join(', ')}`;
-        core.error(`${stopped}; the hosts after it are left as they are`);
+        const later = batches.slice(number + 1).flat().length;
+        const names = failed.map((run) => `${run.host} ${run.result}`).join(', ');
+        stopped = `${names} before it`;
+        core.error(
+          `${names}: ${later === 1 ? 'the host after it is' : `the ${later} hosts after it are`} ` +
+            'not started and stay as they are',
+        );
       }
     }
   } finally {
