@@ -8,13 +8,13 @@ results=$(mktemp)
 swarm=$(mktemp)
 code=0
 if [ $# -gt 0 ]; then
-  npx jest --maxWorkers=2 --json --outputFile="$results" "$@" || code=1
+  npx jest --forceExit --maxWorkers=2 --json --outputFile="$results" "$@" || code=1
   echo '{"numPassedTests":0,"numFailedTests":0,"numRuntimeErrorTestSuites":0}' >"$swarm"
 else
   # The swarm tests join and leave a swarm, which drops the published ports of containers running
   # beside them: they run alone, after every other test.
-  npx jest --maxWorkers=2 --json --outputFile="$results" --selectProjects unit integration e2e || code=1
-  npx jest --runInBand --passWithNoTests --json --outputFile="$swarm" --selectProjects swarm || code=1
+  npx jest --forceExit --maxWorkers=2 --json --outputFile="$results" --selectProjects unit integration e2e || code=1
+  npx jest --forceExit --runInBand --passWithNoTests --json --outputFile="$swarm" --selectProjects swarm || code=1
 fi
 node -e '
   const fs = require("fs");
