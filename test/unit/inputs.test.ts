@@ -205,6 +205,12 @@ describe('action-health inputs', () => {
       /^Input 'host': 2 hosts given: mode full restores the shared database once/,
     ],
     [
+      'action-migrate with swarm',
+      { host: 'a.example.com', orchestrator: 'swarm' },
+      readMigrateInputs,
+      /^Input 'orchestrator': swarm: a stack is migrated by action-deploy/,
+    ],
+    [
       'an unknown orchestrator',
       { orchestrator: 'k8s' },
       readDeployInputs,

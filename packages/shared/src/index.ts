@@ -44,3 +44,4 @@ export * from './ops/database';
 export * from './inputs/ops';
 export * from './ops/ops';
 export { opsSummary } from './summary/ops';
+export * from './swarm/swarm';

@@ -18,6 +18,7 @@ import { collectDiagnostics, type Diagnostics } from '../diagnostics/diagnostics
 import { backupChecks } from './backups';
 import { dependencyChecks } from './dependencies';
 import { preflightChecks } from './preflight';
+import { swarmHealth } from '../swarm/health';
 
 export type Verdict = 'pass' | 'warn' | 'fail' | 'skip';
 
@@ -422,7 +423,11 @@ export async function checkHosts(settings: HealthSettings, signal: AbortSignal):
   const runs = await forEachHost(
     settings.connection,
     { signal, keepGoing: true, passed: (report: HealthReport) => report.healthy },
-    (session) => runHealthChecks([session], perHost, signal),
+    (session) =>
+      // A Swarm manager is checked as a stack: replicas per service and server-url (swarm/health.ts).
+      settings.connection.orchestrator === 'swarm'
+        ? swarmHealth(session, perHost, signal)
+        : runHealthChecks([session], perHost, signal),
   );
   rethrowSingle(runs);
   const reports = runs.flatMap((run): HealthReport[] => {

@@ -113,6 +113,13 @@ export const opsSchema = z
   })
   .transform((raw, context): OpsSettings => {
     const connection = toConnectionSettings(raw, context);
+    if (connection.orchestrator === 'swarm')
+      context.addIssue({
+        code: 'custom',
+        path: ['orchestrator'],
+        message:
+          'swarm: emergency operations work on compose servers; on a swarm use docker service commands on a manager',
+      });
     refuseFleet(connection, context, 'emergency operations on a fleet are not supported');
     const problem = (input: string, message: string) =>
       context.addIssue({ code: 'custom', path: [input], message });

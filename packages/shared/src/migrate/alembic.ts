@@ -6,7 +6,7 @@
  */
 import { composeCommand, type Compose } from '../compose/compose';
 import { CancelledError, errorMessage } from '../errors';
-import { commandLine, quote, toSshCommand } from '../shell';
+import { commandLine, quote, toSshCommand, type RemoteCommand } from '../shell';
 import {
   describeOutcome,
   RemoteCommandError,
@@ -38,6 +38,11 @@ export interface MigrationPlace {
   readonly env: Readonly<Record<string, string>>;
   /** The run's cancel: a container running alembic is removed at once, not after its client is gone. */
   readonly signal?: AbortSignal;
+  /**
+   * Runs migrate-service's command other than by `compose run` (swarm: a one-off `docker run` of the
+   * new image): the command for the container `label` and the words to run in it.
+   */
+  readonly oneOff?: (label: string, command: readonly string[]) => RemoteCommand;
 }
 
 export interface MigrationRequest {
@@ -94,26 +99,17 @@ export function alembicCommandLine(
 ): string {
   const script = `${settings.alembicCommand} ${args.map(quote).join(' ')}`;
   if (settings.migrateService === undefined) return toSshCommand(`cd "$1" && ${script}`, [place.appDir]);
+  // Labelled with the run's token: a container whose client was stopped (a cancel, a timeout, a
+  // lost connection) keeps running the migration, so it is found and removed by that label.
+  const label = `${RUN_LABEL}=${place.session.runToken}`;
+  if (place.oneOff !== undefined) return commandLine(place.oneOff(label, ['sh', '-c', script]));
   if (place.compose === undefined)
     throw new Error('migrate-service is set but no compose command was detected');
   return commandLine(
     composeCommand(
       place.compose,
       place,
-      // Labelled with the run's token: a container whose client was stopped (a cancel, a timeout, a
-      // lost connection) keeps running the migration, so it is found and removed by that label.
-      [
-        'run',
-        '--rm',
-        '--no-deps',
-        '-T',
-        '--label',
-        `${RUN_LABEL}=${place.session.runToken}`,
-        settings.migrateService,
-        'sh',
-        '-c',
-        script,
-      ],
+      ['run', '--rm', '--no-deps', '-T', '--label', label, settings.migrateService, 'sh', '-c', script],
       place.env,
     ),
   );
