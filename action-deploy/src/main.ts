@@ -97,7 +97,7 @@ export async function main(settings: DeploySettings, context: RunContext): Promi
     'deploy',
   );
   const ok = runs.every((run) => run.result === 'success');
-  const first = outcomes[0];
+  const first = runs[0].value;
   if (first !== undefined) {
     // The first host's commits and tag; each host's own are in the report.
     core.setOutput('previous-ref', first.previousRef);

@@ -28,24 +28,34 @@ export async function main(settings: RollbackSettings, context: RunContext): Pro
   core.info(
     `${settings.mode} rollback of ${connection.environment}${fleet ? ` (${connection.targets.length} hosts)` : ''} to ${settings.to.kind === 'previous' ? 'previous' : settings.to.value} requested by ${holder.actor}`,
   );
-  // Each host goes back to its own previous release (its ledger's), in batches as a deploy.
+  // `previous` is decided once, by the first host (which then goes alone): after a fleet deploy that
+  // stopped half way, each host's own ledger would name a different release, and the fleet would end
+  // on several. The others go to the commit the first one went to.
+  let resolved: RollbackSettings | undefined;
   const runs = await forEachHost(
     connection,
-    { signal, passed: (outcome: RollbackOutcome) => failureOf(outcome) === undefined },
-    (session) =>
+    {
+      signal,
+      passed: (outcome: RollbackOutcome) => failureOf(outcome) === undefined,
+      firstAlone: fleet && settings.to.kind === 'previous',
+    },
+    (session, index) =>
       withDeployLock(
         session,
         connection,
         settings.deploy.lockTimeoutSeconds,
         holder,
         async () => {
-          const outcome = await runRollback(settings, {
+          const own = index > 0 && resolved !== undefined ? resolved : settings;
+          const outcome = await runRollback(own, {
             session,
             signal,
             actor: holder.actor,
             runUrl: holder.run_url,
             runId: holder.run_id,
           });
+          if (index === 0 && settings.to.kind === 'previous' && outcome.toRef !== '')
+            resolved = { ...settings, to: { kind: 'sha-or-tag', value: outcome.toRef } };
           return outcome;
         },
         { signal },
@@ -62,7 +72,7 @@ export async function main(settings: RollbackSettings, context: RunContext): Pro
     outcomes.flatMap((outcome) => outcome.deploy?.diagnostics ?? []),
     'rollback',
   );
-  const first = outcomes[0];
+  const first = runs[0].value;
   if (first !== undefined) {
     core.setOutput('from-ref', first.fromRef);
     core.setOutput('to-ref', first.toRef);

@@ -432,13 +432,19 @@ export async function checkHosts(settings: HealthSettings, signal: AbortSignal):
   rethrowSingle(runs);
   const reports = runs.flatMap((run): HealthReport[] => {
     if (run.value !== undefined) return [run.value];
-    const row = { host: run.host, check: 'connect', value: run.error ?? run.result, threshold: 'reachable' };
+    // Unreachable, cancelled or not started: no check ran there; the row says which.
+    const row = {
+      host: run.host,
+      check: run.result === 'unreachable' ? 'connect' : run.result,
+      value: run.error ?? run.result,
+      threshold: 'reachable',
+    };
     return [
       {
         healthy: false,
         attempts: 0,
         checks: [{ ...row, verdict: 'fail' }],
-        failing: [`${run.host}: connect (${row.value})`],
+        failing: [`${run.host}: ${row.check} (${row.value})`],
       },
     ];
   });

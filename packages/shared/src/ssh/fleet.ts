@@ -162,6 +162,8 @@ async function runOnHost<T>(
     };
   } finally {
     session.close();
+    // The socket is gone before the next batch opens its own: open connections stay at max-parallel.
+    await session.ended(2000);
   }
 }
 

@@ -20,9 +20,12 @@ export function withHostLabel<T>(label: string, work: () => Promise<T>): Promise
   return current.run(label, work);
 }
 
-/** Writes text that is already prefixed (a session's remote lines), past the prefixing. */
-export function writeUnlabelled(write: () => void): void {
-  current.exit(write);
+/**
+ * Runs `work` outside any host's log context: text that is labelled already (a session's remote
+ * lines), or a connection that serves every host (the jump host's).
+ */
+export function outsideHostLog<T>(work: () => T): T {
+  return current.exit(work);
 }
 
 const ANNOTATION = /^::(error|warning|notice)( [^:]*)?::/;

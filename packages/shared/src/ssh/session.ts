@@ -20,7 +20,7 @@ import {
   type LogSink,
 } from './output';
 import { sleep } from '../sleep';
-import { hostLabel, writeUnlabelled } from './host-log';
+import { hostLabel, outsideHostLog } from './host-log';
 import { withRunToken } from '../shell';
 
 export type ExecOutcome =
@@ -165,8 +165,11 @@ export class SshSession {
     };
     client.on('error', (error: Error) => onLost(`connection error: ${error.message}`));
     client.on('close', () => onLost('connection lost'));
-    hooks.signal?.addEventListener('abort', () => void this.cancel(), { once: true });
+    hooks.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
+
+  /** A fleet opens a session per host: each lets go of the run's signal when it closes. */
+  private readonly onAbort = () => void this.cancel();
 
   /** Connects with retries and backoff (full jitter) for failures before authentication only. */
   static async open(
@@ -333,7 +336,7 @@ export class SshSession {
           if (echoed === '') return;
           const text = echoed;
           if (prefix === '') fence.lines(text);
-          else writeUnlabelled(() => sink.write(text));
+          else outsideHostLog(() => sink.write(text));
           echoed = '';
         };
         const asLine = (line: string) => (prefix === '' ? `${line}\n` : `${prefix}${inert(line)}\n`);
@@ -452,7 +455,23 @@ export class SshSession {
   }
 
   /** Ends the connection; running commands are stopped first. */
+  /**
+   * Resolves once the connection's socket is closed (after close(), or when it is lost), or after
+   * `timeoutMs`: a fleet's next batch then opens its connections once this one's are gone.
+   */
+  ended(timeoutMs: number): Promise<void> {
+    if (this.lostReason !== undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.client.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   close(): void {
+    this.hooks.signal?.removeEventListener('abort', this.onAbort);
     for (const command of this.active) command.stop('cancelled');
     this.client.end();
     this.bastion?.close();
@@ -476,7 +495,11 @@ export class Bastion {
     const jump = this.settings.jumpHost;
     if (jump === undefined) throw new Error('no jump-host to forward through');
     if (this.client === undefined) {
-      const opening = connectOnce(this.settings, jump, jump.username, undefined, this.hooks);
+      // Opened outside the host's log context that asked first: the forwarded connections of every
+      // host ride on its socket, whose callbacks would otherwise all log under that host's label.
+      const opening = outsideHostLog(() =>
+        connectOnce(this.settings, jump, jump.username, undefined, this.hooks),
+      );
       this.client = opening;
       opening.then(
         (client) => client.once('close', () => this.client === opening && (this.client = undefined)),
