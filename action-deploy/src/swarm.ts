@@ -34,13 +34,20 @@ export async function swarmMain(settings: DeploySettings, { signal }: RunContext
               settings.ref,
               `deploy ${settings.ref}`,
             );
-        const outcome = await runSwarmDeploy(settings, {
-          session,
-          signal,
-          actor: holder.actor,
-          runUrl: holder.run_url,
-          runId: holder.run_id,
-        });
+        let outcome;
+        try {
+          outcome = await runSwarmDeploy(settings, {
+            session,
+            signal,
+            actor: holder.actor,
+            runUrl: holder.run_url,
+            runId: holder.run_id,
+          });
+        } catch (error) {
+          // Not a deployment left "in progress" for ever.
+          await deployment?.status('failure', 'deploy failed');
+          throw error;
+        }
         await deployment?.status(
           outcome.result === 'success' ? 'success' : 'failure',
           `${outcome.result}: ${outcome.deployedRef.slice(0, 12)}`,

@@ -7,6 +7,7 @@ import { renderScript } from '../../packages/shared/src/shell';
 import type { RemoteSession } from '../../packages/shared/src/ssh/session';
 import { envFileText, migrateServiceConfig, oneOffRun } from '../../packages/shared/src/swarm/migrate';
 import {
+  STACK_ENV_SCRIPT,
   judgeProgress,
   parseStackState,
   replicaRows,
@@ -151,14 +152,28 @@ describe('swarm state', () => {
 });
 
 describe('swarm commands', () => {
-  it('docker stack deploy: resolve-image, the compose file in app-dir, IMAGE_TAG exported', () => {
+  it("docker stack deploy: resolve-image, the compose file in app-dir, the stack's .env and IMAGE_TAG as arguments", () => {
     const command = stackDeployCommand(
       { appDir: '/opt/app/', composeFile: 'docker/stack.yaml', stackName: 'prod', resolveImage: 'never' },
       "v1;$(id)'",
     );
-    expect(renderScript(command)).toBe(
-      `cd '/opt/app/' && export IMAGE_TAG='v1;$(id)'\\''' && exec 'docker' 'stack' 'deploy' '--resolve-image' 'never' '-c' '/opt/app/docker/stack.yaml' 'prod'`,
-    );
+    expect(command.argv).toEqual([
+      'sh',
+      '-c',
+      STACK_ENV_SCRIPT,
+      'sh',
+      '/opt/app/docker/.env',
+      "v1;$(id)'",
+      'docker',
+      'stack',
+      'deploy',
+      '--resolve-image',
+      'never',
+      '-c',
+      '/opt/app/docker/stack.yaml',
+      'prod',
+    ]);
+    expect(renderScript(command)).toMatch(/^cd '\/opt\/app\/' && exec 'sh' '-c' /);
   });
 
   it('reads the migrate service image and environment (map or list) from docker stack config', () => {
@@ -229,5 +244,34 @@ describe('swarm commands', () => {
       "DB=postgres://u:p'w@db/x\nEMPTY=\nSPACED= a b \n",
     );
     expect(() => envFileText({ KEY: 'line1\nline2' })).toThrow(/KEY .*cannot go in an env file/);
+  });
+});
+
+describe("the stack's .env for docker stack (which reads none)", () => {
+  it('exports it as compose reads it, values taken literally, IMAGE_TAG the run’s', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ttswarm-env-'));
+    try {
+      writeFileSync(
+        join(dir, '.env'),
+        `# a comment\nDB_PASSWORD="p a$s's"\nJWT='x"y'\r\nexport PLAIN=a=b\n1BAD=x\nIMAGE_TAG=nope\nLAST=$(id)`,
+      );
+      const out = execFileSync(
+        'sh',
+        [
+          '-c',
+          STACK_ENV_SCRIPT,
+          'sh',
+          join(dir, '.env'),
+          'v9',
+          'sh',
+          '-c',
+          'printf "[%s]\\n" "$DB_PASSWORD" "$JWT" "$PLAIN" "$IMAGE_TAG" "$LAST"; env | grep -c "^1BAD" || true',
+        ],
+        { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } },
+      );
+      expect(out.split('\n')).toEqual(["[p a$s's]", '[x"y]', '[a=b]', '[v9]', '[$(id)]', '0', '']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

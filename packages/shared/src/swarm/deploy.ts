@@ -13,7 +13,7 @@ import { checkoutCommand, EXCLUDE_SCRIPT, fetchRemote, headCommit } from '../git
 import type { DeploySettings } from '../inputs/deploy';
 import type { RollbackSettings } from '../inputs/rollback';
 import { appendRelease, GOOD_RESULTS, readReleases, releasesOnly, type Release } from '../ledger/ledger';
-import type { MigrationOutcome } from '../migrate/alembic';
+import { MigrationError, type MigrationOutcome } from '../migrate/alembic';
 import { resolveTarget } from '../rollback/rollback';
 import { commandLine, renderScript, toSshCommand, type RemoteCommand } from '../shell';
 import { inert } from '../ssh/output';
@@ -180,11 +180,14 @@ async function rollOut(
   settings: DeploySettings,
   release: Release1,
   signal: AbortSignal,
+  /** Called just before `docker stack deploy`: from then on the stack may have changed. */
+  onStackDeploy: () => void = () => undefined,
 ): Promise<{ services: ServiceProgress[]; health: string }> {
   const { connection } = settings;
   const before = await readStackState(session, connection.stackName);
   await session.run(commandLine(checkoutCommand(connection.appDir, release.ref)), 'git checkout');
   const deploy = stackDeployCommand(connection, release.imageTag);
+  onStackDeploy();
   await stage(`docker stack deploy ${connection.stackName} (${release.imageTag})`, () =>
     session.run(commandLine(deploy), 'docker stack deploy'),
   );
@@ -234,11 +237,11 @@ export async function runSwarmDeploy(settings: DeploySettings, context: SwarmCon
   const target = cloned ?? (await resolve());
   const before = await readStackState(session, connection.stackName);
   const releases = releasesOnly(await readReleases(session, connection.stateDir));
+  // The ledger's tag of the running release first: the most common tag among the services would count
+  // third-party images (postgres:16) too.
   const previousImageTag =
-    runningTagOf(before) ||
-    ([...releases].reverse().find((r) => r.ref === previousRef && GOOD_RESULTS.includes(r.result))
-      ?.image_tag ??
-      '');
+    [...releases].reverse().find((r) => r.ref === previousRef && GOOD_RESULTS.includes(r.result))
+      ?.image_tag || runningTagOf(before);
   core.info(
     `swarm deploy of ${target.slice(0, 12)} (${imageTag}) to stack ${connection.stackName} on ${session.label}; ` +
       `running now: ${previousRef ? previousRef.slice(0, 12) : '(new checkout)'} (${previousImageTag || 'no stack yet'})`,
@@ -327,8 +330,9 @@ export async function runSwarmDeploy(settings: DeploySettings, context: SwarmCon
         migrateForSwarm(session, settings, imageTag, signal),
       );
     }
-    stackTouched = true;
-    const { services, health } = await rollOut(session, settings, { ref: target, imageTag }, signal);
+    const { services, health } = await rollOut(session, settings, { ref: target, imageTag }, signal, () => {
+      stackTouched = true;
+    });
     await journal('success', migration);
     return {
       ...base,
@@ -346,6 +350,17 @@ export async function runSwarmDeploy(settings: DeploySettings, context: SwarmCon
       plan,
     };
   } catch (error) {
+    if (error instanceof MigrationError)
+      migration = { ...(error.partial as MigrationOutcome), applied: false };
+    if (session.lost !== undefined)
+      throw new Error(
+        `${errorMessage(error)}: the connection to ${session.label} was lost ` +
+          (stackTouched
+            ? `after docker stack deploy of ${imageTag} started: Swarm goes on with the update as its update_config says; ` +
+              'run the health check (or docker stack services on a manager) to see where it is'
+            : 'before the stack was changed'),
+        { cause: error },
+      );
     if (error instanceof CancelledError || signal.aborted) {
       await journal('cancelled', migration).catch((why: unknown) =>
         core.warning(`could not record the cancel in the ledger: ${errorMessage(why)}`),
@@ -379,20 +394,33 @@ export async function runSwarmDeploy(settings: DeploySettings, context: SwarmCon
     await journal(rolledBack ? 'rolled-back' : 'failed', migration).catch((why: unknown) =>
       core.warning(`could not append to the ledger: ${errorMessage(why)}`),
     );
+    const services =
+      error instanceof ConvergeError && error.services.length > 0
+        ? error.services
+        : await servicesNow(session, connection.stackName);
+    // What runs now, where the action did not put the previous release back itself: Swarm may have
+    // (failure_action: rollback), or left the update paused half way.
+    let runsPrevious = rolledBack || !stackTouched;
+    if (!runsPrevious) {
+      const now = await readStackState(session, connection.stackName).catch(() => undefined);
+      const tags = new Set(now?.services.map((service) => tagOfImage(service.image)));
+      const onTarget = tags.has(imageTag);
+      runsPrevious = !onTarget && previousImageTag !== '' && tags.has(previousImageTag);
+      if (onTarget && previousImageTag !== '' && tags.has(previousImageTag))
+        notes.push(`the stack runs a mix: some services ${imageTag}, others ${previousImageTag}`);
+      else if (runsPrevious) notes.push(`Swarm put ${previousImageTag} back`);
+    }
     return {
       ...base,
       result: rolledBack ? 'rolled-back' : 'failed',
       dryRun: false,
-      deployedRef: rolledBack || !stackTouched ? previousRef : target,
-      deployedImageTag: rolledBack || !stackTouched ? previousImageTag : imageTag,
+      deployedRef: runsPrevious ? previousRef : target,
+      deployedImageTag: runsPrevious ? previousImageTag : imageTag,
       migrated: migration?.applied === true,
       migration,
       rolledBack,
       durationSeconds: seconds(started),
-      services:
-        error instanceof ConvergeError && error.services.length > 0
-          ? error.services
-          : await servicesNow(session, connection.stackName),
+      services,
       health: undefined,
       failure,
       plan,

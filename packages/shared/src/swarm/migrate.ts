@@ -14,7 +14,7 @@ import type { DeploySettings } from '../inputs/deploy';
 import { runMigration, type MigrationOutcome, type MigrationPlace } from '../migrate/alembic';
 import { commandLine, toSshCommand, type RemoteCommand } from '../shell';
 import { inert } from '../ssh/output';
-import type { RemoteSession } from '../ssh/session';
+import { describeOutcome, type RemoteSession } from '../ssh/session';
 import { stackConfigCommand } from './state';
 
 /** The one-off `docker run` of `image` on `network`, with the environment file `envFile`. */
@@ -52,8 +52,11 @@ export function envFileText(env: Readonly<Record<string, string>>): string {
     .join('');
 }
 
-/** Writes stdin to a new file readable by its owner only, in $1; prints its path. */
-const ENV_FILE_SCRIPT = `umask 077 && mkdir -p "$1" && f=$(mktemp "$1/migrate-env.XXXXXX") && cat >"$f" && printf '%s' "$f"`;
+/**
+ * Writes stdin to a new file readable by its owner only, in $1, and prints its path. Files an earlier
+ * run could not remove (its connection was lost) go first: the deploy lock is held, so none is in use.
+ */
+const ENV_FILE_SCRIPT = `umask 077 && mkdir -p "$1" && rm -f "$1"/migrate-env.* && f=$(mktemp "$1/migrate-env.XXXXXX") && cat >"$f" && printf '%s' "$f"`;
 
 interface StackServiceConfig {
   readonly image?: string;
@@ -175,11 +178,17 @@ export async function migrateForSwarm(
       (message) => core.info(message),
     );
   } finally {
-    if (envFile !== undefined)
-      await session.exec(toSshCommand('rm -f "$1"', [envFile]), {
+    if (envFile !== undefined) {
+      const removed = await session.exec(toSshCommand('rm -f "$1"', [envFile]), {
         echo: 'stderr',
         timeoutSeconds: 60,
         keepOnCancel: true,
       });
+      if (removed.outcome.kind !== 'exited' || removed.outcome.code !== 0)
+        core.warning(
+          `the migration's environment file ${envFile} could not be removed (${describeOutcome(removed.outcome)}); ` +
+            'the next swarm migration removes it, or remove it by hand',
+        );
+    }
   }
 }

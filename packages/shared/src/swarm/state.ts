@@ -68,6 +68,43 @@ export const NODE_STATE_COMMAND: RemoteCommand = {
 };
 
 /** `docker stack deploy` of the checkout's compose file with IMAGE_TAG exported; nothing is built. */
+/**
+ * `docker stack` reads no `.env` (compose does): the stack's settings (the runbook keeps its secrets
+ * there) would come through empty. This exports the `.env` beside the compose file as compose reads
+ * it (`NAME=value` lines, `#` comments, one pair of surrounding quotes taken off, nothing expanded),
+ * on the server, so no value is on a command line; IMAGE_TAG is the run's whatever `.env` says.
+ * $1 the .env file, $2 the image tag, then the command.
+ */
+export const STACK_ENV_SCRIPT = `envfile=$1 tag=$2; shift 2
+cr=$(printf '\\r') dq='"' sq="'"
+if [ -f "$envfile" ]; then
+  while IFS= read -r line || [ -n "$line" ]; do
+    line=\${line%"$cr"}
+    case $line in ''|'#'*) continue ;; esac
+    key=\${line%%=*} value=\${line#*=}
+    key=\${key#export }
+    case $key in ''|[0-9]*|*[!A-Za-z0-9_]*) continue ;; esac
+    case $value in
+      "$dq"*"$dq") value=\${value#"$dq"} value=\${value%"$dq"} ;;
+      "$sq"*"$sq") value=\${value#"$sq"} value=\${value%"$sq"} ;;
+    esac
+    export "$key=$value"
+  done <"$envfile"
+fi
+IMAGE_TAG=$tag; export IMAGE_TAG
+exec "$@"`;
+
+/** A `docker stack` command run with the stack's `.env` and IMAGE_TAG (STACK_ENV_SCRIPT). */
+function withStackEnv(
+  connection: { readonly appDir: string; readonly composeFile: string },
+  imageTag: string,
+  argv: readonly string[],
+): RemoteCommand {
+  const file = `${connection.appDir.replace(/\/+$/, '')}/${connection.composeFile}`;
+  const envFile = `${file.slice(0, file.lastIndexOf('/'))}/.env`;
+  return { argv: ['sh', '-c', STACK_ENV_SCRIPT, 'sh', envFile, imageTag, ...argv], cwd: connection.appDir };
+}
+
 export function stackDeployCommand(
   connection: {
     readonly appDir: string;
@@ -77,38 +114,26 @@ export function stackDeployCommand(
   },
   imageTag: string,
 ): RemoteCommand {
-  return {
-    argv: [
-      'docker',
-      'stack',
-      'deploy',
-      '--resolve-image',
-      connection.resolveImage,
-      '-c',
-      `${connection.appDir.replace(/\/+$/, '')}/${connection.composeFile}`,
-      connection.stackName,
-    ],
-    cwd: connection.appDir,
-    env: { IMAGE_TAG: imageTag },
-  };
+  const file = `${connection.appDir.replace(/\/+$/, '')}/${connection.composeFile}`;
+  return withStackEnv(connection, imageTag, [
+    'docker',
+    'stack',
+    'deploy',
+    '--resolve-image',
+    connection.resolveImage,
+    '-c',
+    file,
+    connection.stackName,
+  ]);
 }
 
-/** The stack's compose file rendered as Swarm reads it (IMAGE_TAG interpolated), for the migration. */
+/** `docker stack config`: the stack file as Swarm reads it (the migration's image and environment). */
 export function stackConfigCommand(
   connection: { readonly appDir: string; readonly composeFile: string },
   imageTag: string,
 ): RemoteCommand {
-  return {
-    argv: [
-      'docker',
-      'stack',
-      'config',
-      '-c',
-      `${connection.appDir.replace(/\/+$/, '')}/${connection.composeFile}`,
-    ],
-    cwd: connection.appDir,
-    env: { IMAGE_TAG: imageTag },
-  };
+  const file = `${connection.appDir.replace(/\/+$/, '')}/${connection.composeFile}`;
+  return withStackEnv(connection, imageTag, ['docker', 'stack', 'config', '-c', file]);
 }
 
 interface ServiceJson {
