@@ -3,6 +3,12 @@
  * in the same run, against real parts (sshd on loopback, the local Docker engine, PostgreSQL). Prints
  * a table, writes bench/results.json, and puts the table into docs/benchmarks.md between its markers.
  * A goal missed is printed with the margin; the numbers are never adjusted.
+ *
+ * `BENCH_ONLY=fleet npm run bench` (or `--only fleet` when the bundle is run directly: `ncc run` takes no
+ * arguments of its own for the script) measures the fleet section alone and merges it in: the fleet
+ * block of docs/benchmarks.md and the `fleet` key of bench/results.json are replaced, every other
+ * section is kept as it was. `BENCH_FLEET_HOSTS=5` and `BENCH_FLEET_PARALLEL=1,5` try the fleet section
+ * on other figures: it is then printed only, never written (the section is 100 hosts at 1, 10 and 50).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,6 +17,7 @@ import { join } from 'node:path';
 import { ROOT } from '../test/harness/runner';
 import { benchColdStart } from './bench/cold-start';
 import { benchDeploy, benchDroppedRequests } from './bench/deploy';
+import { benchFleet, type FleetBenchResult } from './bench/fleet';
 import { benchCommandOverhead, benchStreaming } from './bench/ssh';
 
 interface Row {
@@ -63,11 +70,166 @@ function atMost(
   };
 }
 
+const FLEET_START = '<!-- bench-fleet:start -->';
+const FLEET_END = '<!-- bench-fleet:end -->';
+
+/** What `--only` / BENCH_ONLY asks for: undefined = every section. */
+function onlySection(): 'fleet' | undefined {
+  const at = process.argv.indexOf('--only');
+  const only = at >= 0 ? process.argv[at + 1] : process.env.BENCH_ONLY || undefined;
+  if (only === undefined || only === 'fleet') return only;
+  throw new Error(`BENCH_ONLY / --only: "${only}" is not a section that can run alone (fleet)`);
+}
+
+/** The fleet section: its goal rows and its block of the document. */
+function fleetSection(
+  fleet: FleetBenchResult,
+  where: string,
+  minutes: number,
+): { rows: Row[]; report: string } {
+  const rssRow: Row = {
+    measure: `fleet of ${fleet.hosts} hosts: peak RSS of the action (highest of the ${fleet.runs.length} runs)`,
+    ours: `${fleet.peakRssMiB.toFixed(0)} MiB`,
+    anchor: '',
+    ratio: undefined,
+    goal: `< ${fleet.goalPeakRssMiB} MiB`,
+    met: fleet.rssMet,
+    ...(fleet.rssMet ? {} : { miss: `${(fleet.peakRssMiB - fleet.goalPeakRssMiB).toFixed(0)} MiB over` }),
+  };
+  const linearRows = fleet.speedups.map((each): Row => {
+    const met = each.efficiency >= fleet.goalEfficiency;
+    return {
+      measure: `fleet of ${fleet.hosts} hosts: ${each.action}, speed-up at max-parallel ${each.maxParallel} vs 1`,
+      ours: `${each.speedup.toFixed(2)}×`,
+      anchor: `${each.ideal.toFixed(2)}× ideal`,
+      ratio: each.efficiency,
+      goal: `≥ ${fleet.goalEfficiency}× of ideal`,
+      met,
+      ...(met
+        ? {}
+        : {
+            miss:
+              `${each.efficiency.toFixed(2)}× of ideal (${each.speedup.toFixed(2)}× against ${each.ideal.toFixed(2)}×` +
+              `${each.anchorSpeedup === undefined ? '' : `; OpenSSH in the same batches: ${each.anchorSpeedup.toFixed(2)}×`})`,
+          }),
+    };
+  });
+  const rows = [rssRow, ...linearRows];
+  const speedupOf = (action: string, maxParallel: number) =>
+    fleet.speedups.find((each) => each.action === action && each.maxParallel === maxParallel);
+  const runTable = [
+    '| action | max-parallel | wall time | speed-up vs 1 (ideal) | peak RSS | peak sockets | node CPU | machine CPUs busy | OpenSSH anchor: time, speed-up |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...fleet.runs.map((run) => {
+      const speedup = speedupOf(run.action, run.maxParallel);
+      const anchor =
+        run.action === 'action-health'
+          ? fleet.anchor.find((each) => each.maxParallel === run.maxParallel)
+          : undefined;
+      const anchorOne = fleet.anchor.find((each) => each.maxParallel === 1);
+      return (
+        `| ${run.action} | ${run.maxParallel} | ${s(run.seconds)} | ` +
+        `${speedup === undefined ? '1×' : `${speedup.speedup.toFixed(2)}× (${speedup.ideal.toFixed(2)}×)`} | ` +
+        `${run.peakRssMiB.toFixed(0)} MiB | ${run.peakSockets} | ${run.cpuSeconds.toFixed(1)} s | ` +
+        `${run.machineBusyCpus.toFixed(2)} | ` +
+        `${anchor === undefined || anchorOne === undefined ? '' : `${s(anchor.seconds)}, ${(anchorOne.seconds / anchor.seconds).toFixed(2)}×`} |`
+      );
+    }),
+  ].join('\n');
+  const goalTable = [
+    '| goal | measured | met |',
+    '|---|---|---|',
+    ...rows.map(
+      (row) =>
+        `| ${row.measure}: ${row.goal} | ${row.ours}${row.anchor === '' ? '' : ` (${row.anchor})`} | ${row.met ? 'yes' : `**no**: ${row.miss}`} |`,
+    ),
+  ].join('\n');
+  const report = [
+    `Fleet section measured ${fleet.date.slice(0, 10)} (${fleet.date.slice(11, 16)} UTC) on ${where}; ${minutes.toFixed(1)} min in all.`,
+    `Load before the measured runs: \`${fleet.loadBefore.replace(/^.*load average/, 'load average')}\`; after: \`${fleet.loadAfter.replace(/^.*load average/, 'load average')}\`.`,
+    '',
+    runTable,
+    '',
+    goalTable,
+    '',
+    fleet.description,
+    ...fleet.runs
+      .filter((run) => run.warnings.length > 0)
+      .map(
+        (run) =>
+          `Node warned in ${run.action} at max-parallel ${run.maxParallel}: ${run.warnings.join(' / ')}`,
+      ),
+  ].join('\n');
+  return { rows, report };
+}
+
+/** Replaces the text between `start` and `end` in docs/benchmarks.md, the rest left as it is. */
+function writeDocBlock(start: string, end: string, text: string): void {
+  const docPath = join(ROOT, 'docs/benchmarks.md');
+  const doc = readFileSync(docPath, 'utf8');
+  const [before, rest] = doc.split(start);
+  const after = rest?.split(end)[1];
+  if (after === undefined) throw new Error(`${docPath} lacks the ${start} and ${end} markers`);
+  writeFileSync(docPath, `${before}${start}\n${text}\n${end}${after}`);
+}
+
+function printMissed(rows: readonly Row[]): void {
+  const missed = rows.filter((row) => row.met === false);
+  console.log(
+    missed.length === 0
+      ? 'every goal met'
+      : `goals missed:\n${missed.map((row) => `  MISSED ${row.measure}: ${row.miss}`).join('\n')}`,
+  );
+}
+
+function readResults(path: string): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The fleet section: measured, printed, and (unless it was tried on other than 100 hosts) merged into
+ * bench/results.json and docs/benchmarks.md, every other section left as it was measured.
+ */
+async function runFleetSection(where: string, resultsPath: string): Promise<{ rows: Row[] }> {
+  const started = Date.now();
+  const hosts = Number(process.env.BENCH_FLEET_HOSTS || 100);
+  console.log(`fleet of ${hosts} sshd on 127.0.1.x, action-health and a dry-run action-deploy:`);
+  const parallels = (process.env.BENCH_FLEET_PARALLEL || '1,10,50').split(',').map(Number);
+  const fleet = await benchFleet({ hosts, parallels });
+  const { rows, report } = fleetSection(fleet, where, (Date.now() - started) / 60000);
+  console.log(`\n${report}\n`);
+  if (hosts !== 100 || parallels.join(',') !== '1,10,50') {
+    console.log(
+      `(not written: ${hosts} hosts at max-parallel ${parallels.join(', ')}; the section is 100 at 1, 10, 50)`,
+    );
+    return { rows };
+  }
+  const previous = readResults(resultsPath);
+  writeFileSync(
+    resultsPath,
+    `${JSON.stringify({ ...previous, fleet: { date: fleet.date, machine: where, rows, result: fleet } }, null, 2)}\n`,
+  );
+  writeDocBlock(FLEET_START, FLEET_END, report);
+  return { rows };
+}
+
 async function bench(): Promise<void> {
+  const only = onlySection();
   execFileSync('bash', [`${ROOT}/scripts/setup-machine.sh`], { stdio: 'inherit' });
   const started = Date.now();
   const where = machine();
   console.log(`machine: ${where}`);
+  const resultsPath = join(ROOT, 'bench/results.json');
+  mkdirSync(join(ROOT, 'bench'), { recursive: true });
+
+  if (only === 'fleet') {
+    printMissed((await runFleetSection(where, resultsPath)).rows);
+    return;
+  }
   const rows: Row[] = [];
 
   console.log('deploy v1 -> v2 (fresh fixture servers, rotating order, one untimed round first):');
@@ -223,26 +385,16 @@ async function bench(): Promise<void> {
     stream.description,
   ].join('\n');
   console.log(`\n${report}\n`);
-
-  mkdirSync(join(ROOT, 'bench'), { recursive: true });
+  // The fleet section of an earlier run is kept until this run's own replaces it.
+  const previous = readResults(resultsPath);
   writeFileSync(
-    join(ROOT, 'bench/results.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), machine: where, rows, deploy, drops, overhead, stream }, null, 2)}\n`,
+    resultsPath,
+    `${JSON.stringify({ date: new Date().toISOString(), machine: where, rows, deploy, drops, overhead, stream, ...(previous.fleet === undefined ? {} : { fleet: previous.fleet }) }, null, 2)}\n`,
   );
-  const docPath = join(ROOT, 'docs/benchmarks.md');
-  const doc = readFileSync(docPath, 'utf8');
-  const [before, rest] = doc.split('<!-- bench:start -->');
-  const after = rest?.split('<!-- bench:end -->')[1];
-  if (after === undefined)
-    throw new Error(`${docPath} lacks the <!-- bench:start --> and <!-- bench:end --> markers`);
-  writeFileSync(docPath, `${before}<!-- bench:start -->\n${report}\n<!-- bench:end -->${after}`);
+  writeDocBlock('<!-- bench:start -->', '<!-- bench:end -->', report);
 
-  const missed = rows.filter((row) => row.met === false);
-  console.log(
-    missed.length === 0
-      ? 'every goal met'
-      : `goals missed:\n${missed.map((row) => `  MISSED ${row.measure}: ${row.miss}`).join('\n')}`,
-  );
+  const fleetSectionRun = await runFleetSection(where, resultsPath);
+  printMissed([...rows, ...fleetSectionRun.rows]);
 }
 
 bench().then(

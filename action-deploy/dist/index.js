@@ -19175,7 +19175,7 @@ var deploy = __nccwpck_require__(2104);
 ;// CONCATENATED MODULE: ./action-deploy/src/index.ts
 
 // The inputs are validated before ./main (SSH, GitHub, the deploy) loads: a refused run loads little.
-void runAction(deploy/* readDeployInputs */.Jj, () => Promise.all(/* import() */[__nccwpck_require__.e(152), __nccwpck_require__.e(509)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1509)));
+void runAction(deploy/* readDeployInputs */.Jj, () => Promise.all(/* import() */[__nccwpck_require__.e(152), __nccwpck_require__.e(453)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1453)));
 
 })();
 

@@ -71,7 +71,10 @@ export async function main(settings: DeploySettings, context: RunContext): Promi
         async () => {
           await startDeployment();
           const own = migratesOnce && index > 0 ? { ...settings, migrate: 'false' as const } : settings;
-          if (own !== settings) core.info('migrate-scope fleet: the first host migrated the shared database');
+          if (own !== settings)
+            core.info(
+              `migrate-scope fleet: the first host ${connection.dryRun ? 'would migrate' : 'migrated'} the shared database`,
+            );
           const outcome = await runDeploy(own, {
             session,
             signal,

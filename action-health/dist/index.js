@@ -19050,7 +19050,7 @@ function readHealthInputs() {
 ;// CONCATENATED MODULE: ./action-health/src/index.ts
 
 // The inputs are validated before ./main (SSH, the checks) loads: a refused run loads little.
-void runAction(readHealthInputs, () => Promise.all(/* import() */[__nccwpck_require__.e(152), __nccwpck_require__.e(529)]).then(__nccwpck_require__.bind(__nccwpck_require__, 2529)));
+void runAction(readHealthInputs, () => Promise.all(/* import() */[__nccwpck_require__.e(152), __nccwpck_require__.e(510)]).then(__nccwpck_require__.bind(__nccwpck_require__, 7510)));
 
 })();
 

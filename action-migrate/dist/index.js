@@ -18973,6 +18973,12 @@ const migrateSchema = object({
         context.addIssue({ code: 'custom', path: ['target'], message: error.message });
     }
     const connection = toConnectionSettings(raw, context);
+    if (connection.orchestrator === 'swarm')
+        context.addIssue({
+            code: 'custom',
+            path: ['orchestrator'],
+            message: 'swarm: a stack is migrated by action-deploy, in a one-off container of the new image before the stack update; action-migrate works on compose servers',
+        });
     return {
         connection,
         // A dry run only previews.

@@ -345,9 +345,12 @@ function withHostLabel(label, work) {
     install();
     return current.run(label, work);
 }
-/** Writes text that is already prefixed (a session's remote lines), past the prefixing. */
-function writeUnlabelled(write) {
-    current.exit(write);
+/**
+ * Runs `work` outside any host's log context: text that is labelled already (a session's remote
+ * lines), or a connection that serves every host (the jump host's).
+ */
+function outsideHostLog(work) {
+    return current.exit(work);
 }
 const ANNOTATION = /^::(error|warning|notice)( [^:]*)?::/;
 /** One stdout line as a host's line. */
@@ -478,8 +481,10 @@ class SshSession {
         };
         client.on('error', (error) => onLost(`connection error: ${error.message}`));
         client.on('close', () => onLost('connection lost'));
-        hooks.signal?.addEventListener('abort', () => void this.cancel(), { once: true });
+        hooks.signal?.addEventListener('abort', this.onAbort, { once: true });
     }
+    /** A fleet opens a session per host: each lets go of the run's signal when it closes. */
+    onAbort = () => void this.cancel();
     /** Connects with retries and backoff (full jitter) for failures before authentication only. */
     static async open(settings, endpoint, hooks = {}, bastion) {
         const warn = hooks.warn ?? (() => undefined);
@@ -634,7 +639,7 @@ class SshSession {
                     if (prefix === '')
                         fence.lines(text);
                     else
-                        writeUnlabelled(() => sink.write(text));
+                        outsideHostLog(() => sink.write(text));
                     echoed = '';
                 };
                 const asLine = (line) => (prefix === '' ? `${line}\n` : `${prefix}${output_inert(line)}\n`);
@@ -764,7 +769,23 @@ class SshSession {
         await Promise.all(stopping.map((command) => command.finished));
     }
     /** Ends the connection; running commands are stopped first. */
+    /**
+     * Resolves once the connection's socket is closed (after close(), or when it is lost), or after
+     * `timeoutMs`: a fleet's next batch then opens its connections once this one's are gone.
+     */
+    ended(timeoutMs) {
+        if (this.lostReason !== undefined)
+            return Promise.resolve();
+        return new Promise((resolve) => {
+            const timer = setTimeout(resolve, timeoutMs);
+            this.client.once('close', () => {
+                clearTimeout(timer);
+                resolve();
+            });
+        });
+    }
     close() {
+        this.hooks.signal?.removeEventListener('abort', this.onAbort);
         for (const command of this.active)
             command.stop('cancelled');
         this.client.end();
@@ -789,7 +810,9 @@ class Bastion {
         if (jump === undefined)
             throw new Error('no jump-host to forward through');
         if (this.client === undefined) {
-            const opening = connectOnce(this.settings, jump, jump.username, undefined, this.hooks);
+            // Opened outside the host's log context that asked first: the forwarded connections of every
+            // host ride on its socket, whose callbacks would otherwise all log under that host's label.
+            const opening = outsideHostLog(() => connectOnce(this.settings, jump, jump.username, undefined, this.hooks));
             this.client = opening;
             opening.then((client) => client.once('close', () => this.client === opening && (this.client = undefined)), () => this.client === opening && (this.client = undefined));
         }
@@ -2134,6 +2157,7 @@ if git remote get-url -- "$2" >/dev/null 2>&1; then git remote set-url -- "$2" "
 
 
 
+
 /** Warning levels from runbook §7; a critical threshold set below one lowers it. */
 const WARN_P95_SECONDS = 2;
 const WARN_ERROR_RATE = 0.01;
@@ -2418,18 +2442,28 @@ async function runHealthChecks(sessions, settings, signal) {
  */
 async function checkHosts(settings, signal) {
     const perHost = { ...settings, url: undefined };
-    const runs = await forEachHost(settings.connection, { signal, keepGoing: true, passed: (report) => report.healthy }, (session) => runHealthChecks([session], perHost, signal));
+    const runs = await forEachHost(settings.connection, { signal, keepGoing: true, passed: (report) => report.healthy }, (session) => 
+    // A Swarm manager is checked as a stack: replicas per service and server-url (swarm/health.ts).
+    settings.connection.orchestrator === 'swarm'
+        ? swarmHealth(session, perHost, signal)
+        : runHealthChecks([session], perHost, signal));
     rethrowSingle(runs);
     const reports = runs.flatMap((run) => {
         if (run.value !== undefined)
             return [run.value];
-        const row = { host: run.host, check: 'connect', value: run.error ?? run.result, threshold: 'reachable' };
+        // Unreachable, cancelled or not started: no check ran there; the row says which.
+        const row = {
+            host: run.host,
+            check: run.result === 'unreachable' ? 'connect' : run.result,
+            value: run.error ?? run.result,
+            threshold: 'reachable',
+        };
         return [
             {
                 healthy: false,
                 attempts: 0,
                 checks: [{ ...row, verdict: 'fail' }],
-                failing: [`${run.host}: connect (${row.value})`],
+                failing: [`${run.host}: ${row.check} (${row.value})`],
             },
         ];
     });
@@ -3252,23 +3286,14 @@ function alembicCommandLine(place, settings, args) {
     const script = `${settings.alembicCommand} ${args.map(quote).join(' ')}`;
     if (settings.migrateService === undefined)
         return toSshCommand(`cd "$1" && ${script}`, [place.appDir]);
-    if (place.compose === undefined)
-        throw new Error('migrate-service is set but no compose command was detected');
-    return commandLine(composeCommand(place.compose, place, 
     // Labelled with the run's token: a container whose client was stopped (a cancel, a timeout, a
     // lost connection) keeps running the migration, so it is found and removed by that label.
-    [
-        'run',
-        '--rm',
-        '--no-deps',
-        '-T',
-        '--label',
-        `${RUN_LABEL}=${place.session.runToken}`,
-        settings.migrateService,
-        'sh',
-        '-c',
-        script,
-    ], place.env));
+    const label = `${RUN_LABEL}=${place.session.runToken}`;
+    if (place.oneOff !== undefined)
+        return commandLine(place.oneOff(label, ['sh', '-c', script]));
+    if (place.compose === undefined)
+        throw new Error('migrate-service is set but no compose command was detected');
+    return commandLine(composeCommand(place.compose, place, ['run', '--rm', '--no-deps', '-T', '--label', label, settings.migrateService, 'sh', '-c', script], place.env));
 }
 /** Removes the one-off containers this run started and left behind (its client was stopped). */
 async function removeLeftoverContainers(place) {
@@ -5513,8 +5538,10 @@ async function fleet_forEachHost(connection, options, work) {
                 runs[batch[at].index] = run;
             const failed = done.filter((run) => run.result !== 'success');
             if (failed.length > 0 && !options.keepGoing && number < batches.length - 1) {
-                stopped = `not started: ${failed.map((run) => `${run.host} ${run.result}`).join(', ')}`;
-                lib_core.error(`${stopped}; the hosts after it are left as they are`);
+                const later = batches.slice(number + 1).flat().length;
+                const names = failed.map((run) => `${run.host} ${run.result}`).join(', ');
+                stopped = `${names} before it`;
+                lib_core.error(`${names}: ${later === 1 ? 'the host after it is not started and stays as it is' : `the ${later} hosts after it are not started and stay as they are`}`);
             }
         }
     }
@@ -5533,8 +5560,9 @@ async function runOnHost(connection, endpoint, index, bastion, signal, work, pas
     }
     catch (error) {
         const cancelled = error instanceof errors/* CancelledError */.cc || signal.aborted;
+        // Said outside the host's log context: the message names the host itself.
         if (isFleet(connection) && !cancelled)
-            lib_core.error(`${endpoint.label} is unreachable: ${(0,errors/* errorMessage */.gJ)(error)}`);
+            outsideHostLog(() => lib_core.error(`${endpoint.label} is unreachable: ${(0,errors/* errorMessage */.gJ)(error)}`));
         return {
             host: endpoint.label,
             result: cancelled ? 'cancelled' : error instanceof ConnectError ? 'unreachable' : 'failed',
@@ -5561,6 +5589,8 @@ async function runOnHost(connection, endpoint, index, bastion, signal, work, pas
     }
     finally {
         session.close();
+        // The socket is gone before the next batch opens its own: open connections stay at max-parallel.
+        await session.ended(2000);
     }
 }
 /**

@@ -19530,6 +19530,12 @@ const opsSchema = src_schemas/* object */.Ikc({
 })
     .transform((raw, context) => {
     const connection = (0,inputs_connection/* toConnectionSettings */.lW)(raw, context);
+    if (connection.orchestrator === 'swarm')
+        context.addIssue({
+            code: 'custom',
+            path: ['orchestrator'],
+            message: 'swarm: emergency operations work on compose servers; on a swarm use docker service commands on a manager',
+        });
     (0,inputs_connection/* refuseFleet */.DW)(connection, context, 'emergency operations on a fleet are not supported');
     const problem = (input, message) => context.addIssue({ code: 'custom', path: [input], message });
     const name = raw.operation;

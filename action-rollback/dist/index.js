@@ -19489,7 +19489,7 @@ function readRollbackInputs() {
 ;// CONCATENATED MODULE: ./action-rollback/src/index.ts
 
 // The inputs are validated before ./main (SSH, GitHub, the rollback) loads: a refused run loads little.
-void runAction(readRollbackInputs, () => Promise.all(/* import() */[__nccwpck_require__.e(152), __nccwpck_require__.e(867)]).then(__nccwpck_require__.bind(__nccwpck_require__, 4867)));
+void runAction(readRollbackInputs, () => Promise.all(/* import() */[__nccwpck_require__.e(152), __nccwpck_require__.e(440)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1440)));
 
 })();
 

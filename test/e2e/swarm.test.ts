@@ -5,13 +5,14 @@
  * `docker stack services` replicas and images, and what nginx answers on its published port.
  */
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { errorLines, outsideFences, runBundledAction } from '../harness/runner';
 import { connectionInputs } from '../harness/settings';
 import { makeUserKey, scratchDir, startSshd, type Sshd, type UserKey } from '../harness/sshd';
 import { ledgerOf } from '../harness/stack';
-import { createSwarmFixture, joinSwarm, type SwarmFixture } from '../harness/swarm';
+import { createSwarmFixture, joinSwarm, SWARM_APP_SECRET, type SwarmFixture } from '../harness/swarm';
 
 jest.setTimeout(300_000);
 
@@ -141,6 +142,25 @@ describe('orchestrator swarm (bundled actions, single-node swarm)', () => {
       /migrating in a one-off container of ttswarm\/gateway:v2-\d+ on ttswarm\d+_default/,
     );
     expect(run.stdout).toMatch(/Running upgrade 0001 -> 0002/);
+    // The stack's .env reached the services (docker stack reads none) and the one-off migration, and
+    // neither the log nor the server's state dir keeps it.
+    expect(
+      execFileSync(
+        'docker',
+        [
+          'service',
+          'inspect',
+          `${app().stack}_gateway`,
+          '--format',
+          '{{json .Spec.TaskTemplate.ContainerSpec.Env}}',
+        ],
+        { encoding: 'utf8' },
+      ),
+    ).toContain(`APP_SECRET=${SWARM_APP_SECRET}`);
+    expect(run.stdout).not.toContain(SWARM_APP_SECRET);
+    expect(
+      readdirSync(join(app().appDir, '.deploy')).filter((name) => name.startsWith('migrate-env')),
+    ).toEqual([]);
     expect(run.stdout.indexOf('Running upgrade 0001 -> 0002')).toBeLessThan(
       run.stdout.indexOf('docker stack deploy'),
     );

@@ -50,6 +50,12 @@ export interface SshdOptions {
   readonly authorizedKeys: readonly string[];
   readonly allowTcpForwarding?: boolean;
   readonly passwordAuthentication?: boolean;
+  /**
+   * Runs sshd through a wrapper: given sshd's command line, returns the one to spawn (which must end
+   * by exec'ing it, so the spawned process is the listening sshd), e.g. `unshare -m ... sh -c '...; exec "$@"'`
+   * for a server with a mount namespace of its own.
+   */
+  readonly wrap?: (argv: readonly string[]) => readonly string[];
 }
 
 export interface Sshd {
@@ -162,7 +168,9 @@ export async function startSshd(options: SshdOptions): Promise<Sshd> {
       ].join('\n'),
     );
     const logPath = join(dir, 'sshd.log');
-    const child: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', config, '-E', logPath], { stdio: 'ignore' });
+    const argv = [SSHD, '-D', '-e', '-f', config, '-E', logPath];
+    const [command, ...args] = options.wrap === undefined ? argv : options.wrap(argv);
+    const child: ChildProcess = spawn(command, args, { stdio: 'ignore' });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     try {
       await Promise.race([

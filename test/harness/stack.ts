@@ -11,6 +11,7 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
+  statSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -266,27 +267,58 @@ export function createAppRepo(name: string): AppRepo {
   git(work, 'checkout', '-q', 'main');
   const origin = join(dir, 'origin.git');
   git(dir, 'clone', '-q', '--bare', work, origin);
+  return serverCheckout(dir, origin, {
+    v1,
+    v2,
+    'bad-health': badHealth,
+    'never-healthy': neverHealthy,
+    destructive,
+    failing,
+    'two-heads': twoHeads,
+    'crash-worker': crashWorker,
+    hostile,
+    'slow-build': slowBuild,
+    'slow-migration': slowMigration,
+  });
+}
+
+/**
+ * Another server's checkout of the same repository (a fleet runs one repository's commits): its own
+ * folder and its own origin (a mirror of `repo`'s, so a test can move one server's branches alone),
+ * cloned at v1.
+ */
+export function cloneAppRepo(repo: AppRepo, name: string): AppRepo {
+  const dir = scratchDir(`tt-app-${name}-`);
+  const origin = join(dir, 'origin.git');
+  // As the test user, who owns `repo`'s origin by now: git refuses to read a repository another user owns.
+  execFileSync('chown', [`${TEST_USER}:${TEST_USER}`, dir]);
+  execFileSync('runuser', ['-u', TEST_USER, '--', 'git', 'clone', '-q', '--bare', repo.origin, origin], {
+    stdio: 'pipe',
+  });
+  return serverCheckout(dir, origin, repo.shas);
+}
+
+/** A server's checkout in `dir`/app of `origin`, detached at v1, owned by the test user. */
+function serverCheckout(dir: string, origin: string, shas: AppRepo['shas']): AppRepo {
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync('git', ['-c', 'safe.directory=*', ...args], {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
   const appDir = join(dir, 'app');
-  git(dir, 'clone', '-q', origin, appDir);
+  // An origin the test user owns (a fleet server's mirror) is cloned as that user: git refuses to
+  // read a repository another user owns.
+  if (statSync(origin).uid !== 0)
+    execFileSync('runuser', ['-u', TEST_USER, '--', 'git', 'clone', '-q', origin, appDir], { stdio: 'pipe' });
+  else git(dir, 'clone', '-q', origin, appDir);
   git(appDir, 'checkout', '-q', '--detach', 'v1');
   execFileSync('chown', ['-R', `${TEST_USER}:${TEST_USER}`, dir]);
   return {
     dir,
     origin,
     appDir,
-    shas: {
-      v1,
-      v2,
-      'bad-health': badHealth,
-      'never-healthy': neverHealthy,
-      destructive,
-      failing,
-      'two-heads': twoHeads,
-      'crash-worker': crashWorker,
-      hostile,
-      'slow-build': slowBuild,
-      'slow-migration': slowMigration,
-    },
+    shas,
     git: (...args) => git(appDir, ...args),
     checkout: (release) => {
       execFileSync('runuser', [
@@ -331,6 +363,8 @@ export const imageTagOf = (sha: string) => `git-${sha.slice(0, 12)}`;
 export interface StackOptions {
   /** The database the postgres and backup containers point at (the sandbox's real PostgreSQL). */
   readonly databaseUrl?: string;
+  /** The repository whose commits this server runs (a fleet's servers share one); else a new one. */
+  readonly repo?: AppRepo;
 }
 
 /** This stack's own compose settings (docker/.env): its project, ports and the dependency containers' names. */
@@ -392,7 +426,7 @@ export function writeStackEnv(
 /** A server checkout at v1 with its stack built (IMAGE_TAG git-<sha12>, as a deploy would) and up. */
 export function startStack(name: string, options: StackOptions = {}): Stack {
   buildBaseImage();
-  const repo = createAppRepo(name);
+  const repo = options.repo === undefined ? createAppRepo(name) : cloneAppRepo(options.repo, name);
   const { project, gatewayPort, containers, backupDir } = writeStackEnv(name, repo.appDir, repo.dir, options);
   const composeWords = localCompose();
   const compose = (...args: string[]) =>

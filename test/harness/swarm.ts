@@ -84,6 +84,9 @@ function buildRelease(release: SwarmRelease, tag: string): void {
   }
 }
 
+/** A secret in the stack's .env: it must reach the services, and never the log. */
+export const SWARM_APP_SECRET = 's3cr3t value from .env';
+
 export function createSwarmFixture(): SwarmFixture {
   buildBaseImage();
   const id = `${process.pid}${Math.floor(Math.random() * 1e5)}`;
@@ -121,6 +124,8 @@ export function createSwarmFixture(): SwarmFixture {
   const appDir = join(dir, 'app');
   git(dir, 'clone', '-q', origin, appDir);
   git(appDir, 'checkout', '-q', '--detach', 'v1');
+  // The server's own settings, beside the compose file and never in git, as the runbook keeps them.
+  writeFileSync(join(appDir, '.env'), `APP_SECRET="${SWARM_APP_SECRET}"\n`, { mode: 0o600 });
   execFileSync('chown', ['-R', `${TEST_USER}:${TEST_USER}`, dir]);
 
   const healthUrl = `http://127.0.0.1:${port}/health`;

@@ -12,6 +12,7 @@ import {
   parseStackState,
   replicaRows,
   stackDeployCommand,
+  withStackEnv,
   tagOfImage,
   updateStatuses,
   type SwarmState,
@@ -152,12 +153,18 @@ describe('swarm state', () => {
 });
 
 describe('swarm commands', () => {
-  it("docker stack deploy: resolve-image, the compose file in app-dir, the stack's .env and IMAGE_TAG as arguments", () => {
-    const command = stackDeployCommand(
-      { appDir: '/opt/app/', composeFile: 'docker/stack.yaml', stackName: 'prod', resolveImage: 'never' },
-      "v1;$(id)'",
+  it("docker stack deploy: resolve-image, the compose file in app-dir, IMAGE_TAG; run with the stack's .env", () => {
+    const connection = {
+      appDir: '/opt/app/',
+      composeFile: 'docker/stack.yaml',
+      stackName: 'prod',
+      resolveImage: 'never',
+    } as const;
+    const command = stackDeployCommand(connection, "v1;$(id)'");
+    expect(renderScript(command)).toBe(
+      `cd '/opt/app/' && export IMAGE_TAG='v1;$(id)'\\''' && exec 'docker' 'stack' 'deploy' '--resolve-image' 'never' '-c' '/opt/app/docker/stack.yaml' 'prod'`,
     );
-    expect(command.argv).toEqual([
+    expect(withStackEnv(connection, command).argv).toEqual([
       'sh',
       '-c',
       STACK_ENV_SCRIPT,
@@ -173,7 +180,6 @@ describe('swarm commands', () => {
       '/opt/app/docker/stack.yaml',
       'prod',
     ]);
-    expect(renderScript(command)).toMatch(/^cd '\/opt\/app\/' && exec 'sh' '-c' /);
   });
 
   it('reads the migrate service image and environment (map or list) from docker stack config', () => {

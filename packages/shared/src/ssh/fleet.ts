@@ -9,7 +9,7 @@
 import * as core from '@actions/core';
 import { CancelledError, errorMessage } from '../errors';
 import type { ConnectionSettings, Endpoint } from '../inputs/connection';
-import { withHostLabel } from './host-log';
+import { outsideHostLog, withHostLabel } from './host-log';
 import { Bastion, ConnectError, SshSession } from './session';
 
 /**
@@ -104,8 +104,7 @@ export async function forEachHost<T>(
         const names = failed.map((run) => `${run.host} ${run.result}`).join(', ');
         stopped = `${names} before it`;
         core.error(
-          `${names}: ${later === 1 ? 'the host after it is' : `the ${later} hosts after it are`} ` +
-            'not started and stay as they are',
+          `${names}: ${later === 1 ? 'the host after it is not started and stays as it is' : `the ${later} hosts after it are not started and stay as they are`}`,
         );
       }
     }
@@ -137,8 +136,9 @@ async function runOnHost<T>(
     core.info(`connected to ${endpoint.username}@${endpoint.label} in ${Date.now() - started} ms`);
   } catch (error) {
     const cancelled = error instanceof CancelledError || signal.aborted;
+    // Said outside the host's log context: the message names the host itself.
     if (isFleet(connection) && !cancelled)
-      core.error(`${endpoint.label} is unreachable: ${errorMessage(error)}`);
+      outsideHostLog(() => core.error(`${endpoint.label} is unreachable: ${errorMessage(error)}`));
     return {
       host: endpoint.label,
       result: cancelled ? 'cancelled' : error instanceof ConnectError ? 'unreachable' : 'failed',

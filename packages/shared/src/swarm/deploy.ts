@@ -26,6 +26,7 @@ import {
   parseStackState,
   STACK_STATE_SCRIPT,
   stackDeployCommand,
+  withStackEnv,
   tagOfImage,
   updateStatuses,
   type ServiceProgress,
@@ -186,7 +187,7 @@ async function rollOut(
   const { connection } = settings;
   const before = await readStackState(session, connection.stackName);
   await session.run(commandLine(checkoutCommand(connection.appDir, release.ref)), 'git checkout');
-  const deploy = stackDeployCommand(connection, release.imageTag);
+  const deploy = withStackEnv(connection, stackDeployCommand(connection, release.imageTag));
   onStackDeploy();
   await stage(`docker stack deploy ${connection.stackName} (${release.imageTag})`, () =>
     session.run(commandLine(deploy), 'docker stack deploy'),
@@ -263,7 +264,7 @@ export async function runSwarmDeploy(settings: DeploySettings, context: SwarmCon
     },
     ...(migrates ? swarmMigrationSteps(settings, imageTag) : []),
     {
-      title: `docker stack deploy ${connection.stackName} with IMAGE_TAG=${imageTag}`,
+      title: `docker stack deploy ${connection.stackName} with IMAGE_TAG=${imageTag} (and the stack's .env exported)`,
       command: stackDeployCommand(connection, imageTag),
     },
     {
@@ -466,7 +467,7 @@ export async function runSwarmRollback(
       command: checkoutCommand(connection.appDir, target.sha),
     },
     {
-      title: `docker stack deploy ${connection.stackName} with IMAGE_TAG=${imageTag}`,
+      title: `docker stack deploy ${connection.stackName} with IMAGE_TAG=${imageTag} (and the stack's .env exported)`,
       command: stackDeployCommand(connection, imageTag),
     },
     { title: `wait until every service converged, then ${deploy.healthUrl}` },

@@ -15,7 +15,7 @@ import { runMigration, type MigrationOutcome, type MigrationPlace } from '../mig
 import { commandLine, toSshCommand, type RemoteCommand } from '../shell';
 import { inert } from '../ssh/output';
 import { describeOutcome, type RemoteSession } from '../ssh/session';
-import { stackConfigCommand } from './state';
+import { stackConfigCommand, withStackEnv } from './state';
 
 /** The one-off `docker run` of `image` on `network`, with the environment file `envFile`. */
 export function oneOffRun(network: string, image: string, envFile: string) {
@@ -119,7 +119,7 @@ export async function migrateForSwarm(
   let envFile: string | undefined;
   if (service !== undefined) {
     const config = await session.run(
-      commandLine(stackConfigCommand(connection, imageTag)),
+      commandLine(withStackEnv(connection, stackConfigCommand(connection, imageTag))),
       'docker stack config',
       {
         echo: 'stderr',

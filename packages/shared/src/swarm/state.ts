@@ -94,17 +94,26 @@ fi
 IMAGE_TAG=$tag; export IMAGE_TAG
 exec "$@"`;
 
-/** A `docker stack` command run with the stack's `.env` and IMAGE_TAG (STACK_ENV_SCRIPT). */
-function withStackEnv(
+/**
+ * `command` (a `docker stack` command with IMAGE_TAG in its env) as it is run: with the stack's `.env`
+ * exported first (STACK_ENV_SCRIPT). Plans show `command` itself, as a person would type it.
+ */
+export function withStackEnv(
   connection: { readonly appDir: string; readonly composeFile: string },
-  imageTag: string,
-  argv: readonly string[],
+  command: RemoteCommand,
 ): RemoteCommand {
-  const file = `${connection.appDir.replace(/\/+$/, '')}/${connection.composeFile}`;
+  const file = stackFile(connection);
   const envFile = `${file.slice(0, file.lastIndexOf('/'))}/.env`;
-  return { argv: ['sh', '-c', STACK_ENV_SCRIPT, 'sh', envFile, imageTag, ...argv], cwd: connection.appDir };
+  return {
+    argv: ['sh', '-c', STACK_ENV_SCRIPT, 'sh', envFile, command.env?.IMAGE_TAG ?? '', ...command.argv],
+    cwd: command.cwd,
+  };
 }
 
+const stackFile = (connection: { readonly appDir: string; readonly composeFile: string }) =>
+  `${connection.appDir.replace(/\/+$/, '')}/${connection.composeFile}`;
+
+/** `docker stack deploy` of the compose file with IMAGE_TAG (run through withStackEnv). */
 export function stackDeployCommand(
   connection: {
     readonly appDir: string;
@@ -114,26 +123,32 @@ export function stackDeployCommand(
   },
   imageTag: string,
 ): RemoteCommand {
-  const file = `${connection.appDir.replace(/\/+$/, '')}/${connection.composeFile}`;
-  return withStackEnv(connection, imageTag, [
-    'docker',
-    'stack',
-    'deploy',
-    '--resolve-image',
-    connection.resolveImage,
-    '-c',
-    file,
-    connection.stackName,
-  ]);
+  return {
+    argv: [
+      'docker',
+      'stack',
+      'deploy',
+      '--resolve-image',
+      connection.resolveImage,
+      '-c',
+      stackFile(connection),
+      connection.stackName,
+    ],
+    cwd: connection.appDir,
+    env: { IMAGE_TAG: imageTag },
+  };
 }
 
-/** `docker stack config`: the stack file as Swarm reads it (the migration's image and environment). */
+/** `docker stack config`: the stack file as Swarm reads it (run through withStackEnv). */
 export function stackConfigCommand(
   connection: { readonly appDir: string; readonly composeFile: string },
   imageTag: string,
 ): RemoteCommand {
-  const file = `${connection.appDir.replace(/\/+$/, '')}/${connection.composeFile}`;
-  return withStackEnv(connection, imageTag, ['docker', 'stack', 'config', '-c', file]);
+  return {
+    argv: ['docker', 'stack', 'config', '-c', stackFile(connection)],
+    cwd: connection.appDir,
+    env: { IMAGE_TAG: imageTag },
+  };
 }
 
 interface ServiceJson {
