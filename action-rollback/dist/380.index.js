@@ -410,12 +410,7 @@ async function runSwarmDeploy(settings, context) {
         },
     ];
     if (connection.dryRun) {
-        core.info(`dry run on ${session.label}: nothing will be changed; the deploy would:`);
-        plan.forEach((step, index) => {
-            core.info(inert(`  ${index + 1}. ${step.title}`));
-            if (step.command)
-                core.info(inert(`     $ ${renderScript(step.command)}`));
-        });
+        printPlan(session.label, 'deploy', plan);
         return {
             ...base,
             result: 'unchanged',
@@ -559,6 +554,15 @@ async function runSwarmDeploy(settings, context) {
         };
     }
 }
+/** A dry run's plan, in the log: each step and the command it runs. */
+function printPlan(host, what, plan) {
+    lib_core.info(`dry run on ${host}: nothing will be changed; the ${what} would:`);
+    plan.forEach((step, index) => {
+        lib_core.info((0,output/* inert */.tJ)(`  ${index + 1}. ${step.title}`));
+        if (step.command)
+            lib_core.info((0,output/* inert */.tJ)(`     $ ${(0,shell/* renderScript */.y9)(step.command)}`));
+    });
+}
 const seconds = (since) => Math.round((Date.now() - since) / 100) / 10;
 /**
  * An image rollback of the stack: the release `to` names (from the ledger: its commit and image tag)
@@ -606,12 +610,7 @@ async function runSwarmRollback(settings, context) {
         plan,
     };
     if (connection.dryRun) {
-        lib_core.info(`dry run on ${session.label}: nothing will be changed; the rollback would:`);
-        plan.forEach((step, index) => {
-            lib_core.info((0,output/* inert */.tJ)(`  ${index + 1}. ${step.title}`));
-            if (step.command)
-                lib_core.info((0,output/* inert */.tJ)(`     $ ${(0,shell/* renderScript */.y9)(step.command)}`));
-        });
+        printPlan(session.label, 'rollback', plan);
         return {
             ...base,
             result: 'unchanged',

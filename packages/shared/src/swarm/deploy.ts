@@ -272,11 +272,7 @@ export async function runSwarmDeploy(settings: DeploySettings, context: SwarmCon
     },
   ];
   if (connection.dryRun) {
-    core.info(`dry run on ${session.label}: nothing will be changed; the deploy would:`);
-    plan.forEach((step, index) => {
-      core.info(inert(`  ${index + 1}. ${step.title}`));
-      if (step.command) core.info(inert(`     $ ${renderScript(step.command)}`));
-    });
+    printPlan(session.label, 'deploy', plan);
     return {
       ...base,
       result: 'unchanged',
@@ -429,6 +425,15 @@ export async function runSwarmDeploy(settings: DeploySettings, context: SwarmCon
   }
 }
 
+/** A dry run's plan, in the log: each step and the command it runs. */
+function printPlan(host: string, what: string, plan: SwarmOutcome['plan']): void {
+  core.info(`dry run on ${host}: nothing will be changed; the ${what} would:`);
+  plan.forEach((step, index) => {
+    core.info(inert(`  ${index + 1}. ${step.title}`));
+    if (step.command) core.info(inert(`     $ ${renderScript(step.command)}`));
+  });
+}
+
 const seconds = (since: number) => Math.round((Date.now() - since) / 100) / 10;
 
 /**
@@ -486,11 +491,7 @@ export async function runSwarmRollback(
     plan,
   };
   if (connection.dryRun) {
-    core.info(`dry run on ${session.label}: nothing will be changed; the rollback would:`);
-    plan.forEach((step, index) => {
-      core.info(inert(`  ${index + 1}. ${step.title}`));
-      if (step.command) core.info(inert(`     $ ${renderScript(step.command)}`));
-    });
+    printPlan(session.label, 'rollback', plan);
     return {
       ...base,
       result: 'unchanged',
