@@ -16,6 +16,8 @@ __webpack_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js
 var lib_core = __webpack_require__(7484);
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __webpack_require__(8474);
 // EXTERNAL MODULE: ./packages/shared/src/errors.ts
 var errors = __webpack_require__(9680);
 // EXTERNAL MODULE: external "node:async_hooks"
@@ -951,6 +953,7 @@ function forward(bastion, jump, target) {
 
 
 
+
 /** The batches hosts are worked on in: the canary alone, then `maxParallel` at a time. */
 function batchesOf(hosts, maxParallel, firstAlone) {
     const batches = [];
@@ -970,6 +973,9 @@ const isFleet = (connection) => connection.targets.length > 1;
  */
 async function forEachHost(connection, options, work) {
     const { signal } = options;
+    // Each open session (and the commands it runs) listens to the run's one signal: a batch of 50 is
+    // 50 listeners and more, not a leak (closed sessions let go of theirs).
+    (0,external_node_events_.setMaxListeners)(Math.max(10, connection.maxParallel * 4), signal);
     const passed = options.passed ?? (() => true);
     const fleet = isFleet(connection);
     const bastion = connection.jumpHost === undefined ? undefined : new Bastion(connection, { signal });
@@ -2839,12 +2845,7 @@ async function runSwarmDeploy(settings, context) {
         },
     ];
     if (connection.dryRun) {
-        core.info(`dry run on ${session.label}: nothing will be changed; the deploy would:`);
-        plan.forEach((step, index) => {
-            core.info(inert(`  ${index + 1}. ${step.title}`));
-            if (step.command)
-                core.info(inert(`     $ ${renderScript(step.command)}`));
-        });
+        printPlan(session.label, 'deploy', plan);
         return {
             ...base,
             result: 'unchanged',
@@ -2988,6 +2989,15 @@ async function runSwarmDeploy(settings, context) {
         };
     }
 }
+/** A dry run's plan, in the log: each step and the command it runs. */
+function printPlan(host, what, plan) {
+    core.info(`dry run on ${host}: nothing will be changed; the ${what} would:`);
+    plan.forEach((step, index) => {
+        core.info(inert(`  ${index + 1}. ${step.title}`));
+        if (step.command)
+            core.info(inert(`     $ ${renderScript(step.command)}`));
+    });
+}
 const seconds = (since) => Math.round((Date.now() - since) / 100) / 10;
 /**
  * An image rollback of the stack: the release `to` names (from the ledger: its commit and image tag)
@@ -3035,12 +3045,7 @@ async function runSwarmRollback(settings, context) {
         plan,
     };
     if (connection.dryRun) {
-        core.info(`dry run on ${session.label}: nothing will be changed; the rollback would:`);
-        plan.forEach((step, index) => {
-            core.info(inert(`  ${index + 1}. ${step.title}`));
-            if (step.command)
-                core.info(inert(`     $ ${renderScript(step.command)}`));
-        });
+        printPlan(session.label, 'rollback', plan);
         return {
             ...base,
             result: 'unchanged',

@@ -5476,6 +5476,8 @@ function opsReport(outcome, environment, host) {
     });
 }
 
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __webpack_require__(8474);
 ;// CONCATENATED MODULE: ./packages/shared/src/ssh/fleet.ts
 /**
  * One server or a fleet: the hosts are worked on in batches of `max-parallel`, after the canary (the
@@ -5485,6 +5487,7 @@ function opsReport(outcome, environment, host) {
  * to it. A host that fails stops any later batch from starting (unless every host is to be checked
  * regardless, as health does); hosts already done stay as they are.
  */
+
 
 
 
@@ -5508,6 +5511,9 @@ const isFleet = (connection) => connection.targets.length > 1;
  */
 async function fleet_forEachHost(connection, options, work) {
     const { signal } = options;
+    // Each open session (and the commands it runs) listens to the run's one signal: a batch of 50 is
+    // 50 listeners and more, not a leak (closed sessions let go of theirs).
+    (0,external_node_events_.setMaxListeners)(Math.max(10, connection.maxParallel * 4), signal);
     const passed = options.passed ?? (() => true);
     const fleet = isFleet(connection);
     const bastion = connection.jumpHost === undefined ? undefined : new Bastion(connection, { signal });

@@ -5287,11 +5287,13 @@ function sleep(ms, signal) {
 /* harmony export */   xP: () => (/* binding */ isFleet)
 /* harmony export */ });
 /* unused harmony export batchesOf */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7484);
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(_actions_core__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _errors__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(9680);
-/* harmony import */ var _host_log__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(9449);
-/* harmony import */ var _session__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6538);
+/* harmony import */ var node_events__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8474);
+/* harmony import */ var node_events__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_events__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(7484);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(_actions_core__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _errors__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(9680);
+/* harmony import */ var _host_log__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(9449);
+/* harmony import */ var _session__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(6538);
 /**
  * One server or a fleet: the hosts are worked on in batches of `max-parallel`, after the canary (the
  * first host, alone) when `canary` is true. Each host gets its own connection for its own work,
@@ -5300,6 +5302,7 @@ function sleep(ms, signal) {
  * to it. A host that fails stops any later batch from starting (unless every host is to be checked
  * regardless, as health does); hosts already done stay as they are.
  */
+
 
 
 
@@ -5323,9 +5326,12 @@ const isFleet = (connection) => connection.targets.length > 1;
  */
 async function forEachHost(connection, options, work) {
     const { signal } = options;
+    // Each open session (and the commands it runs) listens to the run's one signal: a batch of 50 is
+    // 50 listeners and more, not a leak (closed sessions let go of theirs).
+    (0,node_events__WEBPACK_IMPORTED_MODULE_0__.setMaxListeners)(Math.max(10, connection.maxParallel * 4), signal);
     const passed = options.passed ?? (() => true);
     const fleet = isFleet(connection);
-    const bastion = connection.jumpHost === undefined ? undefined : new _session__WEBPACK_IMPORTED_MODULE_1__/* .Bastion */ .z_(connection, { signal });
+    const bastion = connection.jumpHost === undefined ? undefined : new _session__WEBPACK_IMPORTED_MODULE_2__/* .Bastion */ .z_(connection, { signal });
     const runs = connection.targets.map(() => undefined);
     const indexed = connection.targets.map((endpoint, index) => ({ endpoint, index }));
     const batches = batchesOf(indexed, connection.maxParallel, fleet && (connection.canary || options.firstAlone === true));
@@ -5341,13 +5347,13 @@ async function forEachHost(connection, options, work) {
             }
             if (fleet) {
                 const names = batch.map(({ endpoint }) => endpoint.label).join(', ');
-                _actions_core__WEBPACK_IMPORTED_MODULE_0__.info(number === 0 && connection.canary && batches.length > 1
+                _actions_core__WEBPACK_IMPORTED_MODULE_1__.info(number === 0 && connection.canary && batches.length > 1
                     ? `canary: ${names}`
                     : `batch ${number + 1} of ${batches.length}: ${names}`);
             }
             const done = await Promise.all(batch.map(({ endpoint, index }) => {
                 const run = () => runOnHost(connection, endpoint, index, bastion, signal, work, passed);
-                return fleet ? (0,_host_log__WEBPACK_IMPORTED_MODULE_2__/* .withHostLabel */ .tL)(endpoint.label, run) : run();
+                return fleet ? (0,_host_log__WEBPACK_IMPORTED_MODULE_3__/* .withHostLabel */ .tL)(endpoint.label, run) : run();
             }));
             for (const [at, run] of done.entries())
                 runs[batch[at].index] = run;
@@ -5356,7 +5362,7 @@ async function forEachHost(connection, options, work) {
                 const later = batches.slice(number + 1).flat().length;
                 const names = failed.map((run) => `${run.host} ${run.result}`).join(', ');
                 stopped = `${names} before it`;
-                _actions_core__WEBPACK_IMPORTED_MODULE_0__.error(`${names}: ${later === 1 ? 'the host after it is not started and stays as it is' : `the ${later} hosts after it are not started and stay as they are`}`);
+                _actions_core__WEBPACK_IMPORTED_MODULE_1__.error(`${names}: ${later === 1 ? 'the host after it is not started and stays as it is' : `the ${later} hosts after it are not started and stay as they are`}`);
             }
         }
     }
@@ -5370,19 +5376,19 @@ async function runOnHost(connection, endpoint, index, bastion, signal, work, pas
     const seconds = () => Math.round((Date.now() - started) / 100) / 10;
     let session;
     try {
-        session = await _session__WEBPACK_IMPORTED_MODULE_1__/* .SshSession */ .vM.open(connection, endpoint, { signal, warn: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__.warning(message) }, bastion);
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__.info(`connected to ${endpoint.username}@${endpoint.label} in ${Date.now() - started} ms`);
+        session = await _session__WEBPACK_IMPORTED_MODULE_2__/* .SshSession */ .vM.open(connection, endpoint, { signal, warn: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_1__.warning(message) }, bastion);
+        _actions_core__WEBPACK_IMPORTED_MODULE_1__.info(`connected to ${endpoint.username}@${endpoint.label} in ${Date.now() - started} ms`);
     }
     catch (error) {
-        const cancelled = error instanceof _errors__WEBPACK_IMPORTED_MODULE_3__/* .CancelledError */ .cc || signal.aborted;
+        const cancelled = error instanceof _errors__WEBPACK_IMPORTED_MODULE_4__/* .CancelledError */ .cc || signal.aborted;
         // Said outside the host's log context: the message names the host itself.
         if (isFleet(connection) && !cancelled)
-            (0,_host_log__WEBPACK_IMPORTED_MODULE_2__/* .outsideHostLog */ .UH)(() => _actions_core__WEBPACK_IMPORTED_MODULE_0__.error(`${endpoint.label} is unreachable: ${(0,_errors__WEBPACK_IMPORTED_MODULE_3__/* .errorMessage */ .gJ)(error)}`));
+            (0,_host_log__WEBPACK_IMPORTED_MODULE_3__/* .outsideHostLog */ .UH)(() => _actions_core__WEBPACK_IMPORTED_MODULE_1__.error(`${endpoint.label} is unreachable: ${(0,_errors__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(error)}`));
         return {
             host: endpoint.label,
-            result: cancelled ? 'cancelled' : error instanceof _session__WEBPACK_IMPORTED_MODULE_1__/* .ConnectError */ .T$ ? 'unreachable' : 'failed',
+            result: cancelled ? 'cancelled' : error instanceof _session__WEBPACK_IMPORTED_MODULE_2__/* .ConnectError */ .T$ ? 'unreachable' : 'failed',
             seconds: seconds(),
-            error: (0,_errors__WEBPACK_IMPORTED_MODULE_3__/* .errorMessage */ .gJ)(error),
+            error: (0,_errors__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(error),
             cause: error,
         };
     }
@@ -5391,14 +5397,14 @@ async function runOnHost(connection, endpoint, index, bastion, signal, work, pas
         return { host: endpoint.label, result: passed(value) ? 'success' : 'failed', seconds: seconds(), value };
     }
     catch (error) {
-        const cancelled = error instanceof _errors__WEBPACK_IMPORTED_MODULE_3__/* .CancelledError */ .cc || signal.aborted;
+        const cancelled = error instanceof _errors__WEBPACK_IMPORTED_MODULE_4__/* .CancelledError */ .cc || signal.aborted;
         if (isFleet(connection) && !cancelled)
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__.error((0,_errors__WEBPACK_IMPORTED_MODULE_3__/* .errorMessage */ .gJ)(error));
+            _actions_core__WEBPACK_IMPORTED_MODULE_1__.error((0,_errors__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(error));
         return {
             host: endpoint.label,
             result: cancelled ? 'cancelled' : 'failed',
             seconds: seconds(),
-            error: (0,_errors__WEBPACK_IMPORTED_MODULE_3__/* .errorMessage */ .gJ)(error),
+            error: (0,_errors__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(error),
             cause: error,
         };
     }
@@ -5432,7 +5438,7 @@ function fleetFailures(runs, why = () => undefined) {
  */
 async function onFirstHost(connection, signal, work) {
     if (isFleet(connection))
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__.info(`${connection.targets.length} hosts given: this runs once, on ${connection.targets[0].label}`);
+        _actions_core__WEBPACK_IMPORTED_MODULE_1__.info(`${connection.targets.length} hosts given: this runs once, on ${connection.targets[0].label}`);
     const runs = await forEachHost({ ...connection, targets: connection.targets.slice(0, 1) }, { signal }, work);
     rethrowSingle(runs);
     return runs[0].value;

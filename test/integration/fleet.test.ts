@@ -117,8 +117,10 @@ describe('forEachHost on real servers', () => {
       },
       controller.signal,
     );
-    // The work of hosts 1 and 2 returned normally (it ignores the signal); host 3 never started.
-    expect(runs[3]).toMatchObject({ result: 'not started', error: 'the run was cancelled' });
+    // Host 2 may have been cancelled itself (its command came after the cancel) or ended first; host 3
+    // never started either way.
+    expect(runs[3].result).toBe('not started');
+    expect(runs[3].error).toMatch(/^(the run was cancelled|\S+ cancelled before it)$/);
     expect(accepted(servers[3])).toBe(before[3]);
   });
 });

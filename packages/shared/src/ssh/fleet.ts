@@ -6,6 +6,7 @@
  * to it. A host that fails stops any later batch from starting (unless every host is to be checked
  * regardless, as health does); hosts already done stay as they are.
  */
+import { setMaxListeners } from 'node:events';
 import * as core from '@actions/core';
 import { CancelledError, errorMessage } from '../errors';
 import type { ConnectionSettings, Endpoint } from '../inputs/connection';
@@ -64,6 +65,9 @@ export async function forEachHost<T>(
   work: (session: SshSession, index: number) => Promise<T>,
 ): Promise<HostRun<T>[]> {
   const { signal } = options;
+  // Each open session (and the commands it runs) listens to the run's one signal: a batch of 50 is
+  // 50 listeners and more, not a leak (closed sessions let go of theirs).
+  setMaxListeners(Math.max(10, connection.maxParallel * 4), signal);
   const passed = options.passed ?? (() => true);
   const fleet = isFleet(connection);
   const bastion = connection.jumpHost === undefined ? undefined : new Bastion(connection, { signal });
