@@ -1,6 +1,6 @@
 /** A real PostgreSQL server (Debian's package) on loopback, in a scratch data directory. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitForPort } from './sshd';
 import { scratchDir, TEST_USER } from './sshd';
@@ -35,17 +35,28 @@ export async function startPostgres(): Promise<Postgres> {
     Number(execFileSync('id', ['-g', 'postgres']).toString()),
   );
   asPostgres(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
-  const port = 20000 + Math.floor(Math.random() * 40000);
-  asPostgres(join(bin, 'pg_ctl'), [
-    '-D',
-    data,
-    '-l',
-    join(dir, 'log'),
-    '-w',
-    '-o',
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
-    'start',
-  ]);
+  // A random port can be taken (by another test's server, or an outgoing connection's own port):
+  // another one is tried then.
+  let port = 0;
+  for (let tries = 0; ; tries++) {
+    port = 20000 + Math.floor(Math.random() * 40000);
+    try {
+      asPostgres(join(bin, 'pg_ctl'), [
+        '-D',
+        data,
+        '-l',
+        join(dir, 'log'),
+        '-w',
+        '-o',
+        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+        'start',
+      ]);
+      break;
+    } catch (error) {
+      const log = readFileSync(join(dir, 'log'), 'utf8');
+      if (tries >= 5 || !log.includes('Address already in use')) throw error;
+    }
+  }
   await waitForPort('127.0.0.1', port, 10_000);
   const database = `app${port}`;
   const psql = (db: string, query: string) =>
