@@ -1388,6 +1388,7 @@ var external_node_fs_ = __webpack_require__(3024);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(6760);
 ;// CONCATENATED MODULE: ./packages/shared/src/summary/markdown.ts
+
 function escapeHtml(text) {
     return text
         .replaceAll('&', '&amp;')
@@ -1433,6 +1434,12 @@ function checksTables(checks, title = 'Checks') {
             VERDICT[check.verdict],
         ]))}`);
     return parts.join('\n\n');
+}
+/** A dry run's plan: each step, and the command it runs. */
+function planSection(plan) {
+    return `### Plan\n\n${plan
+        .map((step, index) => `${index + 1}. ${escapeHtml(step.title)}${step.command ? `\n   \`${escapeHtml(renderScript(step.command))}\`` : ''}`)
+        .join('\n')}`;
 }
 
 // EXTERNAL MODULE: ./packages/shared/src/workflow-commands.ts

@@ -3292,6 +3292,7 @@ async function runMigrate(settings, context) {
 }
 
 ;// CONCATENATED MODULE: ./packages/shared/src/summary/markdown.ts
+
 function escapeHtml(text) {
     return text
         .replaceAll('&', '&amp;')
@@ -3337,6 +3338,12 @@ function checksTables(checks, title = 'Checks') {
             VERDICT[check.verdict],
         ]))}`);
     return parts.join('\n\n');
+}
+/** A dry run's plan: each step, and the command it runs. */
+function planSection(plan) {
+    return `### Plan\n\n${plan
+        .map((step, index) => `${index + 1}. ${escapeHtml(step.title)}${step.command ? `\n   \`${escapeHtml(renderScript(step.command))}\`` : ''}`)
+        .join('\n')}`;
 }
 
 ;// CONCATENATED MODULE: ./packages/shared/src/summary/migrate.ts

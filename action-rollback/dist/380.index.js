@@ -689,7 +689,6 @@ var markdown = __webpack_require__(8195);
 /** The job summary of a swarm deploy or rollback: before and after, each service, what failed. */
 
 
-
 const HEADLINE = {
     success: '✅ done',
     unchanged: '➖ unchanged',
@@ -730,9 +729,7 @@ function swarmSummary(outcome, environment, host) {
         ].join('\n'));
     }
     if (outcome.dryRun)
-        parts.push(`### Plan\n\n${outcome.plan
-            .map((step, index) => `${index + 1}. ${(0,markdown/* escapeHtml */.ZD)(step.title)}${step.command ? `\n   \`${(0,markdown/* escapeHtml */.ZD)((0,shell/* renderScript */.y9)(step.command))}\`` : ''}`)
-            .join('\n')}`);
+        parts.push((0,markdown/* planSection */.lA)(outcome.plan));
     parts.push(`Total time: ${outcome.durationSeconds}s`);
     if (!outcome.dryRun && outcome.result === 'success' && outcome.previousRef !== '')
         parts.push(`To roll back:\n\n\`\`\`sh\n${(0,deploy_deploy/* rollbackCommand */.Ct)(environment, outcome.previousRef)}\n\`\`\``);

@@ -53,10 +53,7 @@ function fleetSummary(what, environment, runs) {
 
 // EXTERNAL MODULE: ./packages/shared/src/deploy/deploy.ts + 6 modules
 var deploy = __webpack_require__(5606);
-// EXTERNAL MODULE: ./packages/shared/src/shell.ts
-var shell = __webpack_require__(3238);
 ;// CONCATENATED MODULE: ./packages/shared/src/summary/deploy.ts
-
 
 
 const HEADLINE = {
@@ -117,9 +114,7 @@ function deploySummary(outcome, environment, host) {
         }
     }
     if (outcome.dryRun) {
-        parts.push(`### Plan\n\n${outcome.plan
-            .map((step, index) => `${index + 1}. ${(0,markdown/* escapeHtml */.ZD)(step.title)}${step.command ? `\n   \`${(0,markdown/* escapeHtml */.ZD)((0,shell/* renderScript */.y9)(step.command))}\`` : ''}`)
-            .join('\n')}`);
+        parts.push((0,markdown/* planSection */.lA)(outcome.plan));
     }
     parts.push(`Total time: ${outcome.durationSeconds}s`);
     if (!outcome.dryRun && outcome.result === 'success') {
@@ -6314,9 +6309,12 @@ function forward(bastion, jump, target) {
 /* harmony export */   Mm: () => (/* binding */ bounded),
 /* harmony export */   ZD: () => (/* binding */ escapeHtml),
 /* harmony export */   l: () => (/* binding */ checksTables),
+/* harmony export */   lA: () => (/* binding */ planSection),
 /* harmony export */   tp: () => (/* binding */ table)
 /* harmony export */ });
 /* unused harmony export SUMMARY_LIMIT */
+/* harmony import */ var _shell__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3238);
+
 function escapeHtml(text) {
     return text
         .replaceAll('&', '&amp;')
@@ -6362,6 +6360,12 @@ function checksTables(checks, title = 'Checks') {
             VERDICT[check.verdict],
         ]))}`);
     return parts.join('\n\n');
+}
+/** A dry run's plan: each step, and the command it runs. */
+function planSection(plan) {
+    return `### Plan\n\n${plan
+        .map((step, index) => `${index + 1}. ${escapeHtml(step.title)}${step.command ? `\n   \`${escapeHtml((0,_shell__WEBPACK_IMPORTED_MODULE_0__/* .renderScript */ .y9)(step.command))}\`` : ''}`)
+        .join('\n')}`;
 }
 
 

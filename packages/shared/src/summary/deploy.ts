@@ -1,8 +1,7 @@
 /** The deploy job summary: before and after, each service's wait, the migration, and how to roll back. */
 import type { ServiceWait } from '../compose/rollout';
 import { rollbackCommand, type DeployOutcome } from '../deploy/deploy';
-import { renderScript } from '../shell';
-import { bounded, checksTables, escapeHtml, table } from './markdown';
+import { bounded, checksTables, escapeHtml, table, planSection } from './markdown';
 
 const HEADLINE: Record<DeployOutcome['result'], string> = {
   success: '✅ deployed',
@@ -71,14 +70,7 @@ export function deploySummary(outcome: DeployOutcome, environment: string, host:
     }
   }
   if (outcome.dryRun) {
-    parts.push(
-      `### Plan\n\n${outcome.plan
-        .map(
-          (step, index) =>
-            `${index + 1}. ${escapeHtml(step.title)}${step.command ? `\n   \`${escapeHtml(renderScript(step.command))}\`` : ''}`,
-        )
-        .join('\n')}`,
-    );
+    parts.push(planSection(outcome.plan));
   }
   parts.push(`Total time: ${outcome.durationSeconds}s`);
   if (!outcome.dryRun && outcome.result === 'success') {

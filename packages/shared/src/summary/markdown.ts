@@ -3,6 +3,7 @@
  * Markdown (no tags, no links, no table breaks). Quotes are left: no value goes into an attribute.
  */
 import type { CheckResult } from '../health/checks';
+import { renderScript, type RemoteCommand } from '../shell';
 
 export function escapeHtml(text: string): string {
   return text
@@ -65,4 +66,16 @@ export function checksTables(checks: readonly CheckResult[], title = 'Checks'): 
       )}`,
     );
   return parts.join('\n\n');
+}
+
+/** A dry run's plan: each step, and the command it runs. */
+export function planSection(
+  plan: readonly { readonly title: string; readonly command?: RemoteCommand }[],
+): string {
+  return `### Plan\n\n${plan
+    .map(
+      (step, index) =>
+        `${index + 1}. ${escapeHtml(step.title)}${step.command ? `\n   \`${escapeHtml(renderScript(step.command))}\`` : ''}`,
+    )
+    .join('\n')}`;
 }

@@ -1,7 +1,6 @@
 /** The job summary of a swarm deploy or rollback: before and after, each service, what failed. */
 import { rollbackCommand } from '../deploy/deploy';
-import { renderScript } from '../shell';
-import { bounded, escapeHtml, table } from '../summary/markdown';
+import { bounded, escapeHtml, table, planSection } from '../summary/markdown';
 import type { SwarmOutcome } from './deploy';
 
 const HEADLINE: Record<SwarmOutcome['result'], string> = {
@@ -53,15 +52,7 @@ export function swarmSummary(outcome: SwarmOutcome, environment: string, host: s
       ].join('\n'),
     );
   }
-  if (outcome.dryRun)
-    parts.push(
-      `### Plan\n\n${outcome.plan
-        .map(
-          (step, index) =>
-            `${index + 1}. ${escapeHtml(step.title)}${step.command ? `\n   \`${escapeHtml(renderScript(step.command))}\`` : ''}`,
-        )
-        .join('\n')}`,
-    );
+  if (outcome.dryRun) parts.push(planSection(outcome.plan));
   parts.push(`Total time: ${outcome.durationSeconds}s`);
   if (!outcome.dryRun && outcome.result === 'success' && outcome.previousRef !== '')
     parts.push(`To roll back:\n\n\`\`\`sh\n${rollbackCommand(environment, outcome.previousRef)}\n\`\`\``);
