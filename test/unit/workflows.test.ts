@@ -58,13 +58,14 @@ const dir = join(ROOT, '.github/workflows');
 const workflows = readdirSync(dir).filter((name) => name.endsWith('.yml'));
 
 describe('workflows', () => {
-  it('has the six workflows', () => {
+  it('has the seven workflows', () => {
     expect(workflows.sort()).toEqual([
       'ci.yml',
       'deploy.yml',
       'emergency.yml',
       'health.yml',
       'migrate.yml',
+      'release.yml',
       'rollback.yml',
     ]);
   });
