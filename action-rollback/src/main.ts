@@ -87,6 +87,7 @@ export async function main(settings: RollbackSettings, context: RunContext): Pro
           fromRef: value?.fromRef,
           toRef: value?.toRef,
           failure: value && failureOf(value),
+          stages: value?.stages,
         })),
       }),
     );

@@ -131,6 +131,23 @@ describe('action-deploy (bundled)', () => {
     );
     expect(run.summary).toMatch(/ALTER TABLE items ADD COLUMN note TEXT/);
     expect(run.summary).toContain(`gh workflow run rollback.yml -f environment=staging -f to=${v1}`);
+    // The timeline: a mermaid gantt of the stages that ran, in order, before the details; the report has them
+    const stages = (JSON.parse(run.outputs.report) as { stages: { name: string; result: string }[] }).stages;
+    expect(stages.map((stage) => stage.result)).toEqual(stages.map(() => 'ok'));
+    const gantt = /```mermaid\ngantt\n[\s\S]*?\n```/.exec(run.summary)?.[0] ?? '';
+    expect(gantt).toMatch(/^ {4}dateFormat x$/m);
+    const bars = gantt.split('\n').filter((line) => / :\d+, \d+$/.test(line));
+    expect(bars).toHaveLength(stages.length);
+    const order = [
+      'Read the live state',
+      `Check out ${v2.slice(0, 12)}`,
+      `Build images (${imageTagOf(v2)})`,
+      'Migrate the database',
+      'Restart gateway',
+    ].map((name) => bars.findIndex((bar) => bar.startsWith(`    ${name} `)));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(order).not.toContain(-1);
+    expect(run.summary.indexOf(gantt)).toBeLessThan(run.summary.indexOf('### Services'));
     // The state dir stays out of git's way
     expect(stack.repo.git('status', '--porcelain')).not.toMatch(/\.deploy/);
   });

@@ -661,6 +661,15 @@ describe('the summary and the report', () => {
     failure: 'gateway | did not pass',
     productionDown: undefined,
     durationSeconds: 3.2,
+    stages: [
+      { name: 'Read the live state', startedAt: '2026-03-01T10:00:00.000Z', seconds: 0.4, result: 'ok' },
+      {
+        name: 'Restart gateway\n```\n<img src=x onerror=alert(1)>',
+        startedAt: '2026-03-01T10:00:00.400Z',
+        seconds: 2.5,
+        result: 'failed',
+      },
+    ],
   };
 
   it('escapes every server text in the summary', () => {
@@ -670,6 +679,10 @@ describe('the summary and the report', () => {
     );
     expect(summary).not.toMatch(/<b>|<script>|\[click\]/);
     expect(summary).toContain('gateway &#124; did not pass');
+    // The timeline: one mermaid block, its failed stage crit, the server's text unable to leave it.
+    expect(summary).toContain('    Restart gateway img src=x onerror=alert(1) 2.5s :crit, ');
+    expect(summary.match(/```/g)).toHaveLength(2);
+    expect(summary).not.toMatch(/<img/);
   });
 
   it('the report is JSON with before, after and the commands as shell text', () => {
@@ -682,6 +695,7 @@ describe('the summary and the report', () => {
       before: { gateway: [] },
       after: { gateway: [] },
       plan: [{ title: 'Restart gateway', command: "exec 'docker-compose' 'restart' 'gateway'" }],
+      stages: [{ name: 'Read the live state', seconds: 0.4, result: 'ok' }, { result: 'failed' }],
     });
     expect(report).not.toHaveProperty('account');
   });

@@ -29,6 +29,7 @@ export * from './ledger/ledger';
 export * from './git/git';
 export * from './github/deployments';
 export { deploySummary } from './summary/deploy';
+export { timelineGantt, timelineText, formatSeconds, type StageTiming } from './summary/timeline';
 export * from './deploy/live-state';
 export * from './deploy/plan';
 export * from './inputs/migrate';

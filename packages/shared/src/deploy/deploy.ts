@@ -3,6 +3,7 @@
  * from it (plan.ts, pure), and apply exactly the plan (here). Every run is journalled: `started`
  * before its first change, its result after (`cancelled` too, when it can).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import * as core from '@actions/core';
 import { judgeServices, readServicesState, type Compose, type ContainerState } from '../compose/compose';
 import {
@@ -39,7 +40,9 @@ import {
 } from '../migrate/alembic';
 import { commandLine, quote, renderScript, toSshCommand, type RemoteCommand } from '../shell';
 import { RemoteCommandError, type RemoteSession } from '../ssh/session';
+import { hostLabel } from '../ssh/host-log';
 import { inert } from '../ssh/output';
+import { inStartOrder, type StageTiming } from '../summary/timeline';
 import { sleep } from '../sleep';
 import { readLiveState, type LiveState } from './live-state';
 import {
@@ -81,6 +84,8 @@ export interface DeployOutcome {
   readonly diagnostics: readonly Diagnostics[];
   /** A first deployment's preflight (runbook §1) and post-deployment checklist (§2) rows. */
   readonly checks: readonly CheckResult[];
+  /** Each stage the run went through, in the order they began: the summary's timeline. */
+  readonly stages: readonly StageTiming[];
 }
 
 const IMAGE_TAG = 'IMAGE_TAG';
@@ -93,15 +98,45 @@ export function rollbackCommand(environment: string, ref: string, full = false):
   return `gh workflow run rollback.yml -f environment=${environment} -f to=${ref}${full ? ` -f mode=full -f confirm=${environment}` : ''}`;
 }
 
-/** Runs `work` inside a log group named for the stage, and says how long it took. */
+/**
+ * The stage lists being recorded where the code runs: the innermost recorder's, and those around it
+ * (a rollback's list holds its deploy's stages too). Scoped to the async work that started each
+ * recorder, so the hosts of a fleet, worked on side by side, never see each other's stages.
+ */
+const recorders = new AsyncLocalStorage<readonly StageTiming[][]>();
+
+/** Runs `work`, and gives what it returned with the stages it ran, in the order they began. */
+export async function recordStages<T>(work: () => Promise<T>): Promise<{ value: T; stages: StageTiming[] }> {
+  const stages: StageTiming[] = [];
+  const value = await recorders.run([...(recorders.getStore() ?? []), stages], work);
+  return { value, stages: inStartOrder(stages) };
+}
+
+/**
+ * Runs `work` inside a log group named for the stage, and says how long it took; the recorders in
+ * scope (see recordStages) get its timing. Without one, only the log has it.
+ */
 export async function stage<T>(name: string, work: () => Promise<T>): Promise<T> {
   const started = Date.now();
+  let result: StageTiming['result'] = 'failed';
   core.startGroup(name);
   try {
-    return await work();
+    const value = await work();
+    result = 'ok';
+    return value;
   } finally {
+    const ms = Date.now() - started;
     core.endGroup();
-    core.info(`${name}: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    core.info(`${name}: ${(ms / 1000).toFixed(1)}s`);
+    const host = hostLabel();
+    const timing: StageTiming = {
+      name,
+      startedAt: new Date(started).toISOString(),
+      seconds: ms / 1000,
+      result,
+      ...(host === undefined ? {} : { host }),
+    };
+    for (const stages of recorders.getStore() ?? []) stages.push(timing);
   }
 }
 
@@ -250,6 +285,9 @@ function runningTag(plan: Plan): string {
   return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '';
 }
 
+/** An outcome before its stages are added: what the run returns inside recordStages. */
+type Untimed<T> = Omit<T, 'stages'>;
+
 /** An outcome of the run that began at `started`: what is given, and nothing done for the rest. */
 function outcomeOf(
   started: number,
@@ -267,7 +305,7 @@ function outcomeOf(
     | 'checks'
   > &
     Partial<DeployOutcome>,
-): DeployOutcome {
+): Untimed<DeployOutcome> {
   return {
     migrated: false,
     rolledBack: false,
@@ -283,7 +321,11 @@ function outcomeOf(
 }
 
 /** A dry run where app-dir is not a checkout: the first deployment's steps, nothing read beyond that. */
-function firstDeploymentDryRun(settings: DeploySettings, label: string, started: number): DeployOutcome {
+function firstDeploymentDryRun(
+  settings: DeploySettings,
+  label: string,
+  started: number,
+): Untimed<DeployOutcome> {
   const steps = firstDeploymentSteps(settings);
   core.info(
     `dry run on ${label}: ${settings.connection.appDir} is not a checkout; a first deployment would:`,
@@ -303,7 +345,16 @@ function firstDeploymentDryRun(settings: DeploySettings, label: string, started:
   });
 }
 
+/** A deploy (or an image rollback done as one), with the stages it went through. */
 export async function runDeploy(settings: DeploySettings, context: DeployContext): Promise<DeployOutcome> {
+  const { value, stages } = await recordStages(() => runDeployUntimed(settings, context));
+  return { ...value, stages };
+}
+
+async function runDeployUntimed(
+  settings: DeploySettings,
+  context: DeployContext,
+): Promise<Untimed<DeployOutcome>> {
   const started = Date.now();
   const { session, signal } = context;
   const { connection } = settings;
@@ -393,7 +444,7 @@ export async function runDeploy(settings: DeploySettings, context: DeployContext
   );
   for (const note of plan.notes) core.warning(note);
 
-  const outcome = (result: ReleaseResult, extra: Partial<DeployOutcome> = {}): DeployOutcome =>
+  const outcome = (result: ReleaseResult, extra: Partial<DeployOutcome> = {}): Untimed<DeployOutcome> =>
     outcomeOf(started, {
       result,
       dryRun: connection.dryRun,

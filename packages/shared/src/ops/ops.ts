@@ -21,7 +21,14 @@ import {
   type ServiceWait,
 } from '../compose/rollout';
 import { composeCommand } from '../compose/compose';
-import { defaultImageTag, HealthUrlError, stage, waitForHealthUrl, type PlanStep } from '../deploy/deploy';
+import {
+  defaultImageTag,
+  HealthUrlError,
+  recordStages,
+  stage,
+  waitForHealthUrl,
+  type PlanStep,
+} from '../deploy/deploy';
 import { collectDiagnostics, type Diagnostics } from '../diagnostics/diagnostics';
 import { readLiveState, type LiveState } from '../deploy/live-state';
 import { tagOf } from '../deploy/plan';
@@ -35,6 +42,7 @@ import { DEPLOY_DEFAULTS } from '../inputs/deploy';
 import { commandLine, quote, renderScript } from '../shell';
 import { inert } from '../ssh/output';
 import { describeOutcome, type RemoteSession } from '../ssh/session';
+import type { StageTiming } from '../summary/timeline';
 import {
   backupProblem,
   listBackups,
@@ -112,6 +120,8 @@ export interface OpsOutcome {
   readonly durationSeconds: number;
   /** Runbook §9: what was collected about the services that failed. */
   readonly diagnostics?: readonly Diagnostics[];
+  /** Each stage, in the order they began: the summary's timeline. */
+  readonly stages: readonly StageTiming[];
 }
 
 /** What the ledger and the messages call an operation. */
@@ -281,7 +291,16 @@ interface Ended {
   readonly productionDown?: string;
 }
 
+/** An emergency operation, with the stages it went through. */
 export async function runOps(settings: OpsSettings, context: OpsContext): Promise<OpsOutcome> {
+  const { value, stages } = await recordStages(() => runOpsUntimed(settings, context));
+  return { ...value, stages };
+}
+
+async function runOpsUntimed(
+  settings: OpsSettings,
+  context: OpsContext,
+): Promise<Omit<OpsOutcome, 'stages'>> {
   const started = Date.now();
   const { session, signal } = context;
   const { connection, operation } = settings;
@@ -810,7 +829,7 @@ export async function runOps(settings: OpsSettings, context: OpsContext): Promis
     }
   }
 
-  const outcome = (result: OpsOutcome['result'], extra: Partial<OpsOutcome>): OpsOutcome => ({
+  const outcome = (result: OpsOutcome['result'], extra: Partial<OpsOutcome>): Omit<OpsOutcome, 'stages'> => ({
     kind: operation.kind,
     operation: described,
     result,
@@ -877,7 +896,7 @@ export async function runOps(settings: OpsSettings, context: OpsContext): Promis
   }
 
   /** The health gate, read from the server: the listed services and those the operation touched. */
-  async function healthGate(ended: Ended): Promise<OpsOutcome> {
+  async function healthGate(ended: Ended): Promise<Omit<OpsOutcome, 'stages'>> {
     const gated = [...new Set([...settings.services, ...touched])];
     const now = await stage('Health gate', () => readServicesState(session, compose, connection, stack, env));
     const after = stackReport(stack, now.containers);

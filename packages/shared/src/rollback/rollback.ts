@@ -10,6 +10,7 @@ import {
   servicesDown,
   resolveRef,
   rollbackCommand,
+  recordStages,
   runDeploy,
   stage,
   type DeployContext,
@@ -32,6 +33,7 @@ import {
 import { commandLine } from '../shell';
 import type { RemoteSession } from '../ssh/session';
 import { inert } from '../ssh/output';
+import type { StageTiming } from '../summary/timeline';
 
 export interface RollbackOutcome {
   readonly mode: 'image' | 'full';
@@ -47,6 +49,8 @@ export interface RollbackOutcome {
   readonly failure: string | undefined;
   /** What happened, step by step, for the summary and the error. */
   readonly account: readonly string[];
+  /** Each stage, in the order they began: the database's, then the deploy's (also in `deploy`). */
+  readonly stages: readonly StageTiming[];
 }
 
 function recent(releases: readonly Release[]): string {
@@ -124,10 +128,19 @@ export function schemaMismatch(
   );
 }
 
+/** A rollback, with the stages it went through. */
 export async function runRollback(
   settings: RollbackSettings,
   context: DeployContext,
 ): Promise<RollbackOutcome> {
+  const { value, stages } = await recordStages(() => runRollbackUntimed(settings, context));
+  return { ...value, stages };
+}
+
+async function runRollbackUntimed(
+  settings: RollbackSettings,
+  context: DeployContext,
+): Promise<Omit<RollbackOutcome, 'stages'>> {
   const { session } = context;
   const { connection } = settings.deploy;
   const account: string[] = [];
@@ -194,7 +207,10 @@ export async function runRollback(
 
   if (settings.mode === 'full' && !connection.dryRun) {
     const stopped = settings.deploy.services;
-    const fail = async (failure: string, productionDown?: string): Promise<RollbackOutcome> => {
+    const fail = async (
+      failure: string,
+      productionDown?: string,
+    ): Promise<Omit<RollbackOutcome, 'stages'>> => {
       await journal('failed', {
         ...(restoredBackup ? { backup: restoredBackup } : {}),
         ...(emergencyBackup ? { emergency_backup: emergencyBackup } : {}),
@@ -313,7 +329,7 @@ export async function runRollback(
   }
   return converge(state);
 
-  async function converge(now: LiveState): Promise<RollbackOutcome> {
+  async function converge(now: LiveState): Promise<Omit<RollbackOutcome, 'stages'>> {
     const schemaWarning = connection.dryRun
       ? undefined
       : schemaMismatch(now, connection.environment, settings.mode === 'full');

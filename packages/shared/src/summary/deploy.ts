@@ -2,6 +2,7 @@
 import type { ServiceWait } from '../compose/rollout';
 import { rollbackCommand, type DeployOutcome } from '../deploy/deploy';
 import { bounded, checksTables, escapeHtml, table, planSection } from './markdown';
+import { timelineGantt } from './timeline';
 
 const HEADLINE: Record<DeployOutcome['result'], string> = {
   success: '✅ deployed',
@@ -42,6 +43,9 @@ export function deploySummary(outcome: DeployOutcome, environment: string, host:
   if (outcome.failure) parts.push(`**What failed:** ${escapeHtml(outcome.failure)}`);
   if (outcome.down.length > 0)
     parts.push(`> [!CAUTION]\n> Not running and healthy now: ${escapeHtml(outcome.down.join('; '))}`);
+  // Where the time went, before the details; a dry run only read the server: no chart.
+  if (!outcome.dryRun && outcome.stages.length > 0)
+    parts.push(timelineGantt(outcome.stages, 'Deploy stages'));
   if (outcome.checks.length > 0)
     parts.push(checksTables(outcome.checks, 'Post-deployment checklist (runbook §2)'));
   if (outcome.services.length > 0) parts.push(waitsTable('Services', outcome.services));

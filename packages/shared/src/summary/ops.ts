@@ -3,6 +3,7 @@ import type { ServiceWait } from '../compose/rollout';
 import type { OpsOutcome, StackReport } from '../ops/ops';
 import { renderScript } from '../shell';
 import { bounded, escapeHtml, table } from './markdown';
+import { timelineGantt } from './timeline';
 
 const HEADLINE: Record<OpsOutcome['result'], string> = {
   success: '✅ done',
@@ -44,6 +45,8 @@ export function opsSummary(outcome: OpsOutcome, environment: string, host: strin
   ];
   if (outcome.productionDown) parts.push(`> [!CAUTION]\n> ${escapeHtml(outcome.productionDown)}`);
   if (outcome.failure) parts.push(`**What failed:** ${escapeHtml(outcome.failure)}`);
+  if (!outcome.dryRun && outcome.stages.length > 0)
+    parts.push(timelineGantt(outcome.stages, `${outcome.operation} stages`));
   if (outcome.restoredBackup) {
     parts.push(
       [

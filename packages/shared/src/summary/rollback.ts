@@ -2,6 +2,7 @@
 import type { RollbackOutcome } from '../rollback/rollback';
 import { deploySummary } from './deploy';
 import { bounded, escapeHtml } from './markdown';
+import { timelineGantt } from './timeline';
 
 export function rollbackSummary(outcome: RollbackOutcome, environment: string, host: string): string {
   const verdict = outcome.failure ? '❌ failed' : '✅ done';
@@ -20,9 +21,12 @@ export function rollbackSummary(outcome: RollbackOutcome, environment: string, h
   if (outcome.productionDown) lines.push('', `> [!CAUTION]\n> ${escapeHtml(outcome.productionDown)}`);
   if (outcome.schemaWarning) lines.push('', `> ⚠️ ${escapeHtml(outcome.schemaWarning)}`);
   if (outcome.failure) lines.push('', `**What failed:** ${escapeHtml(outcome.failure)}`);
+  // Every stage, the restart's too: its own section below gets no second chart. A dry run: none.
+  if (outcome.deploy?.dryRun !== true && outcome.stages.length > 0)
+    lines.push('', timelineGantt(outcome.stages, 'Rollback stages'));
   lines.push('', '### Steps', '', ...outcome.account.map((line) => `- ${escapeHtml(line)}`));
   const deploy = outcome.deploy
-    ? `\n${deploySummary(outcome.deploy, environment, host).replace(/^## Deploy to/, '### Restart of')}`
+    ? `\n${deploySummary({ ...outcome.deploy, stages: [] }, environment, host).replace(/^## Deploy to/, '### Restart of')}`
     : '';
   return bounded(`${lines.join('\n')}\n${deploy}`);
 }

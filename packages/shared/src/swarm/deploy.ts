@@ -6,7 +6,7 @@
  * pauses fails the run, named.
  */
 import * as core from '@actions/core';
-import { resolveRef, stage, waitForHealthUrl } from '../deploy/deploy';
+import { recordStages, resolveRef, stage, waitForHealthUrl } from '../deploy/deploy';
 import { ensureCheckout } from '../deploy/first';
 import { CancelledError, errorMessage } from '../errors';
 import { checkoutCommand, EXCLUDE_SCRIPT, fetchRemote, headCommit } from '../git/git';
@@ -18,6 +18,7 @@ import { resolveTarget } from '../rollback/rollback';
 import { commandLine, renderScript, toSshCommand, type RemoteCommand } from '../shell';
 import { inert } from '../ssh/output';
 import type { RemoteSession } from '../ssh/session';
+import type { StageTiming } from '../summary/timeline';
 import { sleep } from '../sleep';
 import { migrateForSwarm, swarmMigrationSteps } from './migrate';
 import {
@@ -57,6 +58,8 @@ export interface SwarmOutcome {
   /** The dry run's plan: each step and the command it runs. */
   readonly plan: readonly { readonly title: string; readonly command?: RemoteCommand }[];
   readonly notes: readonly string[];
+  /** Each stage, in the order they began: the summary's timeline. */
+  readonly stages: readonly StageTiming[];
 }
 
 export interface SwarmContext {
@@ -213,7 +216,16 @@ async function servicesNow(session: RemoteSession, stack: string): Promise<Servi
   }
 }
 
+/** A swarm deploy, with the stages it went through. */
 export async function runSwarmDeploy(settings: DeploySettings, context: SwarmContext): Promise<SwarmOutcome> {
+  const { value, stages } = await recordStages(() => runSwarmDeployUntimed(settings, context));
+  return { ...value, stages };
+}
+
+async function runSwarmDeployUntimed(
+  settings: DeploySettings,
+  context: SwarmContext,
+): Promise<Omit<SwarmOutcome, 'stages'>> {
   const started = Date.now();
   const { session, signal } = context;
   const { connection } = settings;
@@ -444,6 +456,14 @@ export async function runSwarmRollback(
   settings: RollbackSettings,
   context: SwarmContext,
 ): Promise<SwarmOutcome> {
+  const { value, stages } = await recordStages(() => runSwarmRollbackUntimed(settings, context));
+  return { ...value, stages };
+}
+
+async function runSwarmRollbackUntimed(
+  settings: RollbackSettings,
+  context: SwarmContext,
+): Promise<Omit<SwarmOutcome, 'stages'>> {
   const started = Date.now();
   const { session, signal } = context;
   const deploy = settings.deploy;

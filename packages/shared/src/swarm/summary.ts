@@ -1,6 +1,7 @@
 /** The job summary of a swarm deploy or rollback: before and after, each service, what failed. */
 import { rollbackCommand } from '../deploy/deploy';
 import { bounded, escapeHtml, table, planSection } from '../summary/markdown';
+import { timelineGantt } from '../summary/timeline';
 import type { SwarmOutcome } from './deploy';
 
 const HEADLINE: Record<SwarmOutcome['result'], string> = {
@@ -29,6 +30,8 @@ export function swarmSummary(outcome: SwarmOutcome, environment: string, host: s
   ];
   if (outcome.failure) parts.push(`**What failed:** ${escapeHtml(outcome.failure)}`);
   for (const note of outcome.notes) parts.push(`> [!WARNING]\n> ${escapeHtml(note)}`);
+  if (!outcome.dryRun && outcome.stages.length > 0)
+    parts.push(timelineGantt(outcome.stages, `${what} stages`));
   if (outcome.services.length > 0)
     parts.push(
       `### Services\n\n${table(
