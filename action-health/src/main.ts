@@ -18,7 +18,8 @@ export async function main(settings: HealthSettings, { signal }: RunContext): Pr
     core.endGroup();
   }
   core.setOutput('healthy', String(report.healthy));
-  const { diagnostics = [], ...shown } = report;
+  // The journal's history and figures are for people (the summary); `report` keeps its documented fields.
+  const { diagnostics = [], history: _history, ...shown } = report;
   core.setOutput('report', JSON.stringify(shown));
   await core.summary.addRaw(healthSummary(report, settings.connection.environment)).write();
   for (const check of report.checks) {

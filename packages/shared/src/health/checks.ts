@@ -19,6 +19,7 @@ import { backupChecks } from './backups';
 import { dependencyChecks } from './dependencies';
 import { preflightChecks } from './preflight';
 import { swarmHealth } from '../swarm/health';
+import { journalPath, readDeliveryHistory, type DeliveryHistory } from './delivery';
 
 export type Verdict = 'pass' | 'warn' | 'fail' | 'skip';
 
@@ -41,6 +42,8 @@ export interface HealthReport {
   readonly failing: readonly string[];
   /** Runbook §9 about the failing services and probe of each server (not in the `report` output). */
   readonly diagnostics?: readonly Diagnostics[];
+  /** The release history and delivery figures from the first host's journal (not in the `report` output). */
+  readonly history?: DeliveryHistory;
 }
 
 /** Warning levels from runbook §7; a critical threshold set below one lowers it. */
@@ -423,13 +426,31 @@ export async function checkHosts(settings: HealthSettings, signal: AbortSignal):
   const runs = await forEachHost(
     settings.connection,
     { signal, keepGoing: true, passed: (report: HealthReport) => report.healthy },
-    (session) =>
+    async (session, index): Promise<HealthReport> => {
       // A Swarm manager is checked as a stack: replicas per service and server-url (swarm/health.ts).
-      settings.connection.orchestrator === 'swarm'
-        ? swarmHealth(session, perHost, signal)
-        : runHealthChecks([session], perHost, signal),
+      const report =
+        settings.connection.orchestrator === 'swarm'
+          ? await swarmHealth(session, perHost, signal)
+          : await runHealthChecks([session], perHost, signal);
+      // The journal of the first host only: a fleet's deploys journal the same runs on every host.
+      // Read after the checks, whatever they gave; it never fails them.
+      return index === 0
+        ? { ...report, history: await readDeliveryHistory(session, settings.connection) }
+        : report;
+    },
   );
   rethrowSingle(runs);
+  const first = runs[0];
+  const history =
+    first?.value?.history ??
+    (first === undefined
+      ? undefined
+      : {
+          host: first.host,
+          journal: journalPath(settings.connection.stateDir),
+          error: `the host was not checked (${first.result}${first.error ? `: ${first.error}` : ''})`,
+          runs: [],
+        });
   const reports = runs.flatMap((run): HealthReport[] => {
     if (run.value !== undefined) return [run.value];
     // Unreachable, cancelled or not started: no check ran there; the row says which.
@@ -455,5 +476,6 @@ export async function checkHosts(settings: HealthSettings, signal: AbortSignal):
     checks: reports.flatMap((report) => report.checks),
     failing: reports.flatMap((report) => report.failing),
     diagnostics: reports.flatMap((report) => report.diagnostics ?? []),
+    ...(history === undefined ? {} : { history }),
   };
 }
