@@ -1,5 +1,7 @@
-// Builds every action's dist/index.js with @vercel/ncc (CommonJS: an ESM bundle of ssh2 crashes on
-// __dirname). With --check, builds into a scratch folder and fails when the committed dist/ differs.
+// Builds every action's dist/index.js, and the terminal CLI's cli/dist/index.js, with @vercel/ncc
+// (CommonJS: an ESM bundle of ssh2 crashes on __dirname). Each bundle ships the licences of the
+// third-party code in it (dist/licenses.txt). With --check, builds into a scratch folder and fails
+// when the committed dist/ differs.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,11 +9,11 @@ import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const check = process.argv.includes('--check');
-// Action folders named on the command line (`npm run bundle -- action-ops`) are built alone; none = all.
-const named = process.argv.slice(2).filter((arg) => arg.startsWith('action-'));
+// Folders named on the command line (`npm run bundle -- action-ops cli`) are built alone; none = all.
+const named = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const actions = readdirSync(root).filter(
   (name) =>
-    name.startsWith('action-') &&
+    (name.startsWith('action-') || name === 'cli') &&
     existsSync(join(root, name, 'src/index.ts')) &&
     (named.length === 0 || named.includes(name)),
 );
@@ -36,6 +38,8 @@ for (const action of actions) {
       '-o',
       out,
       '-q',
+      '--license',
+      'licenses.txt',
       '--target',
       'es2022',
     ],

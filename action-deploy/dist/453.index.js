@@ -53,7 +53,10 @@ function fleetSummary(what, environment, runs) {
         `${(0,markdown/* table */.tp)(['host', 'result', 'time', 'previous commit', 'new commit'], rows)}\n`);
 }
 
+// EXTERNAL MODULE: ./packages/shared/src/summary/timeline.ts
+var timeline = __webpack_require__(9197);
 ;// CONCATENATED MODULE: ./packages/shared/src/summary/deploy.ts
+
 
 
 const HEADLINE = {
@@ -90,6 +93,9 @@ function deploySummary(outcome, environment, host) {
         parts.push(`**What failed:** ${(0,markdown/* escapeHtml */.ZD)(outcome.failure)}`);
     if (outcome.down.length > 0)
         parts.push(`> [!CAUTION]\n> Not running and healthy now: ${(0,markdown/* escapeHtml */.ZD)(outcome.down.join('; '))}`);
+    // Where the time went, before the details; a dry run only read the server: no chart.
+    if (!outcome.dryRun && outcome.stages.length > 0)
+        parts.push((0,timeline/* timelineGantt */.mU)(outcome.stages, 'Deploy stages'));
     if (outcome.checks.length > 0)
         parts.push((0,markdown/* checksTables */.l)(outcome.checks, 'Post-deployment checklist (runbook §2)'));
     if (outcome.services.length > 0)
@@ -454,6 +460,7 @@ function judgeServices(state) {
 
 // EXPORTS
 __webpack_require__.d(__webpack_exports__, {
+  NV: () => (/* binding */ recordStages),
   qE: () => (/* binding */ resolveRef),
   Ct: () => (/* binding */ rollbackCommand),
   zt: () => (/* binding */ runDeploy),
@@ -463,6 +470,8 @@ __webpack_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: HealthUrlError, defaultImageTag, liveStateRequest, restorePrevious, runningImageTagOf, servicesDown
 
+// EXTERNAL MODULE: external "node:async_hooks"
+var external_node_async_hooks_ = __webpack_require__(6698);
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js
 var core = __webpack_require__(7484);
 // EXTERNAL MODULE: ./packages/shared/src/compose/compose.ts
@@ -720,6 +729,10 @@ var deploy = __webpack_require__(2104);
 var ledger = __webpack_require__(264);
 // EXTERNAL MODULE: ./packages/shared/src/migrate/alembic.ts + 1 modules
 var alembic = __webpack_require__(8887);
+// EXTERNAL MODULE: ./packages/shared/src/ssh/host-log.ts
+var host_log = __webpack_require__(9449);
+// EXTERNAL MODULE: ./packages/shared/src/summary/timeline.ts
+var timeline = __webpack_require__(9197);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __webpack_require__(8815);
 ;// CONCATENATED MODULE: ./packages/shared/src/deploy/live-state.ts
@@ -1251,6 +1264,9 @@ function describeStep(step) {
 
 
 
+
+
+
 const IMAGE_TAG = 'IMAGE_TAG';
 const UPGRADE_HEAD = { direction: 'upgrade', target: 'head', preview: false };
 const deploy_short = (sha) => sha.slice(0, 12);
@@ -1259,16 +1275,45 @@ const defaultImageTag = (sha) => `git-${deploy_short(sha)}`;
 function rollbackCommand(environment, ref, full = false) {
     return `gh workflow run rollback.yml -f environment=${environment} -f to=${ref}${full ? ` -f mode=full -f confirm=${environment}` : ''}`;
 }
-/** Runs `work` inside a log group named for the stage, and says how long it took. */
+/**
+ * The stage lists being recorded where the code runs: the innermost recorder's, and those around it
+ * (a rollback's list holds its deploy's stages too). Scoped to the async work that started each
+ * recorder, so the hosts of a fleet, worked on side by side, never see each other's stages.
+ */
+const recorders = new external_node_async_hooks_.AsyncLocalStorage();
+/** Runs `work`, and gives what it returned with the stages it ran, in the order they began. */
+async function recordStages(work) {
+    const stages = [];
+    const value = await recorders.run([...(recorders.getStore() ?? []), stages], work);
+    return { value, stages: (0,timeline/* inStartOrder */.IG)(stages) };
+}
+/**
+ * Runs `work` inside a log group named for the stage, and says how long it took; the recorders in
+ * scope (see recordStages) get its timing. Without one, only the log has it.
+ */
 async function stage(name, work) {
     const started = Date.now();
+    let result = 'failed';
     core.startGroup(name);
     try {
-        return await work();
+        const value = await work();
+        result = 'ok';
+        return value;
     }
     finally {
+        const ms = Date.now() - started;
         core.endGroup();
-        core.info(`${name}: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+        core.info(`${name}: ${(ms / 1000).toFixed(1)}s`);
+        const host = (0,host_log/* hostLabel */.vy)();
+        const timing = {
+            name,
+            startedAt: new Date(started).toISOString(),
+            seconds: ms / 1000,
+            result,
+            ...(host === undefined ? {} : { host }),
+        };
+        for (const stages of recorders.getStore() ?? [])
+            stages.push(timing);
     }
 }
 /** health-url never reported healthy: its last answer goes into the diagnostics. */
@@ -1399,7 +1444,12 @@ function firstDeploymentDryRun(settings, label, started) {
         checks: [],
     });
 }
+/** A deploy (or an image rollback done as one), with the stages it went through. */
 async function runDeploy(settings, context) {
+    const { value, stages } = await recordStages(() => runDeployUntimed(settings, context));
+    return { ...value, stages };
+}
+async function runDeployUntimed(settings, context) {
     const started = Date.now();
     const { session, signal } = context;
     const { connection } = settings;
@@ -3211,6 +3261,7 @@ class GitHubDeployment {
 
 
 
+
 /** Warning levels from runbook §7; a critical threshold set below one lowers it. */
 const WARN_P95_SECONDS = 2;
 const WARN_ERROR_RATE = 0.01;
@@ -3495,12 +3546,28 @@ async function runHealthChecks(sessions, settings, signal) {
  */
 async function checkHosts(settings, signal) {
     const perHost = { ...settings, url: undefined };
-    const runs = await forEachHost(settings.connection, { signal, keepGoing: true, passed: (report) => report.healthy }, (session) => 
-    // A Swarm manager is checked as a stack: replicas per service and server-url (swarm/health.ts).
-    settings.connection.orchestrator === 'swarm'
-        ? swarmHealth(session, perHost, signal)
-        : runHealthChecks([session], perHost, signal));
+    const runs = await forEachHost(settings.connection, { signal, keepGoing: true, passed: (report) => report.healthy }, async (session, index) => {
+        // A Swarm manager is checked as a stack: replicas per service and server-url (swarm/health.ts).
+        const report = settings.connection.orchestrator === 'swarm'
+            ? await swarmHealth(session, perHost, signal)
+            : await runHealthChecks([session], perHost, signal);
+        // The journal of the first host only: a fleet's deploys journal the same runs on every host.
+        // Read after the checks, whatever they gave; it never fails them.
+        return index === 0
+            ? { ...report, history: await readDeliveryHistory(session, settings.connection) }
+            : report;
+    });
     rethrowSingle(runs);
+    const first = runs[0];
+    const history = first?.value?.history ??
+        (first === undefined
+            ? undefined
+            : {
+                host: first.host,
+                journal: journalPath(settings.connection.stateDir),
+                error: `the host was not checked (${first.result}${first.error ? `: ${first.error}` : ''})`,
+                runs: [],
+            });
     const reports = runs.flatMap((run) => {
         if (run.value !== undefined)
             return [run.value];
@@ -3528,6 +3595,7 @@ async function checkHosts(settings, signal) {
         checks: reports.flatMap((report) => report.checks),
         failing: reports.flatMap((report) => report.failing),
         diagnostics: reports.flatMap((report) => report.diagnostics ?? []),
+        ...(history === undefined ? {} : { history }),
     };
 }
 
@@ -3660,7 +3728,7 @@ function describeInterrupted(release) {
 /* harmony export */   Jg: () => (/* binding */ withDeployLock),
 /* harmony export */   Qh: () => (/* binding */ holderFromEnvironment)
 /* harmony export */ });
-/* unused harmony exports LOCK_TIMING, LockTimeoutError, takeDeployLock */
+/* unused harmony exports LOCK_TIMING, takeDeployLock */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7484);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(_actions_core__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _ssh_output__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(153);
@@ -3696,6 +3764,7 @@ function describeInterrupted(release) {
  *
  * Server needs: `flock` (util-linux), `timeout` (coreutils), /proc (Linux). POSIX sh (dash).
  */
+
 
 
 
@@ -3847,8 +3916,6 @@ done
 `;
 /** $1 state dir. */
 const HEARTBEAT_SCRIPT = `touch -- "$1/lock.beat"`;
-class LockTimeoutError extends Error {
-}
 async function takeDeployLock(session, stateDir, timeoutSeconds, holder, onBusy, options = {}) {
     const timing = lockTiming(options.timing);
     const { signal } = options;
@@ -3982,7 +4049,7 @@ function pollSeconds(timing) {
 function notTaken(result, host, stateDir, timeoutSeconds, waitedFor) {
     const { outcome } = result;
     if (outcome.kind === 'exited' && outcome.code === 75) {
-        return new LockTimeoutError(`the deploy lock in ${stateDir} on ${host} is still held after ${timeoutSeconds}s by ${waitedFor ?? 'another run'}; nothing was changed`);
+        return new _errors__WEBPACK_IMPORTED_MODULE_1__/* .LockTimeoutError */ .XB(`the deploy lock in ${stateDir} on ${host} is still held after ${timeoutSeconds}s by ${waitedFor ?? 'another run'}; nothing was changed`);
     }
     return new Error(`could not take the deploy lock in ${stateDir} on ${host}: the lock command ${(0,_ssh_session__WEBPACK_IMPORTED_MODULE_3__/* .describeOutcome */ .SS)(outcome)}` +
         (result.stderrTail.length > 0 ? ` (${result.stderrTail.join(' ')})` : ''));
@@ -5683,7 +5750,9 @@ function connectOnce(settings, endpoint, username, sock, hooks) {
                 : {}),
             ...(settings.privateKey !== undefined
                 ? { privateKey: settings.privateKey, passphrase: settings.passphrase }
-                : { password: settings.password }),
+                : settings.password !== undefined
+                    ? { password: settings.password }
+                    : { agent: settings.agent }),
         };
         const onAbort = () => {
             client.end();
@@ -5814,6 +5883,130 @@ function planSection(plan) {
     return `### Plan\n\n${plan
         .map((step, index) => `${index + 1}. ${escapeHtml(step.title)}${step.command ? `\n   \`${escapeHtml((0,_shell__WEBPACK_IMPORTED_MODULE_0__/* .renderScript */ .y9)(step.command))}\`` : ''}`)
         .join('\n')}`;
+}
+
+
+/***/ }),
+
+/***/ 9197:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   IG: () => (/* binding */ inStartOrder),
+/* harmony export */   mU: () => (/* binding */ timelineGantt)
+/* harmony export */ });
+/* unused harmony exports MAX_CHART_STAGES, formatSeconds, mermaidText, timelineText */
+/**
+ * A run's stages as pictures: a Mermaid gantt chart for the job summary, and text bars for a terminal.
+ * Stage names quote the server (service names, refs, backup names): the chart gets only text Mermaid
+ * reads as a task's name, and the terminal gets no control characters.
+ */
+/** Bars beyond this many are summed up in one: a summary stays readable, and bounded. */
+const MAX_CHART_STAGES = 100;
+const MAX_NAME = 80;
+const startOf = (stage) => Date.parse(stage.startedAt);
+/** The stages in the order they began (equal starts keep their order). */
+function inStartOrder(stages) {
+    return [...stages].sort((a, b) => startOf(a) - startOf(b));
+}
+/** 12.3s, or 2m05s from a minute on. */
+function formatSeconds(seconds) {
+    if (seconds < 59.95)
+        return `${seconds.toFixed(1)}s`;
+    const whole = Math.round(seconds);
+    return `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, '0')}s`;
+}
+/** `text` cut to `max` characters (code points), an ellipsis where it was cut. */
+function cut(text, max) {
+    const chars = [...text];
+    return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+/** `text` padded to `width` characters (code points, not UTF-16 units). */
+function padEnd(text, width) {
+    return text + ' '.repeat(Math.max(0, width - [...text].length));
+}
+/** Whitespace, control and format characters (escape sequences, bidi overrides): one space. */
+const oneLine = (text) => text.replace(/[\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+/gu, ' ').trim();
+// Mermaid's gantt lexer ends a task's name at `:`, `#` or `;` and skips the rest of a line after a
+// `%`; at the start of a line it reads these words (in any case) as statements, not as a task: a
+// name never starts with one.
+const KEYWORD = /^(?:click|call|href|gantt|dateformat|inclusiveenddates|topaxis|axisformat|tickinterval|includes|excludes|todaymarker|weekday|title|accdescription|acctitle|accdescr|section|\d{4}-\d\d-\d\d)/i;
+/**
+ * Text that Mermaid reads as plain words on one line, at most `max` characters: no statement
+ * separators, comments, fences, tags or entities: those characters become spaces.
+ */
+function mermaidText(text, max = MAX_NAME) {
+    const plain = oneLine(text.replace(/&/g, '+').replace(/[:;#%`<>"]/g, ' '));
+    return cut(KEYWORD.test(plain) ? `› ${plain}` : plain, max) || '(unnamed)';
+}
+/**
+ * A ```mermaid gantt block of the stages: time of day on the axis, each bar named with its length, a
+ * failed stage marked crit, a section per host when they ran on several. No stages: ''.
+ */
+function timelineGantt(stages, title) {
+    const ordered = inStartOrder(stages).filter((stage) => Number.isFinite(startOf(stage)));
+    if (ordered.length === 0)
+        return '';
+    const hosts = [...new Set(ordered.map((stage) => stage.host ?? ''))];
+    const lines = [
+        '```mermaid',
+        'gantt',
+        `    title ${mermaidText(title)}`,
+        '    dateFormat x',
+        '    axisFormat %M:%S',
+    ];
+    // `label` is Mermaid-safe already; a bar is at least a millisecond long.
+    const task = (label, failed, start, end) => `    ${label} :${failed ? 'crit, ' : ''}${Math.round(start)}, ${Math.max(Math.round(end), Math.round(start) + 1)}`;
+    for (const host of hosts) {
+        const own = ordered.filter((stage) => (stage.host ?? '') === host);
+        if (hosts.length > 1)
+            lines.push(`    section ${host === '' ? '(no host)' : mermaidText(host)}`);
+        for (const stage of own.slice(0, MAX_CHART_STAGES)) {
+            const start = startOf(stage);
+            const label = `${mermaidText(stage.name, MAX_NAME - 10)} ${formatSeconds(stage.seconds)}`;
+            lines.push(task(label, stage.result === 'failed', start, start + stage.seconds * 1000));
+        }
+        const rest = own.slice(MAX_CHART_STAGES);
+        if (rest.length > 0)
+            lines.push(task(`${rest.length} more stages`, rest.some((stage) => stage.result === 'failed'), startOf(rest[0]), Math.max(...rest.map((stage) => startOf(stage) + stage.seconds * 1000))));
+    }
+    lines.push('```');
+    return lines.join('\n');
+}
+/**
+ * The stages as text bars for a terminal, one line each, at most `width` characters wide (from 40 on):
+ * the name, the length, and where in the run it took place (█ the stage, ░ the rest of the run). A
+ * failed stage says so; a line for the whole run ends it. No stages: ''.
+ */
+function timelineText(stages, width = 80) {
+    const ordered = inStartOrder(stages).filter((stage) => Number.isFinite(startOf(stage)));
+    if (ordered.length === 0)
+        return '';
+    const begin = startOf(ordered[0]);
+    const end = Math.max(...ordered.map((stage) => startOf(stage) + stage.seconds * 1000));
+    const span = Math.max(end - begin, 1);
+    const severalHosts = new Set(ordered.map((stage) => stage.host ?? '')).size > 1;
+    const names = ordered.map((stage) => oneLine(severalHosts && stage.host !== undefined ? `${stage.host}: ${stage.name}` : stage.name));
+    const lengths = ordered.map((stage) => formatSeconds(stage.seconds));
+    const total = formatSeconds(span / 1000);
+    const FAILED = ' failed';
+    const lengthWidth = Math.max(total.length, ...lengths.map((text) => text.length));
+    const suffixWidth = ordered.some((stage) => stage.result === 'failed') ? FAILED.length : 0;
+    // Indent, name, two spaces, length, two spaces, bar, suffix: the name gives way first, then the bar.
+    const fixed = 2 + 2 + lengthWidth + 2 + suffixWidth;
+    const longest = Math.max('total'.length, ...names.map((name) => [...name].length));
+    const nameWidth = Math.max(8, Math.min(longest, 40, width - fixed - 10));
+    const barWidth = Math.max(4, width - fixed - nameWidth);
+    const rows = ordered.map((stage, index) => {
+        // The same rounding at both ends: where one stage ends, the next one begins.
+        const from = Math.min(barWidth - 1, Math.round(((startOf(stage) - begin) / span) * barWidth));
+        const to = Math.min(barWidth, Math.max(from + 1, Math.round(((startOf(stage) - begin + stage.seconds * 1000) / span) * barWidth)));
+        const bar = '░'.repeat(from) + '█'.repeat(to - from) + '░'.repeat(barWidth - to);
+        const name = padEnd(cut(names[index], nameWidth), nameWidth);
+        return `  ${name}  ${lengths[index].padStart(lengthWidth)}  ${bar}${stage.result === 'failed' ? FAILED : ''}`;
+    });
+    rows.push(`  ${padEnd('total', nameWidth)}  ${total.padStart(lengthWidth)}`);
+    return `${rows.join('\n')}\n`;
 }
 
 

@@ -874,7 +874,9 @@ function connectOnce(settings, endpoint, username, sock, hooks) {
                 : {}),
             ...(settings.privateKey !== undefined
                 ? { privateKey: settings.privateKey, passphrase: settings.passphrase }
-                : { password: settings.password }),
+                : settings.password !== undefined
+                    ? { password: settings.password }
+                    : { agent: settings.agent }),
         };
         const onAbort = () => {
             client.end();
@@ -968,6 +970,7 @@ function forward(bastion, jump, target) {
  *
  * Server needs: `flock` (util-linux), `timeout` (coreutils), /proc (Linux). POSIX sh (dash).
  */
+
 
 
 
@@ -1119,8 +1122,6 @@ done
 `;
 /** $1 state dir. */
 const HEARTBEAT_SCRIPT = `touch -- "$1/lock.beat"`;
-class LockTimeoutError extends Error {
-}
 async function takeDeployLock(session, stateDir, timeoutSeconds, holder, onBusy, options = {}) {
     const timing = lockTiming(options.timing);
     const { signal } = options;
@@ -1254,7 +1255,7 @@ function pollSeconds(timing) {
 function notTaken(result, host, stateDir, timeoutSeconds, waitedFor) {
     const { outcome } = result;
     if (outcome.kind === 'exited' && outcome.code === 75) {
-        return new LockTimeoutError(`the deploy lock in ${stateDir} on ${host} is still held after ${timeoutSeconds}s by ${waitedFor ?? 'another run'}; nothing was changed`);
+        return new errors/* LockTimeoutError */.XB(`the deploy lock in ${stateDir} on ${host} is still held after ${timeoutSeconds}s by ${waitedFor ?? 'another run'}; nothing was changed`);
     }
     return new Error(`could not take the deploy lock in ${stateDir} on ${host}: the lock command ${describeOutcome(outcome)}` +
         (result.stderrTail.length > 0 ? ` (${result.stderrTail.join(' ')})` : ''));
@@ -1928,6 +1929,9 @@ function plan_describeStep(step) {
 
 
 
+
+
+
 const IMAGE_TAG = 'IMAGE_TAG';
 const UPGRADE_HEAD = { direction: 'upgrade', target: 'head', preview: false };
 const deploy_short = (sha) => sha.slice(0, 12);
@@ -1936,16 +1940,45 @@ const defaultImageTag = (sha) => `git-${deploy_short(sha)}`;
 function rollbackCommand(environment, ref, full = false) {
     return `gh workflow run rollback.yml -f environment=${environment} -f to=${ref}${full ? ` -f mode=full -f confirm=${environment}` : ''}`;
 }
-/** Runs `work` inside a log group named for the stage, and says how long it took. */
+/**
+ * The stage lists being recorded where the code runs: the innermost recorder's, and those around it
+ * (a rollback's list holds its deploy's stages too). Scoped to the async work that started each
+ * recorder, so the hosts of a fleet, worked on side by side, never see each other's stages.
+ */
+const recorders = new external_node_async_hooks_.AsyncLocalStorage();
+/** Runs `work`, and gives what it returned with the stages it ran, in the order they began. */
+async function recordStages(work) {
+    const stages = [];
+    const value = await recorders.run([...(recorders.getStore() ?? []), stages], work);
+    return { value, stages: inStartOrder(stages) };
+}
+/**
+ * Runs `work` inside a log group named for the stage, and says how long it took; the recorders in
+ * scope (see recordStages) get its timing. Without one, only the log has it.
+ */
 async function stage(name, work) {
     const started = Date.now();
+    let result = 'failed';
     lib_core.startGroup(name);
     try {
-        return await work();
+        const value = await work();
+        result = 'ok';
+        return value;
     }
     finally {
+        const ms = Date.now() - started;
         lib_core.endGroup();
-        lib_core.info(`${name}: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+        lib_core.info(`${name}: ${(ms / 1000).toFixed(1)}s`);
+        const host = hostLabel();
+        const timing = {
+            name,
+            startedAt: new Date(started).toISOString(),
+            seconds: ms / 1000,
+            result,
+            ...(host === undefined ? {} : { host }),
+        };
+        for (const stages of recorders.getStore() ?? [])
+            stages.push(timing);
     }
 }
 /** health-url never reported healthy: its last answer goes into the diagnostics. */
@@ -2076,7 +2109,12 @@ function firstDeploymentDryRun(settings, label, started) {
         checks: [],
     });
 }
+/** A deploy (or an image rollback done as one), with the stages it went through. */
 async function runDeploy(settings, context) {
+    const { value, stages } = await recordStages(() => runDeployUntimed(settings, context));
+    return { ...value, stages };
+}
+async function runDeployUntimed(settings, context) {
     const started = Date.now();
     const { session, signal } = context;
     const { connection } = settings;

@@ -360,7 +360,12 @@ async function servicesNow(session, stack) {
         return [];
     }
 }
+/** A swarm deploy, with the stages it went through. */
 async function runSwarmDeploy(settings, context) {
+    const { value, stages } = await recordStages(() => runSwarmDeployUntimed(settings, context));
+    return { ...value, stages };
+}
+async function runSwarmDeployUntimed(settings, context) {
     const started = Date.now();
     const { session, signal } = context;
     const { connection } = settings;
@@ -569,6 +574,10 @@ const seconds = (since) => Math.round((Date.now() - since) / 100) / 10;
  * is checked out and redeployed with `docker stack deploy`, and waited for as a deploy.
  */
 async function runSwarmRollback(settings, context) {
+    const { value, stages } = await (0,deploy_deploy/* recordStages */.NV)(() => runSwarmRollbackUntimed(settings, context));
+    return { ...value, stages };
+}
+async function runSwarmRollbackUntimed(settings, context) {
     const started = Date.now();
     const { session, signal } = context;
     const deploy = settings.deploy;
@@ -685,8 +694,11 @@ async function runSwarmRollback(settings, context) {
 
 // EXTERNAL MODULE: ./packages/shared/src/summary/markdown.ts
 var markdown = __webpack_require__(8195);
+// EXTERNAL MODULE: ./packages/shared/src/summary/timeline.ts
+var timeline = __webpack_require__(9197);
 ;// CONCATENATED MODULE: ./packages/shared/src/swarm/summary.ts
 /** The job summary of a swarm deploy or rollback: before and after, each service, what failed. */
+
 
 
 const HEADLINE = {
@@ -711,6 +723,8 @@ function swarmSummary(outcome, environment, host) {
         parts.push(`**What failed:** ${(0,markdown/* escapeHtml */.ZD)(outcome.failure)}`);
     for (const note of outcome.notes)
         parts.push(`> [!WARNING]\n> ${(0,markdown/* escapeHtml */.ZD)(note)}`);
+    if (!outcome.dryRun && outcome.stages.length > 0)
+        parts.push((0,timeline/* timelineGantt */.mU)(outcome.stages, `${what} stages`));
     if (outcome.services.length > 0)
         parts.push(`### Services\n\n${(0,markdown/* table */.tp)(['service', 'image', 'replicas', 'state'], outcome.services.map((service) => [
             service.service,

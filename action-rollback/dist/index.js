@@ -7838,6 +7838,7 @@ nacl.setPRNG = function(fn) {
 
 "use strict";
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   XB: () => (/* binding */ LockTimeoutError),
 /* harmony export */   cc: () => (/* binding */ CancelledError),
 /* harmony export */   gJ: () => (/* binding */ errorMessage),
 /* harmony export */   j1: () => (/* binding */ ConfigurationError)
@@ -7862,6 +7863,9 @@ class CancelledError extends Error {
         super(`cancelled by ${signal}: remote work was stopped and connections were closed${detail ? `. ${detail}` : ''}`);
         this.name = 'CancelledError';
     }
+}
+/** The deploy lock stayed busy for lock-timeout: another run holds it. */
+class LockTimeoutError extends Error {
 }
 function errorMessage(error) {
     if (error instanceof Error)
@@ -8079,9 +8083,9 @@ function toConnectionSettings(raw, context) {
             problem(/passphrase/.test(error.message) ? 'passphrase' : 'private-key', error.message);
         }
     }
-    else if (raw.password === '') {
-        problem('private-key', 'give private-key (or, failing that, password) to log in with');
-    }
+    const agent = privateKeyText === '' && raw.password === '' ? process.env.SSH_AUTH_SOCK || undefined : undefined;
+    if (privateKeyText === '' && raw.password === '' && agent === undefined)
+        problem('private-key', 'give private-key (or, failing that, password, or an SSH agent) to log in with');
     const jump = raw['jump-host'];
     const reached = [
         ...raw.host.map((address) => ({
@@ -8141,6 +8145,7 @@ function toConnectionSettings(raw, context) {
         privateKey,
         passphrase: raw.passphrase || undefined,
         password: raw.password || undefined,
+        agent,
         insecureIgnoreHostKey: raw['insecure-ignore-host-key'],
         jumpHost: jump === undefined || jumpPoint === undefined ? undefined : endpoint(jumpPoint),
         connectTimeoutSeconds: raw['connect-timeout'],
@@ -19333,6 +19338,7 @@ async function runAction(readInputs, loadMain) {
         const settings = readInputs();
         const { main } = await loadMain();
         await main(settings, { signal: controller.signal });
+        return 'ok';
     }
     catch (error) {
         if (error instanceof errors/* ConfigurationError */.j1) {
@@ -19344,19 +19350,21 @@ async function runAction(readInputs, loadMain) {
                     workflow_commands/* error */.z3(problem);
                 workflow_commands/* setFailed */.C1(`${error.problems.length} problems with the inputs; nothing was run`);
             }
+            return 'bad-input';
         }
-        else if (error instanceof errors/* CancelledError */.cc) {
+        if (error instanceof errors/* CancelledError */.cc) {
             workflow_commands/* setFailed */.C1(error.message);
+            return 'cancelled';
         }
-        else if (controller.signal.aborted) {
+        if (controller.signal.aborted) {
             workflow_commands/* setFailed */.C1(new errors/* CancelledError */.cc(String(controller.signal.reason ?? 'signal')).message);
+            return 'cancelled';
         }
-        else {
-            // Not only Error instances: a thrown string must fail the step too.
-            workflow_commands/* setFailed */.C1((0,errors/* errorMessage */.gJ)(error));
-            if (error instanceof Error && error.stack)
-                workflow_commands/* debug */.Yz(error.stack);
-        }
+        // Not only Error instances: a thrown string must fail the step too.
+        workflow_commands/* setFailed */.C1((0,errors/* errorMessage */.gJ)(error));
+        if (error instanceof Error && error.stack)
+            workflow_commands/* debug */.Yz(error.stack);
+        return error instanceof errors/* LockTimeoutError */.XB ? 'lock-busy' : 'failed';
     }
     finally {
         process.off('SIGINT', onSignal);

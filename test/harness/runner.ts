@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { parseOutputFile } from '../../cli/src/report';
 
 /** The repository's root: found from the working directory, so the demo (bundled elsewhere) finds it too. */
 function findRoot(start: string): string {
@@ -25,23 +26,8 @@ export interface ActionRun {
   readonly durationMs: number;
 }
 
-/** Parses the GITHUB_OUTPUT file: `name<<DELIMITER`, value lines, `DELIMITER`. */
-export function parseOutputFile(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i]);
-    if (heredoc) {
-      const end = lines.indexOf(heredoc[2], i + 1);
-      outputs[heredoc[1]] = lines.slice(i + 1, end).join('\n');
-      i = end;
-    } else if (lines[i].includes('=')) {
-      const at = lines[i].indexOf('=');
-      outputs[lines[i].slice(0, at)] = lines[i].slice(at + 1);
-    }
-  }
-  return outputs;
-}
+// One reader of the GITHUB_OUTPUT file for the tests and the terminal CLI.
+export { parseOutputFile };
 
 export interface RunOptions {
   readonly timeoutMs?: number;

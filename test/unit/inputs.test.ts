@@ -132,9 +132,19 @@ describe('action-health inputs', () => {
     expect(problems({ ...GOOD, 'private-key': key.publicKey })).toEqual([
       expect.stringMatching(/^Input 'private-key': /),
     ]);
-    expect(problems({ ...GOOD, 'private-key': '', password: '' })).toEqual([
-      expect.stringMatching(/^Input 'private-key': give private-key/),
-    ]);
+    const agentSocket = process.env.SSH_AUTH_SOCK;
+    try {
+      delete process.env.SSH_AUTH_SOCK;
+      expect(problems({ ...GOOD, 'private-key': '', password: '' })).toEqual([
+        expect.stringMatching(/^Input 'private-key': give private-key/),
+      ]);
+      // With an agent (the CLI's default), neither is needed; a given key still wins over it.
+      process.env.SSH_AUTH_SOCK = '/tmp/agent.sock';
+      expect(problems({ ...GOOD, 'private-key': '', password: '' })).toEqual([]);
+    } finally {
+      if (agentSocket === undefined) delete process.env.SSH_AUTH_SOCK;
+      else process.env.SSH_AUTH_SOCK = agentSocket;
+    }
     for (const found of problems({
       ...GOOD,
       'private-key': encrypted.privateKey,

@@ -2,7 +2,7 @@
  * runAction: the one place that catches, reports and fails the step, and that turns a cancelled run
  * (SIGINT/SIGTERM from the runner) into stopping remote work and closing connections.
  */
-import { CancelledError, ConfigurationError, errorMessage } from './errors';
+import { CancelledError, ConfigurationError, errorMessage, LockTimeoutError } from './errors';
 import * as workflow from './workflow-commands';
 
 export interface RunContext {
@@ -12,6 +12,12 @@ export interface RunContext {
 
 /** After the work ends, how long open handles may keep the process alive before it exits anyway. */
 const EXIT_GRACE_MS = 10_000;
+
+/**
+ * How a run ended, for callers that tell endings apart (the terminal CLI's exit codes); the step
+ * itself only fails or not.
+ */
+export type RunEnd = 'ok' | 'bad-input' | 'lock-busy' | 'cancelled' | 'failed';
 
 /** An action's main part: does the work with inputs already validated. */
 export type Main<Settings> = (settings: Settings, context: RunContext) => Promise<void>;
@@ -26,7 +32,7 @@ export type Main<Settings> = (settings: Settings, context: RunContext) => Promis
 export async function runAction<Settings>(
   readInputs: () => Settings,
   loadMain: () => Promise<{ readonly main: Main<Settings> }>,
-): Promise<void> {
+): Promise<RunEnd> {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) return;
@@ -39,6 +45,7 @@ export async function runAction<Settings>(
     const settings = readInputs();
     const { main } = await loadMain();
     await main(settings, { signal: controller.signal });
+    return 'ok';
   } catch (error) {
     if (error instanceof ConfigurationError) {
       // One ::error line per problem; setFailed prints the last one, or a count when there are several.
@@ -47,15 +54,20 @@ export async function runAction<Settings>(
         for (const problem of error.problems) workflow.error(problem);
         workflow.setFailed(`${error.problems.length} problems with the inputs; nothing was run`);
       }
-    } else if (error instanceof CancelledError) {
-      workflow.setFailed(error.message);
-    } else if (controller.signal.aborted) {
-      workflow.setFailed(new CancelledError(String(controller.signal.reason ?? 'signal')).message);
-    } else {
-      // Not only Error instances: a thrown string must fail the step too.
-      workflow.setFailed(errorMessage(error));
-      if (error instanceof Error && error.stack) workflow.debug(error.stack);
+      return 'bad-input';
     }
+    if (error instanceof CancelledError) {
+      workflow.setFailed(error.message);
+      return 'cancelled';
+    }
+    if (controller.signal.aborted) {
+      workflow.setFailed(new CancelledError(String(controller.signal.reason ?? 'signal')).message);
+      return 'cancelled';
+    }
+    // Not only Error instances: a thrown string must fail the step too.
+    workflow.setFailed(errorMessage(error));
+    if (error instanceof Error && error.stack) workflow.debug(error.stack);
+    return error instanceof LockTimeoutError ? 'lock-busy' : 'failed';
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -23,6 +23,9 @@ export class CancelledError extends Error {
   }
 }
 
+/** The deploy lock stayed busy for lock-timeout: another run holds it. */
+export class LockTimeoutError extends Error {}
+
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);

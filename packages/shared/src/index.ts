@@ -1,4 +1,4 @@
-export { runAction, type RunContext } from './action';
+export { runAction, type Main, type RunContext, type RunEnd } from './action';
 export { ConfigurationError, CancelledError, errorMessage } from './errors';
 export * from './shell';
 export * from './inputs/validators';

@@ -52,6 +52,11 @@ export interface ConnectionSettings {
   readonly privateKey: string | undefined;
   readonly passphrase: string | undefined;
   readonly password: string | undefined;
+  /**
+   * An SSH agent's socket (SSH_AUTH_SOCK), used only when neither private-key nor password is given:
+   * the terminal CLI's default, and a runner that started ssh-agent.
+   */
+  readonly agent: string | undefined;
   readonly insecureIgnoreHostKey: boolean;
   readonly jumpHost: Endpoint | undefined;
   readonly connectTimeoutSeconds: number;
@@ -208,9 +213,11 @@ export function toConnectionSettings(raw: ConnectionRaw, context: z.RefinementCt
       if (!(error instanceof v.InputProblem)) throw error;
       problem(/passphrase/.test(error.message) ? 'passphrase' : 'private-key', error.message);
     }
-  } else if (raw.password === '') {
-    problem('private-key', 'give private-key (or, failing that, password) to log in with');
   }
+  const agent =
+    privateKeyText === '' && raw.password === '' ? process.env.SSH_AUTH_SOCK || undefined : undefined;
+  if (privateKeyText === '' && raw.password === '' && agent === undefined)
+    problem('private-key', 'give private-key (or, failing that, password, or an SSH agent) to log in with');
 
   const jump = raw['jump-host'];
   const reached: Reached[] = [
@@ -276,6 +283,7 @@ export function toConnectionSettings(raw: ConnectionRaw, context: z.RefinementCt
     privateKey,
     passphrase: raw.passphrase || undefined,
     password: raw.password || undefined,
+    agent,
     insecureIgnoreHostKey: raw['insecure-ignore-host-key'],
     jumpHost: jump === undefined || jumpPoint === undefined ? undefined : endpoint(jumpPoint),
     connectTimeoutSeconds: raw['connect-timeout'],

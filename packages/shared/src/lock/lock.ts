@@ -31,7 +31,9 @@ import * as core from '@actions/core';
 import { inert } from '../ssh/output';
 import { toSshCommand } from '../shell';
 import { describeOutcome, RUN_LABEL, type ExecResult, type RemoteSession } from '../ssh/session';
-import { CancelledError } from '../errors';
+import { CancelledError, LockTimeoutError } from '../errors';
+
+export { LockTimeoutError };
 
 export interface LockHolder {
   readonly run_id: string;
@@ -222,8 +224,6 @@ done
 
 /** $1 state dir. */
 const HEARTBEAT_SCRIPT = `touch -- "$1/lock.beat"`;
-
-export class LockTimeoutError extends Error {}
 
 export async function takeDeployLock(
   session: RemoteSession,

@@ -575,7 +575,9 @@ function connectOnce(
         : {}),
       ...(settings.privateKey !== undefined
         ? { privateKey: settings.privateKey, passphrase: settings.passphrase }
-        : { password: settings.password }),
+        : settings.password !== undefined
+          ? { password: settings.password }
+          : { agent: settings.agent }),
     };
     const onAbort = () => {
       client.end();
