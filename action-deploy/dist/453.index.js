@@ -224,7 +224,7 @@ async function main(settings, context) {
                 ? `deploy of ${first.attemptedRef.slice(0, 12)} failed and was rolled back to ${first.deployedRef.slice(0, 12)}: ${first.failure}`
                 : `deploy of ${first.attemptedRef.slice(0, 12)} failed: ${first.failure}`);
         }
-        throw new Error(`deploy to the fleet failed: ${(0,ssh_fleet/* fleetFailures */.SS)(runs, (outcome) => outcome.failure)}`);
+        throw (0,ssh_fleet/* fleetError */.Nb)(`deploy to the fleet failed: ${(0,ssh_fleet/* fleetFailures */.SS)(runs, (outcome) => outcome.failure)}`, runs);
     }
 }
 
@@ -4791,6 +4791,7 @@ function sleep(ms, signal) {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   GC: () => (/* binding */ onFirstHost),
+/* harmony export */   Nb: () => (/* binding */ fleetError),
 /* harmony export */   SS: () => (/* binding */ fleetFailures),
 /* harmony export */   Uv: () => (/* binding */ rethrowSingle),
 /* harmony export */   nY: () => (/* binding */ forEachHost),
@@ -4931,6 +4932,16 @@ async function runOnHost(connection, endpoint, index, bastion, signal, work, pas
 function rethrowSingle(runs) {
     if (runs.length === 1 && runs[0].cause !== undefined)
         throw runs[0].cause;
+}
+/**
+ * The error a fleet's run ends with: a LockTimeoutError when every host that failed found the deploy
+ * lock busy (nothing changed there; the terminal CLI exits 3 for it), else an Error.
+ */
+function fleetError(message, runs) {
+    const failed = runs.filter((run) => run.result === 'failed' || run.result === 'unreachable');
+    return failed.length > 0 && failed.every((run) => run.cause instanceof _errors__WEBPACK_IMPORTED_MODULE_4__/* .LockTimeoutError */ .XB)
+        ? new _errors__WEBPACK_IMPORTED_MODULE_4__/* .LockTimeoutError */ .XB(message)
+        : new Error(message);
 }
 /** The hosts that did not pass, each with why: `a (failed: ...); b (not started)`. */
 function fleetFailures(runs, why = () => undefined) {
@@ -5158,13 +5169,18 @@ class LineSplitter {
         this.chunker.end();
     }
 }
+/** The fence open on a sink: one for every command writing there at once. */
+const openFences = new WeakMap();
 /**
  * Writes remote lines between `::stop-commands::TOKEN` and `::TOKEN::`. The fence opens lazily at the
- * first line and must be closed before the action issues a workflow command of its own.
+ * first line and must be closed before the action issues a workflow command of its own. Commands that
+ * run at once on one sink (a build beside a migration check) share one fence, closed when the last of
+ * them closes: fences of their own would nest, and the runner, which reads no nesting, would end the
+ * outer one at the first end token and read the rest of the inner command's output as commands.
  */
 class CommandFence {
     sink;
-    token;
+    holding = false;
     constructor(sink) {
         this.sink = sink;
     }
@@ -5180,16 +5196,30 @@ class CommandFence {
         this.sink.write(text);
     }
     open() {
-        if (this.token !== undefined)
+        if (this.holding)
             return;
-        this.token = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomUUID)();
-        this.sink.write(`::stop-commands::${this.token}\n`);
+        this.holding = true;
+        const fence = openFences.get(this.sink);
+        if (fence !== undefined) {
+            fence.holders += 1;
+            return;
+        }
+        const token = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomUUID)();
+        openFences.set(this.sink, { token, holders: 1 });
+        this.sink.write(`::stop-commands::${token}\n`);
     }
     close() {
-        if (this.token === undefined)
+        if (!this.holding)
             return;
-        this.sink.write(`::${this.token}::\n`);
-        this.token = undefined;
+        this.holding = false;
+        const fence = openFences.get(this.sink);
+        if (fence === undefined)
+            return;
+        fence.holders -= 1;
+        if (fence.holders > 0)
+            return;
+        openFences.delete(this.sink);
+        this.sink.write(`::${fence.token}::\n`);
     }
 }
 /**
@@ -5775,7 +5805,12 @@ function connectOnce(settings, endpoint, username, sock, hooks) {
             }
             else if (error.level === 'client-authentication') {
                 reject(new ConnectError(`authentication as ${username} on ${endpoint.label} failed (${error.message}); not retried. ` +
-                    "Check that the public key is in the user's authorized_keys", false));
+                    (settings.agent !== undefined
+                        ? `Check that one of the keys in the SSH agent (${settings.agent}) is in the user's authorized_keys`
+                        : "Check that the public key is in the user's authorized_keys"), false));
+            }
+            else if (settings.agent !== undefined && error.level === 'agent') {
+                reject(new ConnectError(`the SSH agent at ${settings.agent} could not be used (${error.message})`, false));
             }
             else {
                 reject(new ConnectError(`could not connect to ${endpoint.label}: ${error.message}`, true));

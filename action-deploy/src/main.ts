@@ -3,6 +3,7 @@ import {
   deploySummary,
   deploymentTarget,
   fleetSummary,
+  fleetError,
   fleetFailures,
   forEachHost,
   GitHubDeployment,
@@ -144,6 +145,9 @@ export async function main(settings: DeploySettings, context: RunContext): Promi
           : `deploy of ${first.attemptedRef.slice(0, 12)} failed: ${first.failure}`,
       );
     }
-    throw new Error(`deploy to the fleet failed: ${fleetFailures(runs, (outcome) => outcome.failure)}`);
+    throw fleetError(
+      `deploy to the fleet failed: ${fleetFailures(runs, (outcome) => outcome.failure)}`,
+      runs,
+    );
   }
 }

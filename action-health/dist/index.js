@@ -8583,7 +8583,7 @@ var workflow_commands = __nccwpck_require__(6165);
 ;// CONCATENATED MODULE: ./packages/shared/src/action.ts
 /**
  * runAction: the one place that catches, reports and fails the step, and that turns a cancelled run
- * (SIGINT/SIGTERM from the runner) into stopping remote work and closing connections.
+ * (SIGINT/SIGTERM from the runner, SIGHUP from a closed terminal) into stopping remote work and closing connections.
  */
 
 
@@ -8606,6 +8606,8 @@ async function runAction(readInputs, loadMain) {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // A closed terminal (the CLI's) or SSH session to a jump box: stop as a cancel does, not mid-command.
+    process.on('SIGHUP', onSignal);
     try {
         const settings = readInputs();
         const { main } = await loadMain();
@@ -8641,6 +8643,7 @@ async function runAction(readInputs, loadMain) {
     finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        process.off('SIGHUP', onSignal);
         // A leaked socket or timer must not hold the step until the job timeout.
         setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
     }
@@ -18807,9 +18810,11 @@ function toConnectionSettings(raw, context) {
             problem(/passphrase/.test(error.message) ? 'passphrase' : 'private-key', error.message);
         }
     }
-    const agent = privateKeyText === '' && raw.password === '' ? process.env.SSH_AUTH_SOCK || undefined : undefined;
+    // Opt-in by its own variable, never SSH_AUTH_SOCK itself: a runner's agent (loaded for private
+    // submodules, or an admin's on a self-hosted runner) must not log a deploy in with another key.
+    const agent = privateKeyText === '' && raw.password === '' ? process.env.THINKTANK_SSH_AGENT || undefined : undefined;
     if (privateKeyText === '' && raw.password === '' && agent === undefined)
-        problem('private-key', 'give private-key (or, failing that, password, or an SSH agent) to log in with');
+        problem('private-key', 'give private-key (or, failing that, password) to log in with');
     const jump = raw['jump-host'];
     const reached = [
         ...raw.host.map((address) => ({

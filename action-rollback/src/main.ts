@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import {
   deploymentTarget,
+  fleetError,
   fleetFailures,
   fleetSummary,
   forEachHost,
@@ -107,6 +108,6 @@ export async function main(settings: RollbackSettings, context: RunContext): Pro
   if (!ok) {
     if (!fleet && first !== undefined)
       throw new Error(`${settings.mode} rollback to ${first.toRef.slice(0, 12)} failed: ${failureOf(first)}`);
-    throw new Error(`rollback of the fleet failed: ${fleetFailures(runs, failureOf)}`);
+    throw fleetError(`rollback of the fleet failed: ${fleetFailures(runs, failureOf)}`, runs);
   }
 }

@@ -111,7 +111,7 @@ async function main(settings, context) {
                 ? `deploy of ${first.attemptedRef.slice(0, 12)} failed and was rolled back to ${first.deployedRef.slice(0, 12)}: ${first.failure}`
                 : `deploy of ${first.attemptedRef.slice(0, 12)} failed: ${first.failure}`);
         }
-        throw new Error(`deploy to the fleet failed: ${(0,_thinktank_shared__WEBPACK_IMPORTED_MODULE_2__/* .fleetFailures */ .SS)(runs, (outcome) => outcome.failure)}`);
+        throw (0,_thinktank_shared__WEBPACK_IMPORTED_MODULE_2__/* .fleetError */ .Nb)(`deploy to the fleet failed: ${(0,_thinktank_shared__WEBPACK_IMPORTED_MODULE_2__/* .fleetFailures */ .SS)(runs, (outcome) => outcome.failure)}`, runs);
     }
 }
 

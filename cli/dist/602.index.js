@@ -133,7 +133,7 @@ async function main(settings, context) {
     if (!ok) {
         if (!fleet && first !== undefined)
             throw new Error(`${settings.mode} rollback to ${first.toRef.slice(0, 12)} failed: ${failureOf(first)}`);
-        throw new Error(`rollback of the fleet failed: ${(0,ssh_fleet/* fleetFailures */.SS)(runs, failureOf)}`);
+        throw (0,ssh_fleet/* fleetError */.Nb)(`rollback of the fleet failed: ${(0,ssh_fleet/* fleetFailures */.SS)(runs, failureOf)}`, runs);
     }
 }
 

@@ -8043,9 +8043,11 @@ function toConnectionSettings(raw, context) {
             problem(/passphrase/.test(error.message) ? 'passphrase' : 'private-key', error.message);
         }
     }
-    const agent = privateKeyText === '' && raw.password === '' ? process.env.SSH_AUTH_SOCK || undefined : undefined;
+    // Opt-in by its own variable, never SSH_AUTH_SOCK itself: a runner's agent (loaded for private
+    // submodules, or an admin's on a self-hosted runner) must not log a deploy in with another key.
+    const agent = privateKeyText === '' && raw.password === '' ? process.env.THINKTANK_SSH_AGENT || undefined : undefined;
     if (privateKeyText === '' && raw.password === '' && agent === undefined)
-        problem('private-key', 'give private-key (or, failing that, password, or an SSH agent) to log in with');
+        problem('private-key', 'give private-key (or, failing that, password) to log in with');
     const jump = raw['jump-host'];
     const reached = [
         ...raw.host.map((address) => ({
@@ -19446,6 +19448,8 @@ var external_node_fs_ = __nccwpck_require__(3024);
 const external_node_os_namespaceObject = require("node:os");
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./packages/shared/src/ssh/known-hosts.ts
+var known_hosts = __nccwpck_require__(3375);
 // EXTERNAL MODULE: ./packages/shared/src/ssh/keys.ts
 var keys = __nccwpck_require__(6872);
 // EXTERNAL MODULE: ./packages/shared/src/errors.ts
@@ -19455,7 +19459,7 @@ var workflow_commands = __nccwpck_require__(6165);
 ;// CONCATENATED MODULE: ./packages/shared/src/action.ts
 /**
  * runAction: the one place that catches, reports and fails the step, and that turns a cancelled run
- * (SIGINT/SIGTERM from the runner) into stopping remote work and closing connections.
+ * (SIGINT/SIGTERM from the runner, SIGHUP from a closed terminal) into stopping remote work and closing connections.
  */
 
 
@@ -19478,6 +19482,8 @@ async function runAction(readInputs, loadMain) {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // A closed terminal (the CLI's) or SSH session to a jump box: stop as a cancel does, not mid-command.
+    process.on('SIGHUP', onSignal);
     try {
         const settings = readInputs();
         const { main } = await loadMain();
@@ -19513,6 +19519,7 @@ async function runAction(readInputs, loadMain) {
     finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        process.off('SIGHUP', onSignal);
         // A leaked socket or timer must not hold the step until the job timeout.
         setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
     }
@@ -20049,14 +20056,20 @@ function inputNameOf(key) {
 function inputsFromEnvFile(text, command, file) {
     const inputs = {};
     const problems = [];
-    for (const [key, value] of Object.entries((0,external_node_util_.parseEnv)(text))) {
+    const keyOf = {};
+    // A byte-order mark (Windows editors) would otherwise be part of the first key.
+    for (const [key, value] of Object.entries((0,external_node_util_.parseEnv)(text.replace(/^\uFEFF/, '')))) {
         const input = inputNameOf(key);
         if (input in SECRET_INPUTS)
             problems.push(`${file}: ${key} holds a secret; give it by ${SECRET_INPUTS[input]}, not in an inputs file`);
         else if (!(input in command.inputs))
             problems.push(`${file}: ${key} is not an input of this command`);
-        else
+        else if (keyOf[input] !== undefined)
+            problems.push(`${file}: ${keyOf[input]} and ${key} both set ${input}; keep one`);
+        else {
+            keyOf[input] = key;
             inputs[input] = value ?? '';
+        }
     }
     return { inputs, problems };
 }
@@ -20082,12 +20095,14 @@ function parseCommandLine(argv) {
         .filter((input) => !(input in SECRET_INPUTS) && !(input in CLI_OPTIONS))
         .map((input) => [input, { type: 'string' }]));
     let values;
+    let tokens;
     try {
-        ({ values } = (0,external_node_util_.parseArgs)({
+        ({ values, tokens } = (0,external_node_util_.parseArgs)({
             args: [...rest],
             options: { ...inputOptions, ...CLI_OPTIONS },
             strict: true,
             allowPositionals: false,
+            tokens: true,
         }));
     }
     catch (error) {
@@ -20098,22 +20113,35 @@ function parseCommandLine(argv) {
     }
     if (values.help === true)
         return { kind: 'help', text: usage(name) };
+    // Each input once: a second --host would otherwise win silently (a fleet is one comma-separated value).
+    const given = new Set();
+    const once = (input, as) => {
+        if (given.has(input))
+            problems.push(`${as} is given twice; give each input once`);
+        given.add(input);
+    };
+    for (const token of tokens ?? [])
+        if (token.kind === 'option' && token.name !== 'input' && token.name in inputOptions)
+            once(token.name, `--${token.name}`);
     const flags = {};
     for (const pair of values.input ?? []) {
         const at = pair.indexOf('=');
-        const input = pair.slice(0, at);
+        const input = pair.slice(0, Math.max(at, 0));
+        // The name only: a mistyped name's value may be a secret.
         if (at < 1 || !(input in command.inputs))
-            problems.push(`--input ${pair}: give NAME=VALUE with an input of ${name}`);
+            problems.push(`--input ${at < 1 ? '(no NAME=)' : input}: give NAME=VALUE with an input of ${name}`);
         else if (input in SECRET_INPUTS)
             problems.push(`--input ${input} is refused: a secret on the command line is in the shell's history and in ps; use ${SECRET_INPUTS[input]}`);
-        else
+        else {
+            once(input, `${input} (--${input} or --input ${input}=)`);
             flags[input] = pair.slice(at + 1);
+        }
     }
-    if (problems.length > 0)
-        return { kind: 'problems', problems };
     for (const input of Object.keys(inputOptions))
         if (typeof values[input] === 'string')
             flags[input] = values[input];
+    if (problems.length > 0)
+        return { kind: 'problems', problems };
     const text = (key) => (typeof values[key] === 'string' ? values[key] : undefined);
     return {
         kind: 'run',
@@ -20131,33 +20159,46 @@ function parseCommandLine(argv) {
     };
 }
 
+// EXTERNAL MODULE: external "node:string_decoder"
+var external_node_string_decoder_ = __nccwpck_require__(6193);
 ;// CONCATENATED MODULE: ./cli/src/prompt.ts
 /** Asks for a secret on the terminal without echoing it. */
-/** Reads one line from a terminal's stdin with echo off; undefined on Ctrl-C or Ctrl-D. */
+
+/**
+ * Reads one line from a terminal's stdin with echo off: the text, or 'interrupted' on Ctrl-C,
+ * Ctrl-D or a hang-up. The terminal gets its echo back on every way out.
+ */
 function promptSecret(question) {
     const input = process.stdin;
     process.stderr.write(question);
     return new Promise((resolve) => {
+        // A character of several bytes can arrive split over two chunks.
+        const decoder = new external_node_string_decoder_.StringDecoder('utf8');
         let typed = '';
         const done = (value) => {
             input.setRawMode(false);
             input.off('data', onData);
+            process.off('SIGHUP', onHangUp);
             input.pause();
             process.stderr.write('\n');
             resolve(value);
         };
+        const onHangUp = () => done('interrupted');
         const onData = (chunk) => {
-            for (const char of chunk.toString('utf8')) {
+            // Arrow and function keys send escape sequences: none of them is part of a passphrase.
+            const text = decoder.write(chunk).replace(/\x1b(\[[0-9;?]*[ -/]*[@-~]|O.|.)?/g, '');
+            for (const char of text) {
                 if (char === '\r' || char === '\n')
                     return done(typed);
                 if (char === '\u0003' || char === '\u0004')
-                    return done(undefined);
+                    return done('interrupted');
                 if (char === '\u007f' || char === '\b')
                     typed = [...typed].slice(0, -1).join('');
                 else if (char >= ' ')
                     typed += char;
             }
         };
+        process.on('SIGHUP', onHangUp);
         input.setRawMode(true);
         input.resume();
         input.on('data', onData);
@@ -20439,6 +20480,72 @@ function summaryText(markdown, style) {
         .trim();
 }
 
+;// CONCATENATED MODULE: ./cli/src/outcome.ts
+
+
+function parsedReport(report) {
+    try {
+        const parsed = JSON.parse(report ?? '{}');
+        return typeof parsed === 'object' && parsed !== null ? parsed : {};
+    }
+    catch {
+        return {};
+    }
+}
+/**
+ * A deploy that failed and was rolled back: on one host, its `rolled-back` output; on a fleet, every
+ * host that did not pass was rolled back (one left broken, or unreachable, is a plain failure).
+ */
+function rolledBack(outputs) {
+    const { hosts } = parsedReport(outputs.report);
+    if (!Array.isArray(hosts))
+        return outputs['rolled-back'] === 'true';
+    const failed = hosts.filter((host) => host.result !== 'success' && host.result !== 'not started');
+    return failed.length > 0 && failed.every((host) => host.outcome?.rolledBack === true);
+}
+function exitCodeOf(command, end, outputs) {
+    if (command === 'deploy' && end === 'failed' && rolledBack(outputs))
+        return EXIT.rolledBack;
+    return {
+        ok: EXIT.ok,
+        'bad-input': EXIT.badInput,
+        'lock-busy': EXIT.lockBusy,
+        cancelled: EXIT.cancelled,
+        failed: EXIT.failed,
+    }[end];
+}
+function resultOf(code) {
+    return {
+        [EXIT.ok]: 'success',
+        [EXIT.failed]: 'failed',
+        [EXIT.badInput]: 'bad input',
+        [EXIT.lockBusy]: 'lock busy',
+        [EXIT.rolledBack]: 'rolled back',
+        [EXIT.cancelled]: 'cancelled',
+    }[code];
+}
+/** The stages in a `report` output: its own, or each host's in a fleet (the summary's chart, as text). */
+function stagesOf(report) {
+    const { hosts, stages } = parsedReport(report);
+    if (Array.isArray(hosts))
+        return hosts.flatMap((host) => host.outcome?.stages ?? []);
+    return Array.isArray(stages) ? stages : [];
+}
+/**
+ * Every string in `value` masked and without control characters, before it is made JSON: masking
+ * the JSON text would miss a secret JSON escaped (a quote, a backslash), and a reader using `jq -r`
+ * would get DEL and C1 characters as they are.
+ */
+function cleanStrings(value, mask) {
+    if (typeof value === 'string')
+        return withoutControls(mask(value));
+    if (Array.isArray(value))
+        return value.map((each) => cleanStrings(each, mask));
+    if (typeof value === 'object' && value !== null)
+        return Object.fromEntries(Object.entries(value).map(([key, each]) => [key, cleanStrings(each, mask)]));
+    return value;
+}
+
 ;// CONCATENATED MODULE: ./cli/src/run.ts
 /**
  * `thinktank-deploy`: an action run from a terminal. The inputs become the INPUT_* variables the
@@ -20457,13 +20564,7 @@ function summaryText(markdown, style) {
 
 
 
-const RESULT_OF = {
-    ok: 'success',
-    'bad-input': 'bad input',
-    'lock-busy': 'lock busy',
-    cancelled: 'cancelled',
-    failed: 'failed',
-};
+
 function readable(path, what, problems) {
     try {
         return (0,external_node_fs_.readFileSync)(path, 'utf8');
@@ -20477,7 +20578,7 @@ function readable(path, what, problems) {
  * The secrets and pins, from where a terminal keeps them: the key from --key-file (else the agent),
  * its passphrase from THINKTANK_SSH_PASSPHRASE or a prompt, known hosts from ~/.ssh/known_hosts.
  */
-async function credentials(inputs, options, problems) {
+async function credentials(inputs, options, problems, warnings) {
     const env = process.env;
     if (options.keyFile !== undefined) {
         const key = readable(options.keyFile, '--key-file', problems);
@@ -20485,10 +20586,14 @@ async function credentials(inputs, options, problems) {
             inputs['private-key'] = key;
             let passphrase = env.THINKTANK_SSH_PASSPHRASE;
             if (passphrase === undefined && needsPassphrase(key)) {
-                if (process.stdin.isTTY)
-                    passphrase = await promptSecret(`passphrase for ${options.keyFile}: `);
-                if (passphrase === undefined)
+                if (!process.stdin.isTTY)
                     problems.push(`--key-file: ${options.keyFile} is encrypted; set THINKTANK_SSH_PASSPHRASE or run in a terminal to be asked`);
+                else {
+                    const answer = await promptSecret(`passphrase for ${options.keyFile}: `);
+                    if (answer === 'interrupted')
+                        process.exit(EXIT.cancelled);
+                    passphrase = answer;
+                }
             }
             if (passphrase !== undefined)
                 inputs.passphrase = passphrase;
@@ -20496,18 +20601,53 @@ async function credentials(inputs, options, problems) {
     }
     else if (env.THINKTANK_SSH_PASSWORD !== undefined)
         inputs.password = env.THINKTANK_SSH_PASSWORD;
-    else if ((env.SSH_AUTH_SOCK ?? '') === '')
-        problems.push('nothing to log in with: give --key-file PATH, start an SSH agent (SSH_AUTH_SOCK), or set THINKTANK_SSH_PASSWORD');
+    else {
+        const agent = env.SSH_AUTH_SOCK ?? '';
+        if (agent === '')
+            problems.push('nothing to log in with: give --key-file PATH, start an SSH agent (SSH_AUTH_SOCK), or set THINKTANK_SSH_PASSWORD');
+        else if (!isSocket(agent))
+            problems.push(`SSH_AUTH_SOCK: ${agent} is not a socket (is the SSH agent running?); or give --key-file PATH`);
+        // The library uses an agent only when told by this variable (never a runner's SSH_AUTH_SOCK).
+        else
+            env.THINKTANK_SSH_AGENT = agent;
+    }
     if (env.GITHUB_TOKEN !== undefined)
         inputs['github-token'] = env.GITHUB_TOKEN;
-    if (inputs['known-hosts'] === undefined) {
-        const file = options.knownHostsFile ?? (0,external_node_path_.join)((0,external_node_os_namespaceObject.homedir)(), '.ssh', 'known_hosts');
-        // The default file may be missing (host-fingerprint pins then); a file named on purpose may not.
-        if (options.knownHostsFile !== undefined || (0,external_node_fs_.existsSync)(file)) {
-            const text = readable(file, '--known-hosts-file', problems);
-            if (text !== undefined)
-                inputs['known-hosts'] = text;
-        }
+    if (inputs['known-hosts'] !== undefined)
+        return;
+    // With host-fingerprint and no file named, the pins are those alone.
+    if (options.knownHostsFile === undefined && inputs['host-fingerprint'] !== undefined)
+        return;
+    const file = options.knownHostsFile ?? (0,external_node_path_.join)((0,external_node_os_namespaceObject.homedir)(), '.ssh', 'known_hosts');
+    // The default file may be missing (host-fingerprint pins then); a file named on purpose may not.
+    if (options.knownHostsFile === undefined && !(0,external_node_fs_.existsSync)(file))
+        return;
+    const text = readable(file, '--known-hosts-file', problems);
+    if (text !== undefined)
+        inputs['known-hosts'] = usableKnownHosts(text, file, warnings);
+}
+/**
+ * A known_hosts file as OpenSSH reads it: a line it cannot use (an SSH1 key, a typo) is skipped
+ * with a warning, not a reason to refuse every host in the file.
+ */
+function usableKnownHosts(text, file, warnings) {
+    return text
+        .split('\n')
+        .map((line, index) => {
+        const problem = (0,known_hosts/* parseKnownHosts */.uJ)(line).problems[0];
+        if (problem === undefined)
+            return line;
+        warnings.push(`${file}: line ${index + 1} skipped (${problem.replace(/^line 1: /, '')})`);
+        return '';
+    })
+        .join('\n');
+}
+function isSocket(path) {
+    try {
+        return (0,external_node_fs_.statSync)(path).isSocket();
+    }
+    catch {
+        return false;
     }
 }
 function needsPassphrase(key) {
@@ -20529,7 +20669,8 @@ function setInputs(inputs) {
 }
 async function cli(argv, streams = process) {
     const parsed = parseCommandLine(argv);
-    const say = (text) => streams.stderr.write(`${text}\n`);
+    // Text that names what the user gave (paths, inputs-file keys) is shown without control characters.
+    const say = (text) => streams.stderr.write(`${withoutControls(text)}\n`);
     if (parsed.kind === 'help') {
         streams.stdout.write(`${parsed.text}\n`);
         return EXIT.ok;
@@ -20538,12 +20679,23 @@ async function cli(argv, streams = process) {
         streams.stdout.write(`thinktank-deploy ${package_namespaceObject.rE}\n`);
         return EXIT.ok;
     }
-    const json = parsed.kind === 'run' && parsed.options.json;
+    // Asked for before the command line is known good: a refusal is JSON too.
+    const json = parsed.kind === 'run' ? parsed.options.json : argv.includes('--json');
     const refuse = (problems) => {
         for (const problem of problems)
             say(`error: ${problem}`);
-        if (json)
-            streams.stdout.write(`${JSON.stringify({ result: 'bad input', exit_code: EXIT.badInput, errors: problems })}\n`);
+        if (json) {
+            const document = {
+                command: parsed.kind === 'run' ? parsed.name : argv[0],
+                result: resultOf(EXIT.badInput),
+                exit_code: EXIT.badInput,
+                duration_seconds: 0,
+                outputs: {},
+                errors: problems,
+                warnings: [],
+            };
+            streams.stdout.write(`${JSON.stringify(cleanStrings(document, (text) => text))}\n`);
+        }
         return EXIT.badInput;
     };
     if (parsed.kind === 'problems')
@@ -20560,18 +20712,40 @@ async function cli(argv, streams = process) {
         }
     }
     inputs = { ...inputs, ...parsed.flags };
+    const warnings = [];
     if (problems.length === 0)
-        await credentials(inputs, options, problems);
+        await credentials(inputs, options, problems, warnings);
+    // Known before any work: a summary file that cannot be written must not fail a run that is done.
+    if (options.summaryFile !== undefined) {
+        try {
+            (0,external_node_fs_.writeFileSync)(options.summaryFile, '');
+        }
+        catch (error) {
+            problems.push(`--summary-file: cannot write ${options.summaryFile}: ${error.code}`);
+        }
+    }
     if (problems.length > 0)
         return refuse(problems);
+    for (const warning of warnings)
+        say(`warning: ${warning}`);
     // The log goes to stdout, or to stderr when stdout carries the JSON.
     const logStream = json ? streams.stderr : streams.stdout;
     const tty = logStream.isTTY === true;
     const style = styleFor(tty);
     // Bound now: process.stdout.write is replaced below, and the log must reach the real one.
     const show = logStream.write.bind(logStream);
+    // A reader that went away (`| head`, a closed terminal) must not end the run mid-change: the rest of
+    // the log is dropped, and the run goes on to its end (a closed terminal's SIGHUP cancels it).
+    let readerGone = false;
+    for (const stream of new Set([streams.stdout, streams.stderr]))
+        stream.on('error', () => {
+            readerGone = true;
+        });
     const log = new TerminalLog({
-        sink: (text) => void show(text),
+        sink: (text) => {
+            if (!readerGone)
+                show(text);
+        },
         tty,
         style,
         verbose: options.verbose,
@@ -20579,6 +20753,9 @@ async function cli(argv, streams = process) {
         columns: logStream.columns || 80,
     });
     const scratch = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'thinktank-deploy-'));
+    // Also on a second Ctrl-C's process.exit, which skips every `finally`.
+    const removeScratch = () => (0,external_node_fs_.rmSync)(scratch, { recursive: true, force: true });
+    process.on('exit', removeScratch);
     const originalWrite = process.stdout.write;
     let end;
     let outputs;
@@ -20606,21 +20783,20 @@ async function cli(argv, streams = process) {
     finally {
         log.finish();
         process.stdout.write = originalWrite;
-        (0,external_node_fs_.rmSync)(scratch, { recursive: true, force: true });
+        removeScratch();
+        process.off('exit', removeScratch);
     }
-    if (options.summaryFile !== undefined)
-        (0,external_node_fs_.writeFileSync)(options.summaryFile, log.mask(summary));
-    const rolledBack = parsed.name === 'deploy' && end === 'failed' && outputs['rolled-back'] === 'true';
-    const code = rolledBack
-        ? EXIT.rolledBack
-        : {
-            ok: EXIT.ok,
-            'bad-input': EXIT.badInput,
-            'lock-busy': EXIT.lockBusy,
-            cancelled: EXIT.cancelled,
-            failed: EXIT.failed,
-        }[end];
-    const result = rolledBack ? 'rolled back' : RESULT_OF[end];
+    const code = exitCodeOf(parsed.name, end, outputs);
+    const result = resultOf(code);
+    try {
+        if (options.summaryFile !== undefined)
+            (0,external_node_fs_.writeFileSync)(options.summaryFile, log.mask(summary));
+    }
+    catch (error) {
+        say(`warning: --summary-file: ${error.message}`);
+    }
+    if (readerGone)
+        return code;
     if (json) {
         let report = outputs.report;
         try {
@@ -20637,27 +20813,14 @@ async function cli(argv, streams = process) {
             duration_seconds: Number(log.elapsed().replace('s', '')),
             outputs: { ...outputs, ...(report === undefined ? {} : { report }) },
             errors: log.errors,
-            warnings: log.warnings,
+            warnings: [...warnings, ...log.warnings],
         };
-        streams.stdout.write(`${log.mask(JSON.stringify(document))}\n`);
+        streams.stdout.write(`${JSON.stringify(cleanStrings(document, (text) => log.mask(text)))}\n`);
     }
     else {
         show(finalText(parsed.name, result, code, log, outputs, summary, style, logStream.columns || 80));
     }
     return code;
-}
-/** The stages in a `report` output: its own, or each host's in a fleet (the summary's chart, as text). */
-function stagesOf(report) {
-    let parsed;
-    try {
-        parsed = JSON.parse(report ?? '{}');
-    }
-    catch {
-        return [];
-    }
-    if (Array.isArray(parsed.hosts))
-        return parsed.hosts.flatMap((host) => host.outcome?.stages ?? []);
-    return Array.isArray(parsed.stages) ? parsed.stages : [];
 }
 function finalText(name, result, code, log, outputs, summary, style, columns) {
     const colour = code === EXIT.ok ? style.green : style.red;
@@ -20666,15 +20829,16 @@ function finalText(name, result, code, log, outputs, summary, style, columns) {
     const lines = [
         '',
         colour(style.bold(`${name}: ${result} in ${log.elapsed()} (exit code ${code})`)),
-        ...shown.map(([output, value]) => `  ${output.padEnd(width)}  ${value}`),
+        // Outputs quote the server (SQL, revisions, backup names): masked, and without control characters.
+        ...shown.map(([output, value]) => `  ${output.padEnd(width)}  ${withoutControls(log.mask(value))}`),
     ];
     const timeline = (0,summary_timeline/* timelineText */.Pj)(stagesOf(outputs.report), columns);
     if (timeline !== '')
-        lines.push('', style.bold('Timeline'), timeline);
-    const text = summaryText(summary, style);
+        lines.push('', style.bold('Timeline'), log.mask(timeline));
+    const text = summaryText(log.mask(summary), style);
     if (text !== '')
         lines.push('', text);
-    return `${log.mask(lines.join('\n'))}\n`;
+    return `${lines.join('\n')}\n`;
 }
 /**
  * The first Ctrl-C cancels the run as the runner's cancel does (remote work stopped, the journal
@@ -20697,8 +20861,12 @@ function forceExitOnSecondInterrupt(say) {
 
 ;// CONCATENATED MODULE: ./cli/src/index.ts
 
-void cli(process.argv.slice(2)).then((code) => {
+cli(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
+}, (error) => {
+    // A bug of the CLI's own (the run itself reports through runAction): said, and exit 1.
+    process.stderr.write(`thinktank-deploy: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
 });
 
 })();

@@ -102,14 +102,21 @@ export function inputsFromEnvFile(
 ): { inputs: Record<string, string>; problems: string[] } {
   const inputs: Record<string, string> = {};
   const problems: string[] = [];
-  for (const [key, value] of Object.entries(parseEnv(text))) {
+  const keyOf: Record<string, string> = {};
+  // A byte-order mark (Windows editors) would otherwise be part of the first key.
+  for (const [key, value] of Object.entries(parseEnv(text.replace(/^\uFEFF/, '')))) {
     const input = inputNameOf(key);
     if (input in SECRET_INPUTS)
       problems.push(
         `${file}: ${key} holds a secret; give it by ${SECRET_INPUTS[input]}, not in an inputs file`,
       );
     else if (!(input in command.inputs)) problems.push(`${file}: ${key} is not an input of this command`);
-    else inputs[input] = value ?? '';
+    else if (keyOf[input] !== undefined)
+      problems.push(`${file}: ${keyOf[input]} and ${key} both set ${input}; keep one`);
+    else {
+      keyOf[input] = key;
+      inputs[input] = value ?? '';
+    }
   }
   return { inputs, problems };
 }
@@ -139,12 +146,14 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
       .map((input) => [input, { type: 'string' as const }]),
   );
   let values: Record<string, string | boolean | string[] | undefined>;
+  let tokens: ReturnType<typeof parseArgs>['tokens'];
   try {
-    ({ values } = parseArgs({
+    ({ values, tokens } = parseArgs({
       args: [...rest],
       options: { ...inputOptions, ...CLI_OPTIONS },
       strict: true,
       allowPositionals: false,
+      tokens: true,
     }));
   } catch (error) {
     return {
@@ -153,21 +162,34 @@ export function parseCommandLine(argv: readonly string[]): Parsed {
     };
   }
   if (values.help === true) return { kind: 'help', text: usage(name) };
+  // Each input once: a second --host would otherwise win silently (a fleet is one comma-separated value).
+  const given = new Set<string>();
+  const once = (input: string, as: string) => {
+    if (given.has(input)) problems.push(`${as} is given twice; give each input once`);
+    given.add(input);
+  };
+  for (const token of tokens ?? [])
+    if (token.kind === 'option' && token.name !== 'input' && token.name in inputOptions)
+      once(token.name, `--${token.name}`);
   const flags: Record<string, string> = {};
   for (const pair of (values.input as string[] | undefined) ?? []) {
     const at = pair.indexOf('=');
-    const input = pair.slice(0, at);
+    const input = pair.slice(0, Math.max(at, 0));
+    // The name only: a mistyped name's value may be a secret.
     if (at < 1 || !(input in command.inputs))
-      problems.push(`--input ${pair}: give NAME=VALUE with an input of ${name}`);
+      problems.push(`--input ${at < 1 ? '(no NAME=)' : input}: give NAME=VALUE with an input of ${name}`);
     else if (input in SECRET_INPUTS)
       problems.push(
         `--input ${input} is refused: a secret on the command line is in the shell's history and in ps; use ${SECRET_INPUTS[input]}`,
       );
-    else flags[input] = pair.slice(at + 1);
+    else {
+      once(input, `${input} (--${input} or --input ${input}=)`);
+      flags[input] = pair.slice(at + 1);
+    }
   }
-  if (problems.length > 0) return { kind: 'problems', problems };
   for (const input of Object.keys(inputOptions))
     if (typeof values[input] === 'string') flags[input] = values[input];
+  if (problems.length > 0) return { kind: 'problems', problems };
   const text = (key: string) => (typeof values[key] === 'string' ? values[key] : undefined);
   return {
     kind: 'run',

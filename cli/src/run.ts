@@ -5,16 +5,17 @@
  * log is shown through TerminalLog; outputs and the summary come back from the files the runner
  * would read.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkPrivateKey, runAction, timelineText, type RunEnd, type StageTiming } from '@thinktank/shared';
+import { checkPrivateKey, parseKnownHosts, runAction, timelineText, type RunEnd } from '@thinktank/shared';
 import packageJson from '../../package.json';
 import { inputsFromEnvFile, parseCommandLine, type CliOptions } from './args';
 import { EXIT } from './commands';
 import { promptSecret } from './prompt';
 import { parseOutputFile, summaryText } from './report';
-import { styleFor, TerminalLog, type Style } from './terminal';
+import { cleanStrings, exitCodeOf, resultOf, stagesOf } from './outcome';
+import { styleFor, TerminalLog, withoutControls, type Style } from './terminal';
 
 type Write = typeof process.stdout.write;
 
@@ -22,14 +23,6 @@ export interface Streams {
   readonly stdout: NodeJS.WriteStream;
   readonly stderr: NodeJS.WriteStream;
 }
-
-const RESULT_OF: Readonly<Record<RunEnd, string>> = {
-  ok: 'success',
-  'bad-input': 'bad input',
-  'lock-busy': 'lock busy',
-  cancelled: 'cancelled',
-  failed: 'failed',
-};
 
 function readable(path: string, what: string, problems: string[]): string | undefined {
   try {
@@ -48,6 +41,7 @@ async function credentials(
   inputs: Record<string, string>,
   options: CliOptions,
   problems: string[],
+  warnings: string[],
 ): Promise<void> {
   const env = process.env;
   if (options.keyFile !== undefined) {
@@ -56,27 +50,64 @@ async function credentials(
       inputs['private-key'] = key;
       let passphrase = env.THINKTANK_SSH_PASSPHRASE;
       if (passphrase === undefined && needsPassphrase(key)) {
-        if (process.stdin.isTTY) passphrase = await promptSecret(`passphrase for ${options.keyFile}: `);
-        if (passphrase === undefined)
+        if (!process.stdin.isTTY)
           problems.push(
             `--key-file: ${options.keyFile} is encrypted; set THINKTANK_SSH_PASSPHRASE or run in a terminal to be asked`,
           );
+        else {
+          const answer = await promptSecret(`passphrase for ${options.keyFile}: `);
+          if (answer === 'interrupted') process.exit(EXIT.cancelled);
+          passphrase = answer;
+        }
       }
       if (passphrase !== undefined) inputs.passphrase = passphrase;
     }
   } else if (env.THINKTANK_SSH_PASSWORD !== undefined) inputs.password = env.THINKTANK_SSH_PASSWORD;
-  else if ((env.SSH_AUTH_SOCK ?? '') === '')
-    problems.push(
-      'nothing to log in with: give --key-file PATH, start an SSH agent (SSH_AUTH_SOCK), or set THINKTANK_SSH_PASSWORD',
-    );
+  else {
+    const agent = env.SSH_AUTH_SOCK ?? '';
+    if (agent === '')
+      problems.push(
+        'nothing to log in with: give --key-file PATH, start an SSH agent (SSH_AUTH_SOCK), or set THINKTANK_SSH_PASSWORD',
+      );
+    else if (!isSocket(agent))
+      problems.push(
+        `SSH_AUTH_SOCK: ${agent} is not a socket (is the SSH agent running?); or give --key-file PATH`,
+      );
+    // The library uses an agent only when told by this variable (never a runner's SSH_AUTH_SOCK).
+    else env.THINKTANK_SSH_AGENT = agent;
+  }
   if (env.GITHUB_TOKEN !== undefined) inputs['github-token'] = env.GITHUB_TOKEN;
-  if (inputs['known-hosts'] === undefined) {
-    const file = options.knownHostsFile ?? join(homedir(), '.ssh', 'known_hosts');
-    // The default file may be missing (host-fingerprint pins then); a file named on purpose may not.
-    if (options.knownHostsFile !== undefined || existsSync(file)) {
-      const text = readable(file, '--known-hosts-file', problems);
-      if (text !== undefined) inputs['known-hosts'] = text;
-    }
+  if (inputs['known-hosts'] !== undefined) return;
+  // With host-fingerprint and no file named, the pins are those alone.
+  if (options.knownHostsFile === undefined && inputs['host-fingerprint'] !== undefined) return;
+  const file = options.knownHostsFile ?? join(homedir(), '.ssh', 'known_hosts');
+  // The default file may be missing (host-fingerprint pins then); a file named on purpose may not.
+  if (options.knownHostsFile === undefined && !existsSync(file)) return;
+  const text = readable(file, '--known-hosts-file', problems);
+  if (text !== undefined) inputs['known-hosts'] = usableKnownHosts(text, file, warnings);
+}
+
+/**
+ * A known_hosts file as OpenSSH reads it: a line it cannot use (an SSH1 key, a typo) is skipped
+ * with a warning, not a reason to refuse every host in the file.
+ */
+function usableKnownHosts(text: string, file: string, warnings: string[]): string {
+  return text
+    .split('\n')
+    .map((line, index) => {
+      const problem = parseKnownHosts(line).problems[0];
+      if (problem === undefined) return line;
+      warnings.push(`${file}: line ${index + 1} skipped (${problem.replace(/^line 1: /, '')})`);
+      return '';
+    })
+    .join('\n');
+}
+
+function isSocket(path: string): boolean {
+  try {
+    return statSync(path).isSocket();
+  } catch {
+    return false;
   }
 }
 
@@ -98,7 +129,8 @@ function setInputs(inputs: Record<string, string>): void {
 
 export async function cli(argv: readonly string[], streams: Streams = process): Promise<number> {
   const parsed = parseCommandLine(argv);
-  const say = (text: string) => streams.stderr.write(`${text}\n`);
+  // Text that names what the user gave (paths, inputs-file keys) is shown without control characters.
+  const say = (text: string) => streams.stderr.write(`${withoutControls(text)}\n`);
   if (parsed.kind === 'help') {
     streams.stdout.write(`${parsed.text}\n`);
     return EXIT.ok;
@@ -107,13 +139,22 @@ export async function cli(argv: readonly string[], streams: Streams = process): 
     streams.stdout.write(`thinktank-deploy ${packageJson.version}\n`);
     return EXIT.ok;
   }
-  const json = parsed.kind === 'run' && parsed.options.json;
+  // Asked for before the command line is known good: a refusal is JSON too.
+  const json = parsed.kind === 'run' ? parsed.options.json : argv.includes('--json');
   const refuse = (problems: readonly string[]) => {
     for (const problem of problems) say(`error: ${problem}`);
-    if (json)
-      streams.stdout.write(
-        `${JSON.stringify({ result: 'bad input', exit_code: EXIT.badInput, errors: problems })}\n`,
-      );
+    if (json) {
+      const document = {
+        command: parsed.kind === 'run' ? parsed.name : argv[0],
+        result: resultOf(EXIT.badInput),
+        exit_code: EXIT.badInput,
+        duration_seconds: 0,
+        outputs: {},
+        errors: problems,
+        warnings: [],
+      };
+      streams.stdout.write(`${JSON.stringify(cleanStrings(document, (text) => text))}\n`);
+    }
     return EXIT.badInput;
   };
   if (parsed.kind === 'problems') return refuse(parsed.problems);
@@ -130,8 +171,20 @@ export async function cli(argv: readonly string[], streams: Streams = process): 
     }
   }
   inputs = { ...inputs, ...parsed.flags };
-  if (problems.length === 0) await credentials(inputs, options, problems);
+  const warnings: string[] = [];
+  if (problems.length === 0) await credentials(inputs, options, problems, warnings);
+  // Known before any work: a summary file that cannot be written must not fail a run that is done.
+  if (options.summaryFile !== undefined) {
+    try {
+      writeFileSync(options.summaryFile, '');
+    } catch (error) {
+      problems.push(
+        `--summary-file: cannot write ${options.summaryFile}: ${(error as NodeJS.ErrnoException).code}`,
+      );
+    }
+  }
   if (problems.length > 0) return refuse(problems);
+  for (const warning of warnings) say(`warning: ${warning}`);
 
   // The log goes to stdout, or to stderr when stdout carries the JSON.
   const logStream = json ? streams.stderr : streams.stdout;
@@ -139,8 +192,17 @@ export async function cli(argv: readonly string[], streams: Streams = process): 
   const style = styleFor(tty);
   // Bound now: process.stdout.write is replaced below, and the log must reach the real one.
   const show = logStream.write.bind(logStream) as (text: string) => boolean;
+  // A reader that went away (`| head`, a closed terminal) must not end the run mid-change: the rest of
+  // the log is dropped, and the run goes on to its end (a closed terminal's SIGHUP cancels it).
+  let readerGone = false;
+  for (const stream of new Set([streams.stdout, streams.stderr]))
+    stream.on('error', () => {
+      readerGone = true;
+    });
   const log = new TerminalLog({
-    sink: (text) => void show(text),
+    sink: (text) => {
+      if (!readerGone) show(text);
+    },
     tty,
     style,
     verbose: options.verbose,
@@ -148,6 +210,9 @@ export async function cli(argv: readonly string[], streams: Streams = process): 
     columns: logStream.columns || 80,
   });
   const scratch = mkdtempSync(join(tmpdir(), 'thinktank-deploy-'));
+  // Also on a second Ctrl-C's process.exit, which skips every `finally`.
+  const removeScratch = () => rmSync(scratch, { recursive: true, force: true });
+  process.on('exit', removeScratch);
   const originalWrite = process.stdout.write;
   let end: RunEnd;
   let outputs: Record<string, string>;
@@ -173,21 +238,17 @@ export async function cli(argv: readonly string[], streams: Streams = process): 
   } finally {
     log.finish();
     process.stdout.write = originalWrite;
-    rmSync(scratch, { recursive: true, force: true });
+    removeScratch();
+    process.off('exit', removeScratch);
   }
-  if (options.summaryFile !== undefined) writeFileSync(options.summaryFile, log.mask(summary));
-
-  const rolledBack = parsed.name === 'deploy' && end === 'failed' && outputs['rolled-back'] === 'true';
-  const code = rolledBack
-    ? EXIT.rolledBack
-    : {
-        ok: EXIT.ok,
-        'bad-input': EXIT.badInput,
-        'lock-busy': EXIT.lockBusy,
-        cancelled: EXIT.cancelled,
-        failed: EXIT.failed,
-      }[end];
-  const result = rolledBack ? 'rolled back' : RESULT_OF[end];
+  const code = exitCodeOf(parsed.name, end, outputs);
+  const result = resultOf(code);
+  try {
+    if (options.summaryFile !== undefined) writeFileSync(options.summaryFile, log.mask(summary));
+  } catch (error) {
+    say(`warning: --summary-file: ${(error as Error).message}`);
+  }
+  if (readerGone) return code;
   if (json) {
     let report: unknown = outputs.report;
     try {
@@ -202,26 +263,13 @@ export async function cli(argv: readonly string[], streams: Streams = process): 
       duration_seconds: Number(log.elapsed().replace('s', '')),
       outputs: { ...outputs, ...(report === undefined ? {} : { report }) },
       errors: log.errors,
-      warnings: log.warnings,
+      warnings: [...warnings, ...log.warnings],
     };
-    streams.stdout.write(`${log.mask(JSON.stringify(document))}\n`);
+    streams.stdout.write(`${JSON.stringify(cleanStrings(document, (text) => log.mask(text)))}\n`);
   } else {
     show(finalText(parsed.name, result, code, log, outputs, summary, style, logStream.columns || 80));
   }
   return code;
-}
-
-/** The stages in a `report` output: its own, or each host's in a fleet (the summary's chart, as text). */
-function stagesOf(report: string | undefined): StageTiming[] {
-  type Reported = { stages?: StageTiming[]; hosts?: { outcome?: { stages?: StageTiming[] } }[] };
-  let parsed: Reported;
-  try {
-    parsed = JSON.parse(report ?? '{}') as Reported;
-  } catch {
-    return [];
-  }
-  if (Array.isArray(parsed.hosts)) return parsed.hosts.flatMap((host) => host.outcome?.stages ?? []);
-  return Array.isArray(parsed.stages) ? parsed.stages : [];
 }
 
 function finalText(
@@ -240,13 +288,14 @@ function finalText(
   const lines = [
     '',
     colour(style.bold(`${name}: ${result} in ${log.elapsed()} (exit code ${code})`)),
-    ...shown.map(([output, value]) => `  ${output.padEnd(width)}  ${value}`),
+    // Outputs quote the server (SQL, revisions, backup names): masked, and without control characters.
+    ...shown.map(([output, value]) => `  ${output.padEnd(width)}  ${withoutControls(log.mask(value))}`),
   ];
   const timeline = timelineText(stagesOf(outputs.report), columns);
-  if (timeline !== '') lines.push('', style.bold('Timeline'), timeline);
-  const text = summaryText(summary, style);
+  if (timeline !== '') lines.push('', style.bold('Timeline'), log.mask(timeline));
+  const text = summaryText(log.mask(summary), style);
   if (text !== '') lines.push('', text);
-  return `${log.mask(lines.join('\n'))}\n`;
+  return `${lines.join('\n')}\n`;
 }
 
 /**

@@ -5,7 +5,7 @@
  * checks the server afterwards.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, type CliRun } from '../harness/cli';
 import { runBundledAction } from '../harness/runner';
@@ -28,6 +28,8 @@ beforeAll(async () => {
   writeFileSync(knownHosts, `${sandbox.sshd.knownHostsLine()}\n`);
   // Hashed, as Debian's ssh writes it (HashKnownHosts yes): the CLI must pin from |1|salt|hmac lines.
   execFileSync('ssh-keygen', ['-H', '-f', knownHosts], { stdio: 'pipe' });
+  // A line OpenSSH skips (an SSH1 key): skipped with a warning, not a reason to refuse every host.
+  appendFileSync(knownHosts, 'oldhost 1024 35 12345678901234567890\n');
   agentSocket = join(home, 'agent.sock');
   agent = spawn('ssh-agent', ['-D', '-a', agentSocket], { stdio: 'ignore' });
   for (let tries = 0; !existsSync(agentSocket) && tries < 50; tries++)
@@ -73,7 +75,9 @@ function expectExit(run: CliRun, code: number): void {
 }
 
 const ESCAPES = /\x1b\[/;
-const workflowCommands = (text: string) => text.split(/\r?\n/).filter((line) => /^::[a-z-]+/.test(line));
+/** Workflow commands shown as they are, with or without the elapsed-time stamp in front. */
+const workflowCommands = (text: string) =>
+  text.split(/\r?\n/).filter((line) => /^(?:.*\[ *\d+\.\ds\]\S* )?::[a-z-]+/.test(line));
 
 describe('thinktank-deploy (bundled CLI)', () => {
   it('refuses secrets on the command line and bad inputs before connecting (exit 2)', async () => {
@@ -95,6 +99,15 @@ describe('thinktank-deploy (bundled CLI)', () => {
     });
     expectExit(fromFile, 2);
     expect(fromFile.stderr).toMatch(/INPUT_PRIVATE-KEY holds a secret/);
+    // --json asked for: the refusal is JSON too; a summary file that cannot be written is refused up front.
+    const asJson = await runCli(['health', '--json', '--bogus', 'x'], { env: env() });
+    expectExit(asJson, 2);
+    expect(JSON.parse(asJson.stdout)).toMatchObject({ command: 'health', result: 'bad input', exit_code: 2 });
+    const noSummary = await runCli(['health', '--summary-file', '/nonexistent/s.md', ...connectionFlags()], {
+      env: env(),
+    });
+    expectExit(noSummary, 2);
+    expect(noSummary.stderr).toMatch(/--summary-file: cannot write \/nonexistent\/s\.md: ENOENT/);
     // Nothing reached the server.
     expect(ledgerOf(stateDir())).toEqual([]);
   });
@@ -107,6 +120,7 @@ describe('thinktank-deploy (bundled CLI)', () => {
     expect(run.stdout).toMatch(/^\[ *\d+\.\ds\] ▶ Build images/m);
     expect(run.stdout).toMatch(/^\[ *\d+\.\ds\] ▶ Restart gateway/m);
     expect(run.stdout).toMatch(/deploy: success in \d+\.\ds \(exit code 0\)/);
+    expect(run.stderr).toMatch(/known_hosts: line 2 skipped/);
     expect(run.stdout).toMatch(new RegExp(`deployed-ref +${sandbox.stack.repo.shas.v2}`));
     // The summary's gantt, as text bars: where the time went.
     expect(run.stdout).toMatch(/^Timeline\n(?: .*\n)*? {2}Build images.* \d+\.\ds {2}░*█+░*$/m);
@@ -124,6 +138,7 @@ describe('thinktank-deploy (bundled CLI)', () => {
 
   it('checks health with --json and --env-file: one JSON document on stdout, the log on stderr', async () => {
     const inputsFile = join(home, 'health.env');
+    const summaryFile = join(home, 'health-summary.md');
     // A workflow's inputs replayed: the runner's INPUT_ form and the plain form.
     writeFileSync(
       inputsFile,
@@ -137,7 +152,16 @@ describe('thinktank-deploy (bundled CLI)', () => {
       ].join('\n'),
     );
     const run = await runCli(
-      ['health', '--env-file', inputsFile, '--key-file', sandbox.key.path, '--json', ...connectionFlags()],
+      [
+        'health',
+        '--env-file',
+        inputsFile,
+        '--key-file',
+        sandbox.key.path,
+        '--json',
+        '--summary-file',
+        summaryFile,
+      ].concat(connectionFlags()),
       { env: env({ SSH_AUTH_SOCK: '' }) },
     );
     expectExit(run, 0);
@@ -150,6 +174,7 @@ describe('thinktank-deploy (bundled CLI)', () => {
     expect(document.outputs.report.healthy).toBe(true);
     expect(run.stdout.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/▶ Health of staging/);
+    expect(readFileSync(summaryFile, 'utf8')).toMatch(/staging is healthy/);
     // The same checks and verdicts as the bundled action-health given the same inputs.
     const action = await runBundledAction('action-health', {
       ...sandbox.inputs({ environment: 'staging' }),
@@ -251,5 +276,36 @@ describe('thinktank-deploy (bundled CLI)', () => {
     await waitLockFree(stateDir());
     // The server still answers with one release or the other, never nothing.
     expect(['v1', 'v2']).toContain(JSON.parse(sandbox.stack.health()).version);
+  });
+
+  it('a closed terminal (SIGHUP) cancels the same way: exit 130, journal says cancelled', async () => {
+    const running = runCli(['deploy', ...flags({ ref: 'v1' })], {
+      env: env(),
+      onStart: (child) => {
+        let seen = '';
+        child.stdout?.on('data', (chunk: Buffer) => {
+          seen += chunk.toString();
+          if (/▶ Restart gateway/.test(seen) && !child.killed) child.kill('SIGHUP');
+        });
+      },
+    });
+    const run = await running;
+    expectExit(run, 130);
+    expect(run.stdout).toMatch(/cancelled by SIGHUP: remote work was stopped/);
+    expect(ledgerOf(stateDir()).at(-1)).toMatchObject({ result: 'cancelled' });
+    await waitLockFree(stateDir());
+  });
+
+  it('a reader that goes away (| head -1) does not stop the deploy: it runs to its end', async () => {
+    const { v2 } = sandbox.stack.repo.shas;
+    const run = await runCli(['deploy', ...flags({ ref: 'v2' })], {
+      env: env(),
+      // The pipe's reading end closes after the first chunk: every later write gets EPIPE.
+      onStart: (child) => child.stdout?.once('data', () => child.stdout?.destroy()),
+    });
+    expectExit(run, 0);
+    expect(sandbox.head()).toBe(v2);
+    expect(JSON.parse(sandbox.stack.health())).toEqual({ status: 'healthy', version: 'v2' });
+    expect(ledgerOf(stateDir()).at(-1)).toMatchObject({ ref: v2, result: 'success', actor: 'cli-tester' });
   });
 });

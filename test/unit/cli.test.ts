@@ -4,6 +4,7 @@
  */
 import { inputsFromEnvFile, inputNameOf, parseCommandLine } from '../../cli/src/args';
 import { COMMANDS } from '../../cli/src/commands';
+import { cleanStrings, exitCodeOf, stagesOf } from '../../cli/src/outcome';
 import { parseOutputFile, summaryText } from '../../cli/src/report';
 import { styleFor, TerminalLog, withoutControls } from '../../cli/src/terminal';
 import { actionYmlDefaults } from '../harness/action-yml';
@@ -54,9 +55,21 @@ describe('command line', () => {
     expect(problemsOf(['deplyo'])[0]).toMatch(/unknown command 'deplyo'/);
     expect(problemsOf(['deploy', '--reff', 'v2'])[0]).toMatch(/Unknown option '--reff'/);
     expect(problemsOf(['deploy', 'v2'])[0]).toMatch(/positional/i);
-    expect(problemsOf(['deploy', '--input', 'nope=1'])[0]).toMatch(/--input nope=1: give NAME=VALUE/);
+    expect(problemsOf(['deploy', '--input', 'nope=1'])[0]).toMatch(/--input nope: give NAME=VALUE/);
     expect(problemsOf(['deploy', '--input', '=1'])[0]).toMatch(/give NAME=VALUE/);
+    // A mistyped secret's name: its value is not repeated back.
+    expect(problemsOf(['deploy', '--input', 'private_key=SECRET-VALUE']).join()).not.toMatch(/SECRET-VALUE/);
     expect(problemsOf(['migrate', '--services', 'x'])[0]).toMatch(/Unknown option '--services'/);
+  });
+
+  it('takes each input once: a second --host would otherwise win silently', () => {
+    expect(problemsOf(['deploy', '--host', 'a', '--host', 'b'])).toEqual([
+      '--host is given twice; give each input once',
+    ]);
+    expect(problemsOf(['deploy', '--ref', 'v1', '--input', 'ref=v2'])).toEqual([
+      'ref (--ref or --input ref=) is given twice; give each input once',
+    ]);
+    expect(problemsOf(['deploy', '--host', 'a,b', '--ref=v2'])).toEqual([]);
   });
 
   it('reads the CLI flags apart from the inputs; help and version are their own', () => {
@@ -119,6 +132,18 @@ describe('inputs file', () => {
       expect.stringMatching(/^run\.env: PASSWORD holds a secret; give it by the THINKTANK_SSH_PASSWORD/),
     ]);
     expect(problems.join('\n')).not.toMatch(/abc/);
+  });
+
+  it('refuses two names for one input, and reads a file that starts with a byte-order mark', () => {
+    expect(inputsFromEnvFile('\uFEFFINPUT_REF=v2\n', COMMANDS.deploy, 'f')).toEqual({
+      inputs: { ref: 'v2' },
+      problems: [],
+    });
+    expect(inputsFromEnvFile('DRY_RUN=true\nINPUT_DRY-RUN=false\n', COMMANDS.deploy, 'f').problems).toEqual([
+      expect.stringMatching(
+        /^f: (DRY_RUN|INPUT_DRY-RUN) and (DRY_RUN|INPUT_DRY-RUN) both set dry-run; keep one$/,
+      ),
+    ]);
   });
 });
 
@@ -234,4 +259,77 @@ describe('summary as text', () => {
   });
 
   it('withoutControls keeps tabs and text', () => expect(withoutControls('a\tb\u0085c')).toBe('a\tbc'));
+});
+
+describe('exit codes', () => {
+  const fleet = (...hosts: object[]) => ({ report: JSON.stringify({ hosts }) });
+  it.each([
+    ['deploy', 'ok', {}, 0],
+    ['deploy', 'failed', { 'rolled-back': 'true' }, 4],
+    ['deploy', 'failed', { 'rolled-back': 'false' }, 1],
+    ['deploy', 'failed', {}, 1],
+    ['deploy', 'bad-input', {}, 2],
+    ['deploy', 'lock-busy', {}, 3],
+    ['deploy', 'cancelled', { 'rolled-back': 'true' }, 130],
+    // Only a deploy says it rolled back: a failed rollback or health check is a failure.
+    ['rollback', 'failed', { 'rolled-back': 'true' }, 1],
+    // A fleet: 4 only when every host that did not pass was rolled back.
+    [
+      'deploy',
+      'failed',
+      {
+        'rolled-back': 'true',
+        ...fleet(
+          { result: 'success' },
+          { result: 'failed', outcome: { rolledBack: true } },
+          { result: 'not started' },
+        ),
+      },
+      4,
+    ],
+    [
+      'deploy',
+      'failed',
+      {
+        'rolled-back': 'true',
+        ...fleet(
+          { result: 'failed', outcome: { rolledBack: true } },
+          { result: 'failed', outcome: { rolledBack: false } },
+        ),
+      },
+      1,
+    ],
+    [
+      'deploy',
+      'failed',
+      {
+        'rolled-back': 'true',
+        ...fleet({ result: 'failed', outcome: { rolledBack: true } }, { result: 'unreachable' }),
+      },
+      1,
+    ],
+  ] as const)('%s ending %s with %j exits %i', (command, end, outputs, code) =>
+    expect(exitCodeOf(command, end, outputs)).toBe(code),
+  );
+
+  it('finds the stages of one host or of every host of a fleet', () => {
+    const stage = (name: string) => ({ name, startedAt: '2026-11-28T00:00:00Z', seconds: 1, result: 'ok' });
+    expect(stagesOf(JSON.stringify({ stages: [stage('a')] })).map((each) => each.name)).toEqual(['a']);
+    expect(
+      stagesOf(
+        JSON.stringify({ stages: [stage('x')], hosts: [{ outcome: { stages: [stage('b')] } }, {}] }),
+      ).map((each) => each.name),
+    ).toEqual(['b']);
+    expect(stagesOf('not json')).toEqual([]);
+    expect(stagesOf(undefined)).toEqual([]);
+  });
+
+  it('masks strings before they become JSON (escaping hides a secret from a mask of the text)', () => {
+    const secret = 'pa"ss\\word-123';
+    const mask = (text: string) => text.replaceAll(secret, '***');
+    const json = JSON.stringify(
+      cleanStrings({ outputs: { leak: `pw=${secret}`, list: [`${secret}\u009b2J`] } }, mask),
+    );
+    expect(json).toBe('{"outputs":{"leak":"pw=***","list":["***2J"]}}');
+  });
 });

@@ -1,4 +1,5 @@
-import { batchesOf, fleetFailures, type HostRun } from '../../packages/shared/src/ssh/fleet';
+import { LockTimeoutError } from '../../packages/shared/src/errors';
+import { batchesOf, fleetError, fleetFailures, type HostRun } from '../../packages/shared/src/ssh/fleet';
 import { labelLine, labelling, withHostLabel } from '../../packages/shared/src/ssh/host-log';
 import { fleetSummary } from '../../packages/shared/src/summary/fleet';
 
@@ -98,5 +99,36 @@ describe('fleet reports', () => {
     expect(summary).toContain('| web1 | ✅ success | 12.3s | aaaaaaaaaaaa | bbbbbbbbbbbb |');
     expect(summary).toContain('| web2 | ❌ failed: rolled-back | 40.0s | aaaaaaaaaaaa | aaaaaaaaaaaa |');
     expect(summary).not.toContain('<b>');
+  });
+});
+
+describe('fleetError', () => {
+  const run = (result: HostRun<never>['result'], cause?: unknown): HostRun<never> => ({
+    host: 'h',
+    result,
+    seconds: 1,
+    cause,
+  });
+  it.each([
+    [
+      'every failed host found the lock busy',
+      [run('failed', new LockTimeoutError('busy')), run('not started')],
+      true,
+    ],
+    [
+      'one failed for another reason',
+      [run('failed', new LockTimeoutError('busy')), run('failed', new Error('x'))],
+      false,
+    ],
+    [
+      'one was unreachable',
+      [run('failed', new LockTimeoutError('busy')), run('unreachable', new Error('x'))],
+      false,
+    ],
+    ['none failed (cancelled)', [run('cancelled'), run('not started')], false],
+  ])('%s: a LockTimeoutError is %s', (_why, runs, lockBusy) => {
+    const error = fleetError('deploy to the fleet failed', runs);
+    expect(error instanceof LockTimeoutError).toBe(lockBusy);
+    expect(error.message).toBe('deploy to the fleet failed');
   });
 });

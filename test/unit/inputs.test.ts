@@ -132,18 +132,29 @@ describe('action-health inputs', () => {
     expect(problems({ ...GOOD, 'private-key': key.publicKey })).toEqual([
       expect.stringMatching(/^Input 'private-key': /),
     ]);
-    const agentSocket = process.env.SSH_AUTH_SOCK;
+    const saved = {
+      SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK,
+      THINKTANK_SSH_AGENT: process.env.THINKTANK_SSH_AGENT,
+    };
     try {
-      delete process.env.SSH_AUTH_SOCK;
+      // A runner's own agent is never used: only the CLI's THINKTANK_SSH_AGENT opts in.
+      process.env.SSH_AUTH_SOCK = '/tmp/agent.sock';
+      delete process.env.THINKTANK_SSH_AGENT;
       expect(problems({ ...GOOD, 'private-key': '', password: '' })).toEqual([
         expect.stringMatching(/^Input 'private-key': give private-key/),
       ]);
-      // With an agent (the CLI's default), neither is needed; a given key still wins over it.
-      process.env.SSH_AUTH_SOCK = '/tmp/agent.sock';
+      process.env.THINKTANK_SSH_AGENT = '/tmp/agent.sock';
       expect(problems({ ...GOOD, 'private-key': '', password: '' })).toEqual([]);
+      expect(withInputs({ ...GOOD, 'private-key': '' })().connection.agent).toBe('/tmp/agent.sock');
+      // A given key or password wins over the agent.
+      expect(withInputs(GOOD)().connection.agent).toBeUndefined();
+      expect(
+        withInputs({ ...GOOD, 'private-key': '', password: 'pw-123456' })().connection.agent,
+      ).toBeUndefined();
     } finally {
-      if (agentSocket === undefined) delete process.env.SSH_AUTH_SOCK;
-      else process.env.SSH_AUTH_SOCK = agentSocket;
+      for (const [name, value] of Object.entries(saved))
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
     }
     for (const found of problems({
       ...GOOD,

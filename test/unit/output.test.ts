@@ -137,6 +137,37 @@ describe('remote output', () => {
     expect(written[2]).toBe(`::${tokens[0]}::\n`);
   });
 
+  it('shares one fence among commands writing at once, so none of their lines falls outside it', () => {
+    const written: string[] = [];
+    const sink = { write: (text: string) => void written.push(text) };
+    const build = new CommandFence(sink);
+    const check = new CommandFence(sink);
+    build.line('Step 1/3');
+    check.line('database revision: 0001');
+    // The build ends first; the check's output goes on, and must still be inside a fence.
+    build.close();
+    check.line('::add-mask::from the server');
+    check.close();
+    const token = written[0].trim().split('::')[2];
+    expect(written).toEqual([
+      `::stop-commands::${token}\n`,
+      'Step 1/3\n',
+      'database revision: 0001\n',
+      '::add-mask::from the server\n',
+      `::${token}::\n`,
+    ]);
+    // Another sink has a fence of its own.
+    const other: string[] = [];
+    const apart = new CommandFence({ write: (text) => void other.push(text) });
+    const again = new CommandFence(sink);
+    again.line('x');
+    apart.line('y');
+    again.close();
+    apart.close();
+    expect(other).toHaveLength(3);
+    expect(written.filter((line) => line.startsWith('::stop-commands::'))).toHaveLength(2);
+  });
+
   it('keeps a bounded head and counts the rest; keeps a tail of lines', () => {
     const buffer = new BoundedBuffer(5);
     buffer.push(Buffer.from('abc'));

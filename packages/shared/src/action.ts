@@ -1,6 +1,6 @@
 /**
  * runAction: the one place that catches, reports and fails the step, and that turns a cancelled run
- * (SIGINT/SIGTERM from the runner) into stopping remote work and closing connections.
+ * (SIGINT/SIGTERM from the runner, SIGHUP from a closed terminal) into stopping remote work and closing connections.
  */
 import { CancelledError, ConfigurationError, errorMessage, LockTimeoutError } from './errors';
 import * as workflow from './workflow-commands';
@@ -41,6 +41,8 @@ export async function runAction<Settings>(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A closed terminal (the CLI's) or SSH session to a jump box: stop as a cancel does, not mid-command.
+  process.on('SIGHUP', onSignal);
   try {
     const settings = readInputs();
     const { main } = await loadMain();
@@ -71,6 +73,7 @@ export async function runAction<Settings>(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
     // A leaked socket or timer must not hold the step until the job timeout.
     setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
   }

@@ -53,8 +53,8 @@ export interface ConnectionSettings {
   readonly passphrase: string | undefined;
   readonly password: string | undefined;
   /**
-   * An SSH agent's socket (SSH_AUTH_SOCK), used only when neither private-key nor password is given:
-   * the terminal CLI's default, and a runner that started ssh-agent.
+   * An SSH agent's socket, from THINKTANK_SSH_AGENT (the terminal CLI sets it from SSH_AUTH_SOCK), used
+   * only when neither private-key nor password is given.
    */
   readonly agent: string | undefined;
   readonly insecureIgnoreHostKey: boolean;
@@ -214,10 +214,12 @@ export function toConnectionSettings(raw: ConnectionRaw, context: z.RefinementCt
       problem(/passphrase/.test(error.message) ? 'passphrase' : 'private-key', error.message);
     }
   }
+  // Opt-in by its own variable, never SSH_AUTH_SOCK itself: a runner's agent (loaded for private
+  // submodules, or an admin's on a self-hosted runner) must not log a deploy in with another key.
   const agent =
-    privateKeyText === '' && raw.password === '' ? process.env.SSH_AUTH_SOCK || undefined : undefined;
+    privateKeyText === '' && raw.password === '' ? process.env.THINKTANK_SSH_AGENT || undefined : undefined;
   if (privateKeyText === '' && raw.password === '' && agent === undefined)
-    problem('private-key', 'give private-key (or, failing that, password, or an SSH agent) to log in with');
+    problem('private-key', 'give private-key (or, failing that, password) to log in with');
 
   const jump = raw['jump-host'];
   const reached: Reached[] = [

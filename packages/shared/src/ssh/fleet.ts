@@ -8,7 +8,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import * as core from '@actions/core';
-import { CancelledError, errorMessage } from '../errors';
+import { CancelledError, errorMessage, LockTimeoutError } from '../errors';
 import type { ConnectionSettings, Endpoint } from '../inputs/connection';
 import { outsideHostLog, withHostLabel } from './host-log';
 import { Bastion, ConnectError, SshSession } from './session';
@@ -177,6 +177,17 @@ async function runOnHost<T>(
  */
 export function rethrowSingle<T>(runs: readonly HostRun<T>[]): void {
   if (runs.length === 1 && runs[0].cause !== undefined) throw runs[0].cause;
+}
+
+/**
+ * The error a fleet's run ends with: a LockTimeoutError when every host that failed found the deploy
+ * lock busy (nothing changed there; the terminal CLI exits 3 for it), else an Error.
+ */
+export function fleetError<T>(message: string, runs: readonly HostRun<T>[]): Error {
+  const failed = runs.filter((run) => run.result === 'failed' || run.result === 'unreachable');
+  return failed.length > 0 && failed.every((run) => run.cause instanceof LockTimeoutError)
+    ? new LockTimeoutError(message)
+    : new Error(message);
 }
 
 /** The hosts that did not pass, each with why: `a (failed: ...); b (not started)`. */

@@ -114,12 +114,18 @@ export class LineSplitter {
   }
 }
 
+/** The fence open on a sink: one for every command writing there at once. */
+const openFences = new WeakMap<LogSink, { readonly token: string; holders: number }>();
+
 /**
  * Writes remote lines between `::stop-commands::TOKEN` and `::TOKEN::`. The fence opens lazily at the
- * first line and must be closed before the action issues a workflow command of its own.
+ * first line and must be closed before the action issues a workflow command of its own. Commands that
+ * run at once on one sink (a build beside a migration check) share one fence, closed when the last of
+ * them closes: fences of their own would nest, and the runner, which reads no nesting, would end the
+ * outer one at the first end token and read the rest of the inner command's output as commands.
  */
 export class CommandFence {
-  private token: string | undefined;
+  private holding = false;
   constructor(private readonly sink: LogSink) {}
 
   line(text: string): void {
@@ -135,15 +141,27 @@ export class CommandFence {
   }
 
   private open(): void {
-    if (this.token !== undefined) return;
-    this.token = randomUUID();
-    this.sink.write(`::stop-commands::${this.token}\n`);
+    if (this.holding) return;
+    this.holding = true;
+    const fence = openFences.get(this.sink);
+    if (fence !== undefined) {
+      fence.holders += 1;
+      return;
+    }
+    const token = randomUUID();
+    openFences.set(this.sink, { token, holders: 1 });
+    this.sink.write(`::stop-commands::${token}\n`);
   }
 
   close(): void {
-    if (this.token === undefined) return;
-    this.sink.write(`::${this.token}::\n`);
-    this.token = undefined;
+    if (!this.holding) return;
+    this.holding = false;
+    const fence = openFences.get(this.sink);
+    if (fence === undefined) return;
+    fence.holders -= 1;
+    if (fence.holders > 0) return;
+    openFences.delete(this.sink);
+    this.sink.write(`::${fence.token}::\n`);
   }
 }
 

@@ -600,9 +600,15 @@ function connectOnce(
         reject(
           new ConnectError(
             `authentication as ${username} on ${endpoint.label} failed (${error.message}); not retried. ` +
-              "Check that the public key is in the user's authorized_keys",
+              (settings.agent !== undefined
+                ? `Check that one of the keys in the SSH agent (${settings.agent}) is in the user's authorized_keys`
+                : "Check that the public key is in the user's authorized_keys"),
             false,
           ),
+        );
+      } else if (settings.agent !== undefined && error.level === 'agent') {
+        reject(
+          new ConnectError(`the SSH agent at ${settings.agent} could not be used (${error.message})`, false),
         );
       } else {
         reject(new ConnectError(`could not connect to ${endpoint.label}: ${error.message}`, true));
