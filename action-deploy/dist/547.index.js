@@ -524,8 +524,7 @@ async function servicesNow(session, stack) {
 }
 /** A swarm deploy, with the stages it went through. */
 async function runSwarmDeploy(settings, context) {
-    const { value, stages } = await (0,deploy_deploy/* recordStages */.NV)(() => runSwarmDeployUntimed(settings, context));
-    return { ...value, stages };
+    return (0,deploy_deploy/* withStages */.uv)(() => runSwarmDeployUntimed(settings, context));
 }
 async function runSwarmDeployUntimed(settings, context) {
     const started = Date.now();
@@ -736,8 +735,7 @@ const seconds = (since) => Math.round((Date.now() - since) / 100) / 10;
  * is checked out and redeployed with `docker stack deploy`, and waited for as a deploy.
  */
 async function runSwarmRollback(settings, context) {
-    const { value, stages } = await recordStages(() => runSwarmRollbackUntimed(settings, context));
-    return { ...value, stages };
+    return withStages(() => runSwarmRollbackUntimed(settings, context));
 }
 async function runSwarmRollbackUntimed(settings, context) {
     const started = Date.now();

@@ -722,18 +722,24 @@ class SshSession {
                 // Both streams must be read, or 'close' never fires (mscdex/ssh2#980).
                 // stdout is only split into lines for the log or a callback (a parsed probe reads result.stdout).
                 const stdoutAsLines = echo === 'all' || options.onStdoutLine !== undefined;
+                // Once the command is settled (a forced close after a timeout or cancel), output that still
+                // arrives is dropped: echoing it would reopen a fence that nothing closes.
+                let settled = false;
                 stream.on('data', (chunk) => {
+                    if (settled)
+                        return;
                     stdout.push(chunk);
                     if (stdoutAsLines)
                         outLines.push(chunk);
                     keepPaceWithSink();
                 });
                 stream.stderr.on('data', (chunk) => {
+                    if (settled)
+                        return;
                     stderr.push(chunk);
                     errLines.push(chunk);
                     keepPaceWithSink();
                 });
-                let settled = false;
                 const done = (code, signal) => {
                     if (settled)
                         return;
@@ -2840,8 +2846,7 @@ async function servicesNow(session, stack) {
 }
 /** A swarm deploy, with the stages it went through. */
 async function runSwarmDeploy(settings, context) {
-    const { value, stages } = await recordStages(() => runSwarmDeployUntimed(settings, context));
-    return { ...value, stages };
+    return withStages(() => runSwarmDeployUntimed(settings, context));
 }
 async function runSwarmDeployUntimed(settings, context) {
     const started = Date.now();
@@ -3052,8 +3057,7 @@ const seconds = (since) => Math.round((Date.now() - since) / 100) / 10;
  * is checked out and redeployed with `docker stack deploy`, and waited for as a deploy.
  */
 async function runSwarmRollback(settings, context) {
-    const { value, stages } = await recordStages(() => runSwarmRollbackUntimed(settings, context));
-    return { ...value, stages };
+    return withStages(() => runSwarmRollbackUntimed(settings, context));
 }
 async function runSwarmRollbackUntimed(settings, context) {
     const started = Date.now();
@@ -3459,7 +3463,9 @@ const isDeploy = (run) => run.action === 'deploy';
 const COMMIT_REF = /^[0-9a-f]{7,40}$/;
 /** See the module comment: the last 4 weeks, or less when the journal read is younger, at least 1 week. */
 function figureWindow(runs, now) {
-    const times = runs.flatMap((run) => [run.startedAt, run.finishedAt].filter((time) => time !== undefined));
+    // A clock a little ahead moves the end; a line dated far ahead (a wrong clock, a hand edit) does not
+    // drag the whole window into the future.
+    const times = runs.flatMap((run) => [run.startedAt, run.finishedAt].filter((time) => time !== undefined && time <= now + DAY_MS));
     const to = Math.max(now, ...times);
     const oldest = times.length === 0 ? to : Math.min(...times);
     const from = Math.min(Math.max(to - WINDOW_DAYS * DAY_MS, oldest), to - MIN_WINDOW_DAYS * DAY_MS);
@@ -4015,10 +4021,14 @@ function healthSummary(report, environment) {
 function inertText(text, max = 80) {
     const chars = [...text];
     const cut = chars.length > max ? `${chars.slice(0, max).join('')}…` : text;
-    return escapeHtml(cut)
+    return (escapeHtml(cut)
         .replaceAll('`', '&#96;')
         .replace(/\r\n?|\n/g, '<br>')
-        .replace(/\p{Cc}/gu, ' ');
+        .replace(/\p{Cc}/gu, ' ')
+        // Bidi and other format characters would reorder what is shown.
+        .replace(/\p{Cf}/gu, '')
+        // GitHub links bare URLs, www. names and e-mail addresses: a zero-width space keeps them text.
+        .replace(/:\/\/|www\.|@/gi, (link) => `${link[0]}\u200b${link.slice(1)}`));
 }
 /** A table whose cells are inertText. */
 function inertTable(header, rows) {

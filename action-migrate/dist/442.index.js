@@ -720,18 +720,24 @@ class SshSession {
                 // Both streams must be read, or 'close' never fires (mscdex/ssh2#980).
                 // stdout is only split into lines for the log or a callback (a parsed probe reads result.stdout).
                 const stdoutAsLines = echo === 'all' || options.onStdoutLine !== undefined;
+                // Once the command is settled (a forced close after a timeout or cancel), output that still
+                // arrives is dropped: echoing it would reopen a fence that nothing closes.
+                let settled = false;
                 stream.on('data', (chunk) => {
+                    if (settled)
+                        return;
                     stdout.push(chunk);
                     if (stdoutAsLines)
                         outLines.push(chunk);
                     keepPaceWithSink();
                 });
                 stream.stderr.on('data', (chunk) => {
+                    if (settled)
+                        return;
                     stderr.push(chunk);
                     errLines.push(chunk);
                     keepPaceWithSink();
                 });
-                let settled = false;
                 const done = (code, signal) => {
                     if (settled)
                         return;
@@ -1986,6 +1992,11 @@ async function recordStages(work) {
     const value = await recorders.run([...(recorders.getStore() ?? []), stages], work);
     return { value, stages: inStartOrder(stages) };
 }
+/** `work`'s outcome with the stages it went through (runDeploy, runRollback, runOps and swarm's). */
+async function withStages(work) {
+    const { value, stages } = await recordStages(work);
+    return { ...value, stages };
+}
 /**
  * Runs `work` inside a log group named for the stage, and says how long it took; the recorders in
  * scope (see recordStages) get its timing. Without one, only the log has it.
@@ -2145,8 +2156,7 @@ function firstDeploymentDryRun(settings, label, started) {
 }
 /** A deploy (or an image rollback done as one), with the stages it went through. */
 async function runDeploy(settings, context) {
-    const { value, stages } = await recordStages(() => runDeployUntimed(settings, context));
-    return { ...value, stages };
+    return withStages(() => runDeployUntimed(settings, context));
 }
 async function runDeployUntimed(settings, context) {
     const started = Date.now();

@@ -720,18 +720,24 @@ class SshSession {
                 // Both streams must be read, or 'close' never fires (mscdex/ssh2#980).
                 // stdout is only split into lines for the log or a callback (a parsed probe reads result.stdout).
                 const stdoutAsLines = echo === 'all' || options.onStdoutLine !== undefined;
+                // Once the command is settled (a forced close after a timeout or cancel), output that still
+                // arrives is dropped: echoing it would reopen a fence that nothing closes.
+                let settled = false;
                 stream.on('data', (chunk) => {
+                    if (settled)
+                        return;
                     stdout.push(chunk);
                     if (stdoutAsLines)
                         outLines.push(chunk);
                     keepPaceWithSink();
                 });
                 stream.stderr.on('data', (chunk) => {
+                    if (settled)
+                        return;
                     stderr.push(chunk);
                     errLines.push(chunk);
                     keepPaceWithSink();
                 });
-                let settled = false;
                 const done = (code, signal) => {
                     if (settled)
                         return;
@@ -2563,7 +2569,7 @@ const oneLine = (text) => text.replace(/[\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+/gu, ' ').t
 // Mermaid's gantt lexer ends a task's name at `:`, `#` or `;` and skips the rest of a line after a
 // `%`; at the start of a line it reads these words (in any case) as statements, not as a task: a
 // name never starts with one.
-const KEYWORD = /^(?:click|call|href|gantt|dateformat|inclusiveenddates|topaxis|axisformat|tickinterval|includes|excludes|todaymarker|weekday|title|accdescription|acctitle|accdescr|section|\d{4}-\d\d-\d\d)/i;
+const KEYWORD = /^(?:click|call|href|gantt|dateformat|inclusiveenddates|topaxis|axisformat|tickinterval|includes|excludes|todaymarker|weekday|weekend|title|accdescription|acctitle|accdescr|section|\d{4}-\d\d-\d\d)/i;
 /**
  * Text that Mermaid reads as plain words on one line, at most `max` characters: no statement
  * separators, comments, fences, tags or entities: those characters become spaces.
@@ -2683,10 +2689,15 @@ function deploy_rollbackCommand(environment, ref, full = false) {
  */
 const recorders = new external_node_async_hooks_.AsyncLocalStorage();
 /** Runs `work`, and gives what it returned with the stages it ran, in the order they began. */
-async function deploy_recordStages(work) {
+async function recordStages(work) {
     const stages = [];
     const value = await recorders.run([...(recorders.getStore() ?? []), stages], work);
     return { value, stages: inStartOrder(stages) };
+}
+/** `work`'s outcome with the stages it went through (runDeploy, runRollback, runOps and swarm's). */
+async function deploy_withStages(work) {
+    const { value, stages } = await recordStages(work);
+    return { ...value, stages };
 }
 /**
  * Runs `work` inside a log group named for the stage, and says how long it took; the recorders in
@@ -2847,8 +2858,7 @@ function firstDeploymentDryRun(settings, label, started) {
 }
 /** A deploy (or an image rollback done as one), with the stages it went through. */
 async function deploy_runDeploy(settings, context) {
-    const { value, stages } = await deploy_recordStages(() => runDeployUntimed(settings, context));
-    return { ...value, stages };
+    return deploy_withStages(() => runDeployUntimed(settings, context));
 }
 async function runDeployUntimed(settings, context) {
     const started = Date.now();
@@ -4263,8 +4273,7 @@ function schemaMismatch(state, environment, afterRestore) {
 }
 /** A rollback, with the stages it went through. */
 async function runRollback(settings, context) {
-    const { value, stages } = await recordStages(() => runRollbackUntimed(settings, context));
-    return { ...value, stages };
+    return withStages(() => runRollbackUntimed(settings, context));
 }
 async function runRollbackUntimed(settings, context) {
     const { session } = context;
@@ -5079,8 +5088,7 @@ async function containerExists(session, name) {
 }
 /** An emergency operation, with the stages it went through. */
 async function runOps(settings, context) {
-    const { value, stages } = await deploy_recordStages(() => runOpsUntimed(settings, context));
-    return { ...value, stages };
+    return deploy_withStages(() => runOpsUntimed(settings, context));
 }
 async function runOpsUntimed(settings, context) {
     const started = Date.now();

@@ -362,8 +362,7 @@ async function servicesNow(session, stack) {
 }
 /** A swarm deploy, with the stages it went through. */
 async function runSwarmDeploy(settings, context) {
-    const { value, stages } = await recordStages(() => runSwarmDeployUntimed(settings, context));
-    return { ...value, stages };
+    return withStages(() => runSwarmDeployUntimed(settings, context));
 }
 async function runSwarmDeployUntimed(settings, context) {
     const started = Date.now();
@@ -574,8 +573,7 @@ const seconds = (since) => Math.round((Date.now() - since) / 100) / 10;
  * is checked out and redeployed with `docker stack deploy`, and waited for as a deploy.
  */
 async function runSwarmRollback(settings, context) {
-    const { value, stages } = await (0,deploy_deploy/* recordStages */.NV)(() => runSwarmRollbackUntimed(settings, context));
-    return { ...value, stages };
+    return (0,deploy_deploy/* withStages */.uv)(() => runSwarmRollbackUntimed(settings, context));
 }
 async function runSwarmRollbackUntimed(settings, context) {
     const started = Date.now();

@@ -470,16 +470,16 @@ function judgeServices(state) {
 __webpack_require__.d(__webpack_exports__, {
   V2: () => (/* binding */ defaultImageTag),
   ty: () => (/* binding */ liveStateRequest),
-  NV: () => (/* binding */ recordStages),
   qE: () => (/* binding */ resolveRef),
   Ct: () => (/* binding */ rollbackCommand),
   zt: () => (/* binding */ runDeploy),
   pq: () => (/* binding */ servicesDown),
   dw: () => (/* binding */ stage),
-  GD: () => (/* binding */ waitForHealthUrl)
+  GD: () => (/* binding */ waitForHealthUrl),
+  uv: () => (/* binding */ withStages)
 });
 
-// UNUSED EXPORTS: HealthUrlError, restorePrevious, runningImageTagOf
+// UNUSED EXPORTS: HealthUrlError, recordStages, restorePrevious, runningImageTagOf
 
 // EXTERNAL MODULE: external "node:async_hooks"
 var external_node_async_hooks_ = __webpack_require__(6698);
@@ -1955,6 +1955,11 @@ async function recordStages(work) {
     const value = await recorders.run([...(recorders.getStore() ?? []), stages], work);
     return { value, stages: (0,timeline/* inStartOrder */.IG)(stages) };
 }
+/** `work`'s outcome with the stages it went through (runDeploy, runRollback, runOps and swarm's). */
+async function withStages(work) {
+    const { value, stages } = await recordStages(work);
+    return { ...value, stages };
+}
 /**
  * Runs `work` inside a log group named for the stage, and says how long it took; the recorders in
  * scope (see recordStages) get its timing. Without one, only the log has it.
@@ -2114,8 +2119,7 @@ function firstDeploymentDryRun(settings, label, started) {
 }
 /** A deploy (or an image rollback done as one), with the stages it went through. */
 async function runDeploy(settings, context) {
-    const { value, stages } = await recordStages(() => runDeployUntimed(settings, context));
-    return { ...value, stages };
+    return withStages(() => runDeployUntimed(settings, context));
 }
 async function runDeployUntimed(settings, context) {
     const started = Date.now();
@@ -5021,8 +5025,7 @@ function schemaMismatch(state, environment, afterRestore) {
 }
 /** A rollback, with the stages it went through. */
 async function runRollback(settings, context) {
-    const { value, stages } = await (0,deploy_deploy/* recordStages */.NV)(() => runRollbackUntimed(settings, context));
-    return { ...value, stages };
+    return (0,deploy_deploy/* withStages */.uv)(() => runRollbackUntimed(settings, context));
 }
 async function runRollbackUntimed(settings, context) {
     const { session } = context;
@@ -6169,18 +6172,24 @@ class SshSession {
                 // Both streams must be read, or 'close' never fires (mscdex/ssh2#980).
                 // stdout is only split into lines for the log or a callback (a parsed probe reads result.stdout).
                 const stdoutAsLines = echo === 'all' || options.onStdoutLine !== undefined;
+                // Once the command is settled (a forced close after a timeout or cancel), output that still
+                // arrives is dropped: echoing it would reopen a fence that nothing closes.
+                let settled = false;
                 stream.on('data', (chunk) => {
+                    if (settled)
+                        return;
                     stdout.push(chunk);
                     if (stdoutAsLines)
                         outLines.push(chunk);
                     keepPaceWithSink();
                 });
                 stream.stderr.on('data', (chunk) => {
+                    if (settled)
+                        return;
                     stderr.push(chunk);
                     errLines.push(chunk);
                     keepPaceWithSink();
                 });
-                let settled = false;
                 const done = (code, signal) => {
                     if (settled)
                         return;
@@ -6527,7 +6536,7 @@ const oneLine = (text) => text.replace(/[\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+/gu, ' ').t
 // Mermaid's gantt lexer ends a task's name at `:`, `#` or `;` and skips the rest of a line after a
 // `%`; at the start of a line it reads these words (in any case) as statements, not as a task: a
 // name never starts with one.
-const KEYWORD = /^(?:click|call|href|gantt|dateformat|inclusiveenddates|topaxis|axisformat|tickinterval|includes|excludes|todaymarker|weekday|title|accdescription|acctitle|accdescr|section|\d{4}-\d\d-\d\d)/i;
+const KEYWORD = /^(?:click|call|href|gantt|dateformat|inclusiveenddates|topaxis|axisformat|tickinterval|includes|excludes|todaymarker|weekday|weekend|title|accdescription|acctitle|accdescr|section|\d{4}-\d\d-\d\d)/i;
 /**
  * Text that Mermaid reads as plain words on one line, at most `max` characters: no statement
  * separators, comments, fences, tags or entities: those characters become spaces.

@@ -417,8 +417,7 @@ async function containerExists(session, name) {
 }
 /** An emergency operation, with the stages it went through. */
 async function runOps(settings, context) {
-    const { value, stages } = await (0,deploy/* recordStages */.NV)(() => runOpsUntimed(settings, context));
-    return { ...value, stages };
+    return (0,deploy/* withStages */.uv)(() => runOpsUntimed(settings, context));
 }
 async function runOpsUntimed(settings, context) {
     const started = Date.now();

@@ -487,7 +487,6 @@ const STOP_AND_REMOVE_SCRIPT = 'docker stop "$@" >/dev/null 2>&1; docker rm -f "
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   Ct: () => (/* binding */ rollbackCommand),
 /* harmony export */   GD: () => (/* binding */ waitForHealthUrl),
-/* harmony export */   NV: () => (/* binding */ recordStages),
 /* harmony export */   Sx: () => (/* binding */ runningImageTagOf),
 /* harmony export */   V2: () => (/* binding */ defaultImageTag),
 /* harmony export */   ah: () => (/* binding */ HealthUrlError),
@@ -495,9 +494,10 @@ const STOP_AND_REMOVE_SCRIPT = 'docker stop "$@" >/dev/null 2>&1; docker rm -f "
 /* harmony export */   pq: () => (/* binding */ servicesDown),
 /* harmony export */   qE: () => (/* binding */ resolveRef),
 /* harmony export */   ty: () => (/* binding */ liveStateRequest),
+/* harmony export */   uv: () => (/* binding */ withStages),
 /* harmony export */   zt: () => (/* binding */ runDeploy)
 /* harmony export */ });
-/* unused harmony export restorePrevious */
+/* unused harmony exports recordStages, restorePrevious */
 /* harmony import */ var node_async_hooks__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6698);
 /* harmony import */ var node_async_hooks__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_async_hooks__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(7484);
@@ -564,6 +564,11 @@ async function recordStages(work) {
     const stages = [];
     const value = await recorders.run([...(recorders.getStore() ?? []), stages], work);
     return { value, stages: (0,_summary_timeline__WEBPACK_IMPORTED_MODULE_2__/* .inStartOrder */ .IG)(stages) };
+}
+/** `work`'s outcome with the stages it went through (runDeploy, runRollback, runOps and swarm's). */
+async function withStages(work) {
+    const { value, stages } = await recordStages(work);
+    return { ...value, stages };
 }
 /**
  * Runs `work` inside a log group named for the stage, and says how long it took; the recorders in
@@ -724,8 +729,7 @@ function firstDeploymentDryRun(settings, label, started) {
 }
 /** A deploy (or an image rollback done as one), with the stages it went through. */
 async function runDeploy(settings, context) {
-    const { value, stages } = await recordStages(() => runDeployUntimed(settings, context));
-    return { ...value, stages };
+    return withStages(() => runDeployUntimed(settings, context));
 }
 async function runDeployUntimed(settings, context) {
     const started = Date.now();
@@ -3066,7 +3070,9 @@ const isDeploy = (run) => run.action === 'deploy';
 const COMMIT_REF = /^[0-9a-f]{7,40}$/;
 /** See the module comment: the last 4 weeks, or less when the journal read is younger, at least 1 week. */
 function figureWindow(runs, now) {
-    const times = runs.flatMap((run) => [run.startedAt, run.finishedAt].filter((time) => time !== undefined));
+    // A clock a little ahead moves the end; a line dated far ahead (a wrong clock, a hand edit) does not
+    // drag the whole window into the future.
+    const times = runs.flatMap((run) => [run.startedAt, run.finishedAt].filter((time) => time !== undefined && time <= now + DAY_MS));
     const to = Math.max(now, ...times);
     const oldest = times.length === 0 ? to : Math.min(...times);
     const from = Math.min(Math.max(to - WINDOW_DAYS * DAY_MS, oldest), to - MIN_WINDOW_DAYS * DAY_MS);
@@ -4954,8 +4960,7 @@ function schemaMismatch(state, environment, afterRestore) {
 }
 /** A rollback, with the stages it went through. */
 async function runRollback(settings, context) {
-    const { value, stages } = await (0,_deploy_deploy__WEBPACK_IMPORTED_MODULE_2__/* .recordStages */ .NV)(() => runRollbackUntimed(settings, context));
-    return { ...value, stages };
+    return (0,_deploy_deploy__WEBPACK_IMPORTED_MODULE_2__/* .withStages */ .uv)(() => runRollbackUntimed(settings, context));
 }
 async function runRollbackUntimed(settings, context) {
     const { session } = context;
@@ -6102,18 +6107,24 @@ class SshSession {
                 // Both streams must be read, or 'close' never fires (mscdex/ssh2#980).
                 // stdout is only split into lines for the log or a callback (a parsed probe reads result.stdout).
                 const stdoutAsLines = echo === 'all' || options.onStdoutLine !== undefined;
+                // Once the command is settled (a forced close after a timeout or cancel), output that still
+                // arrives is dropped: echoing it would reopen a fence that nothing closes.
+                let settled = false;
                 stream.on('data', (chunk) => {
+                    if (settled)
+                        return;
                     stdout.push(chunk);
                     if (stdoutAsLines)
                         outLines.push(chunk);
                     keepPaceWithSink();
                 });
                 stream.stderr.on('data', (chunk) => {
+                    if (settled)
+                        return;
                     stderr.push(chunk);
                     errLines.push(chunk);
                     keepPaceWithSink();
                 });
-                let settled = false;
                 const done = (code, signal) => {
                     if (settled)
                         return;
@@ -6739,8 +6750,7 @@ async function servicesNow(session, stack) {
 }
 /** A swarm deploy, with the stages it went through. */
 async function runSwarmDeploy(settings, context) {
-    const { value, stages } = await (0,deploy_deploy/* recordStages */.NV)(() => runSwarmDeployUntimed(settings, context));
-    return { ...value, stages };
+    return (0,deploy_deploy/* withStages */.uv)(() => runSwarmDeployUntimed(settings, context));
 }
 async function runSwarmDeployUntimed(settings, context) {
     const started = Date.now();
@@ -6951,8 +6961,7 @@ const seconds = (since) => Math.round((Date.now() - since) / 100) / 10;
  * is checked out and redeployed with `docker stack deploy`, and waited for as a deploy.
  */
 async function runSwarmRollback(settings, context) {
-    const { value, stages } = await (0,deploy_deploy/* recordStages */.NV)(() => runSwarmRollbackUntimed(settings, context));
-    return { ...value, stages };
+    return (0,deploy_deploy/* withStages */.uv)(() => runSwarmRollbackUntimed(settings, context));
 }
 async function runSwarmRollbackUntimed(settings, context) {
     const started = Date.now();

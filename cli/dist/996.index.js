@@ -59,10 +59,14 @@ function healthSummary(report, environment) {
 function inertText(text, max = 80) {
     const chars = [...text];
     const cut = chars.length > max ? `${chars.slice(0, max).join('')}…` : text;
-    return (0,markdown/* escapeHtml */.ZD)(cut)
+    return ((0,markdown/* escapeHtml */.ZD)(cut)
         .replaceAll('`', '&#96;')
         .replace(/\r\n?|\n/g, '<br>')
-        .replace(/\p{Cc}/gu, ' ');
+        .replace(/\p{Cc}/gu, ' ')
+        // Bidi and other format characters would reorder what is shown.
+        .replace(/\p{Cf}/gu, '')
+        // GitHub links bare URLs, www. names and e-mail addresses: a zero-width space keeps them text.
+        .replace(/:\/\/|www\.|@/gi, (link) => `${link[0]}\u200b${link.slice(1)}`));
 }
 /** A table whose cells are inertText. */
 function inertTable(header, rows) {

@@ -9146,7 +9146,7 @@ const oneLine = (text) => text.replace(/[\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+/gu, ' ').t
 // Mermaid's gantt lexer ends a task's name at `:`, `#` or `;` and skips the rest of a line after a
 // `%`; at the start of a line it reads these words (in any case) as statements, not as a task: a
 // name never starts with one.
-const KEYWORD = /^(?:click|call|href|gantt|dateformat|inclusiveenddates|topaxis|axisformat|tickinterval|includes|excludes|todaymarker|weekday|title|accdescription|acctitle|accdescr|section|\d{4}-\d\d-\d\d)/i;
+const KEYWORD = /^(?:click|call|href|gantt|dateformat|inclusiveenddates|topaxis|axisformat|tickinterval|includes|excludes|todaymarker|weekday|weekend|title|accdescription|acctitle|accdescr|section|\d{4}-\d\d-\d\d)/i;
 /**
  * Text that Mermaid reads as plain words on one line, at most `max` characters: no statement
  * separators, comments, fences, tags or entities: those characters become spaces.
@@ -20528,7 +20528,7 @@ function resultOf(code) {
 function stagesOf(report) {
     const { hosts, stages } = parsedReport(report);
     if (Array.isArray(hosts))
-        return hosts.flatMap((host) => host.outcome?.stages ?? []);
+        return hosts.flatMap((host) => host.outcome?.stages ?? host.stages ?? []);
     return Array.isArray(stages) ? stages : [];
 }
 /**

@@ -8,6 +8,8 @@ interface Reported {
   readonly stages?: StageTiming[];
   readonly hosts?: readonly {
     readonly result?: string;
+    /** A rollback's fleet report has each host's stages here; a deploy's, in its outcome. */
+    readonly stages?: StageTiming[];
     readonly outcome?: { readonly rolledBack?: boolean; readonly stages?: StageTiming[] };
   }[];
 }
@@ -57,7 +59,7 @@ export function resultOf(code: number): string {
 /** The stages in a `report` output: its own, or each host's in a fleet (the summary's chart, as text). */
 export function stagesOf(report: string | undefined): StageTiming[] {
   const { hosts, stages } = parsedReport(report);
-  if (Array.isArray(hosts)) return hosts.flatMap((host) => host.outcome?.stages ?? []);
+  if (Array.isArray(hosts)) return hosts.flatMap((host) => host.outcome?.stages ?? host.stages ?? []);
   return Array.isArray(stages) ? stages : [];
 }
 

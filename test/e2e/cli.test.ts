@@ -257,44 +257,31 @@ describe('thinktank-deploy (bundled CLI)', () => {
     expect(JSON.parse(sandbox.stack.health()).version).toBe('v1');
   });
 
-  it('a Ctrl-C stops the deploy as a cancelled run does: exit 130, journal says cancelled, lock let go', async () => {
-    // Ctrl-C once the first service is being restarted: mid-deploy, after the journal's `started`.
-    const running = runCli(['deploy', ...flags({ ref: 'v2' })], {
-      env: env(),
-      onStart: (child) => {
-        let seen = '';
-        child.stdout?.on('data', (chunk: Buffer) => {
-          seen += chunk.toString();
-          if (/▶ Restart gateway/.test(seen) && !child.killed) child.kill('SIGINT');
-        });
-      },
-    });
-    const run: CliRun = await running;
-    expectExit(run, 130);
-    expect(run.stdout).toMatch(/cancelled by SIGINT: remote work was stopped/);
-    expect(ledgerOf(stateDir()).at(-1)).toMatchObject({ result: 'cancelled' });
-    await waitLockFree(stateDir());
-    // The server still answers with one release or the other, never nothing.
-    expect(['v1', 'v2']).toContain(JSON.parse(sandbox.stack.health()).version);
-  });
-
-  it('a closed terminal (SIGHUP) cancels the same way: exit 130, journal says cancelled', async () => {
-    const running = runCli(['deploy', ...flags({ ref: 'v1' })], {
-      env: env(),
-      onStart: (child) => {
-        let seen = '';
-        child.stdout?.on('data', (chunk: Buffer) => {
-          seen += chunk.toString();
-          if (/▶ Restart gateway/.test(seen) && !child.killed) child.kill('SIGHUP');
-        });
-      },
-    });
-    const run = await running;
-    expectExit(run, 130);
-    expect(run.stdout).toMatch(/cancelled by SIGHUP: remote work was stopped/);
-    expect(ledgerOf(stateDir()).at(-1)).toMatchObject({ result: 'cancelled' });
-    await waitLockFree(stateDir());
-  });
+  // Once the first service is being restarted: mid-deploy, after the journal's `started`.
+  it.each([
+    ['a Ctrl-C', 'SIGINT', 'v2'],
+    ['a closed terminal', 'SIGHUP', 'v1'],
+  ] as const)(
+    '%s (%s) stops the deploy as a cancelled run does: exit 130, journal says cancelled, lock let go',
+    async (_what, signal, ref) => {
+      const run = await runCli(['deploy', ...flags({ ref })], {
+        env: env(),
+        onStart: (child) => {
+          let seen = '';
+          child.stdout?.on('data', (chunk: Buffer) => {
+            seen += chunk.toString();
+            if (/▶ Restart gateway/.test(seen) && !child.killed) child.kill(signal);
+          });
+        },
+      });
+      expectExit(run, 130);
+      expect(run.stdout).toMatch(new RegExp(`cancelled by ${signal}: remote work was stopped`));
+      expect(ledgerOf(stateDir()).at(-1)).toMatchObject({ result: 'cancelled' });
+      await waitLockFree(stateDir());
+      // The server still answers with one release or the other, never nothing.
+      expect(['v1', 'v2']).toContain(JSON.parse(sandbox.stack.health()).version);
+    },
+  );
 
   it('a reader that goes away (| head -1) does not stop the deploy: it runs to its end', async () => {
     const { v2 } = sandbox.stack.repo.shas;

@@ -320,6 +320,10 @@ describe('exit codes', () => {
         JSON.stringify({ stages: [stage('x')], hosts: [{ outcome: { stages: [stage('b')] } }, {}] }),
       ).map((each) => each.name),
     ).toEqual(['b']);
+    // A rollback's fleet report keeps each host's stages on the host.
+    expect(stagesOf(JSON.stringify({ hosts: [{ stages: [stage('c')] }] })).map((each) => each.name)).toEqual([
+      'c',
+    ]);
     expect(stagesOf('not json')).toEqual([]);
     expect(stagesOf(undefined)).toEqual([]);
   });

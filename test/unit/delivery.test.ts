@@ -201,6 +201,12 @@ describe('figureWindow: the last 4 weeks, or since the oldest entry when later, 
       NOW - 10 * DAY,
       NOW + 60 * MINUTE,
     ],
+    [
+      'an entry dated a year ahead (a wrong clock, a hand edit): left out of the window',
+      [entry('success', 10 * 24 * 60), entry('success', -365 * 24 * 60)],
+      NOW - 10 * DAY,
+      NOW,
+    ],
   ])('%s', (_name, entries, from, to) => {
     expect(figureWindow(pairRuns(entries), NOW)).toEqual({ from, to });
   });
@@ -737,6 +743,10 @@ describe('the summary: release history and delivery figures', () => {
   it('inertText: escapes, keeps the line breaks as <br>, cuts long text', () => {
     expect(inertText('a|b`c`<i>\r\nd\re\nf\tg')).toBe('a&#124;b&#96;c&#96;&lt;i&gt;<br>d<br>e<br>f g');
     expect(inertText('x'.repeat(100), 10)).toBe(`${'x'.repeat(10)}…`);
+    // Nothing GitHub would link, and no reordering by bidi controls.
+    expect(inertText('see https://evil.example/x www.evil.example mallory@evil.example \u202eab')).toBe(
+      'see https:\u200b//evil.example/x w\u200bww.evil.example mallory@\u200bevil.example ab',
+    );
   });
 
   it('healthSummary adds the section when there is a history, and nothing without one', () => {

@@ -422,35 +422,53 @@ describe('publish, with real git repositories and a stand-in for gh', () => {
 
 describe('release.yml', () => {
   type Step = { uses?: string; run?: string; env?: Record<string, string>; with?: Record<string, unknown> };
+  type Job = {
+    needs?: string;
+    permissions: unknown;
+    concurrency?: { group: string; 'cancel-in-progress': boolean };
+    outputs?: Record<string, string>;
+    steps: Step[];
+  };
   const workflow = parse(readFileSync(join(ROOT, '.github/workflows/release.yml'), 'utf8')) as {
     on: { push: { tags: string[] } };
     permissions: unknown;
-    jobs: Record<
-      string,
-      { permissions: unknown; concurrency: { group: string; 'cancel-in-progress': boolean }; steps: Step[] }
-    >;
+    jobs: { verify: Job; publish: Job };
   };
-  const [job] = Object.values(workflow.jobs);
+  const { verify, publish: publishing } = workflow.jobs;
+  const runs = (job: Job) => job.steps.map((step) => step.run ?? step.uses ?? '');
 
-  it('runs for version tags only, one at a time, with contents: write alone', () => {
+  it('runs for version tags only; only the publishing job can write, one run per tag', () => {
     expect(workflow.on.push.tags).toEqual(['v[0-9]+.[0-9]+.[0-9]+*']);
     expect(workflow.permissions).toEqual({});
-    expect(job.permissions).toEqual({ contents: 'write' });
-    expect(job.concurrency).toEqual({ group: 'release', 'cancel-in-progress': false });
+    expect(verify.permissions).toEqual({ contents: 'read' });
+    expect(publishing.permissions).toEqual({ contents: 'write' });
+    expect(publishing.needs).toBe('verify');
+    expect(publishing.concurrency).toEqual({
+      group: 'release-${{ github.ref_name }}',
+      'cancel-in-progress': false,
+    });
   });
 
-  it('checks the tag and the bundles before it publishes, with every tag fetched', () => {
-    const runs = job.steps.map((step) => step.run ?? step.uses ?? '');
-    const at = (text: string) => runs.findIndex((run) => run.includes(text));
-    expect(job.steps[0].with).toMatchObject({ 'fetch-depth': 0, 'persist-credentials': false });
-    expect(at('npm ci')).toBeGreaterThan(0);
-    expect(at('npm run check-dist')).toBeGreaterThan(at('npm ci'));
+  it('checks the tag and the bundles in a job of their own; the writing job installs nothing', () => {
+    const checks = runs(verify);
+    const at = (text: string) => checks.findIndex((run) => run.includes(text));
     expect(at('release.mjs check "$TAG"')).toBeGreaterThan(0);
-    expect(at('release.mjs publish "$TAG"')).toBeGreaterThan(at('npm run check-dist'));
+    expect(at('npm ci')).toBeGreaterThan(at('release.mjs check'));
+    expect(at('npm run check-dist')).toBeGreaterThan(at('npm ci'));
+    expect(verify.outputs?.sha).toBe('${{ steps.verified.outputs.sha }}');
+    const publishes = runs(publishing);
+    expect(publishes.join('\n')).not.toMatch(/npm (ci|install|run)/);
+    expect(publishing.steps[0].with).toMatchObject({ 'fetch-depth': 0, 'persist-credentials': false });
+    // It publishes the commit that was verified, or nothing.
+    const last = publishing.steps.at(-1);
+    expect(last?.env?.VERIFIED).toBe('${{ needs.verify.outputs.sha }}');
+    expect(last?.run).toMatch(
+      /git rev-parse "refs\/tags\/\$TAG\^\{commit\}"\)" != "\$VERIFIED"[\s\S]*exit 1[\s\S]*release\.mjs publish "\$TAG"/,
+    );
   });
 
   it('passes the tag through env, never into the script', () => {
-    for (const step of job.steps.filter((step) => step.run !== undefined)) {
+    for (const step of [...verify.steps, ...publishing.steps].filter((step) => step.run !== undefined)) {
       expect(step.run).not.toContain('${{');
       if (step.run?.includes('$TAG')) expect(step.env?.TAG).toBe('${{ github.ref_name }}');
     }

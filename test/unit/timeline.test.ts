@@ -133,6 +133,7 @@ describe('stage names from the server, in Mermaid', () => {
     // Words Mermaid reads as statements at the start of a line (in any case) never start a name.
     ['click gateway href "javascript:alert(1)"', '› click gateway href javascript alert(1)'],
     ['Section 2', '› Section 2'],
+    ['weekend friday', '› weekend friday'],
     ['GANTT', '› GANTT'],
     ['2026-03-01 backup', '› 2026-03-01 backup'],
     ['title: x', '› title x'],

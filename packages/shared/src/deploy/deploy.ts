@@ -112,6 +112,14 @@ export async function recordStages<T>(work: () => Promise<T>): Promise<{ value: 
   return { value, stages: inStartOrder(stages) };
 }
 
+/** `work`'s outcome with the stages it went through (runDeploy, runRollback, runOps and swarm's). */
+export async function withStages<T extends object>(
+  work: () => Promise<T>,
+): Promise<T & { stages: StageTiming[] }> {
+  const { value, stages } = await recordStages(work);
+  return { ...value, stages };
+}
+
 /**
  * Runs `work` inside a log group named for the stage, and says how long it took; the recorders in
  * scope (see recordStages) get its timing. Without one, only the log has it.
@@ -347,8 +355,7 @@ function firstDeploymentDryRun(
 
 /** A deploy (or an image rollback done as one), with the stages it went through. */
 export async function runDeploy(settings: DeploySettings, context: DeployContext): Promise<DeployOutcome> {
-  const { value, stages } = await recordStages(() => runDeployUntimed(settings, context));
-  return { ...value, stages };
+  return withStages(() => runDeployUntimed(settings, context));
 }
 
 async function runDeployUntimed(

@@ -139,8 +139,12 @@ export interface FigureWindow {
 
 /** See the module comment: the last 4 weeks, or less when the journal read is younger, at least 1 week. */
 export function figureWindow(runs: readonly JournalRun[], now: number): FigureWindow {
+  // A clock a little ahead moves the end; a line dated far ahead (a wrong clock, a hand edit) does not
+  // drag the whole window into the future.
   const times = runs.flatMap((run) =>
-    [run.startedAt, run.finishedAt].filter((time): time is number => time !== undefined),
+    [run.startedAt, run.finishedAt].filter(
+      (time): time is number => time !== undefined && time <= now + DAY_MS,
+    ),
   );
   const to = Math.max(now, ...times);
   const oldest = times.length === 0 ? to : Math.min(...times);

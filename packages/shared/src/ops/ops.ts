@@ -24,7 +24,7 @@ import { composeCommand } from '../compose/compose';
 import {
   defaultImageTag,
   HealthUrlError,
-  recordStages,
+  withStages,
   stage,
   waitForHealthUrl,
   type PlanStep,
@@ -293,8 +293,7 @@ interface Ended {
 
 /** An emergency operation, with the stages it went through. */
 export async function runOps(settings: OpsSettings, context: OpsContext): Promise<OpsOutcome> {
-  const { value, stages } = await recordStages(() => runOpsUntimed(settings, context));
-  return { ...value, stages };
+  return withStages(() => runOpsUntimed(settings, context));
 }
 
 async function runOpsUntimed(

@@ -10,7 +10,7 @@ import {
   servicesDown,
   resolveRef,
   rollbackCommand,
-  recordStages,
+  withStages,
   runDeploy,
   stage,
   type DeployContext,
@@ -133,8 +133,7 @@ export async function runRollback(
   settings: RollbackSettings,
   context: DeployContext,
 ): Promise<RollbackOutcome> {
-  const { value, stages } = await recordStages(() => runRollbackUntimed(settings, context));
-  return { ...value, stages };
+  return withStages(() => runRollbackUntimed(settings, context));
 }
 
 async function runRollbackUntimed(

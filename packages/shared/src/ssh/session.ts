@@ -390,18 +390,22 @@ export class SshSession {
         // Both streams must be read, or 'close' never fires (mscdex/ssh2#980).
         // stdout is only split into lines for the log or a callback (a parsed probe reads result.stdout).
         const stdoutAsLines = echo === 'all' || options.onStdoutLine !== undefined;
+        // Once the command is settled (a forced close after a timeout or cancel), output that still
+        // arrives is dropped: echoing it would reopen a fence that nothing closes.
+        let settled = false;
         stream.on('data', (chunk: Buffer) => {
+          if (settled) return;
           stdout.push(chunk);
           if (stdoutAsLines) outLines.push(chunk);
           keepPaceWithSink();
         });
         stream.stderr.on('data', (chunk: Buffer) => {
+          if (settled) return;
           stderr.push(chunk);
           errLines.push(chunk);
           keepPaceWithSink();
         });
 
-        let settled = false;
         const done = (code: number | null | undefined, signal: string | undefined) => {
           if (settled) return;
           settled = true;

@@ -54,10 +54,16 @@ export function healthSummary(report: HealthReport, environment: string): string
 export function inertText(text: string, max = 80): string {
   const chars = [...text];
   const cut = chars.length > max ? `${chars.slice(0, max).join('')}…` : text;
-  return escapeHtml(cut)
-    .replaceAll('`', '&#96;')
-    .replace(/\r\n?|\n/g, '<br>')
-    .replace(/\p{Cc}/gu, ' ');
+  return (
+    escapeHtml(cut)
+      .replaceAll('`', '&#96;')
+      .replace(/\r\n?|\n/g, '<br>')
+      .replace(/\p{Cc}/gu, ' ')
+      // Bidi and other format characters would reorder what is shown.
+      .replace(/\p{Cf}/gu, '')
+      // GitHub links bare URLs, www. names and e-mail addresses: a zero-width space keeps them text.
+      .replace(/:\/\/|www\.|@/gi, (link) => `${link[0]}\u200b${link.slice(1)}`)
+  );
 }
 
 /** A table whose cells are inertText. */

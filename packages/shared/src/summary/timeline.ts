@@ -52,7 +52,7 @@ const oneLine = (text: string) => text.replace(/[\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+/gu
 // `%`; at the start of a line it reads these words (in any case) as statements, not as a task: a
 // name never starts with one.
 const KEYWORD =
-  /^(?:click|call|href|gantt|dateformat|inclusiveenddates|topaxis|axisformat|tickinterval|includes|excludes|todaymarker|weekday|title|accdescription|acctitle|accdescr|section|\d{4}-\d\d-\d\d)/i;
+  /^(?:click|call|href|gantt|dateformat|inclusiveenddates|topaxis|axisformat|tickinterval|includes|excludes|todaymarker|weekday|weekend|title|accdescription|acctitle|accdescr|section|\d{4}-\d\d-\d\d)/i;
 
 /**
  * Text that Mermaid reads as plain words on one line, at most `max` characters: no statement

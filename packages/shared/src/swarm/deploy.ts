@@ -6,7 +6,7 @@
  * pauses fails the run, named.
  */
 import * as core from '@actions/core';
-import { recordStages, resolveRef, stage, waitForHealthUrl } from '../deploy/deploy';
+import { withStages, resolveRef, stage, waitForHealthUrl } from '../deploy/deploy';
 import { ensureCheckout } from '../deploy/first';
 import { CancelledError, errorMessage } from '../errors';
 import { checkoutCommand, EXCLUDE_SCRIPT, fetchRemote, headCommit } from '../git/git';
@@ -218,8 +218,7 @@ async function servicesNow(session: RemoteSession, stack: string): Promise<Servi
 
 /** A swarm deploy, with the stages it went through. */
 export async function runSwarmDeploy(settings: DeploySettings, context: SwarmContext): Promise<SwarmOutcome> {
-  const { value, stages } = await recordStages(() => runSwarmDeployUntimed(settings, context));
-  return { ...value, stages };
+  return withStages(() => runSwarmDeployUntimed(settings, context));
 }
 
 async function runSwarmDeployUntimed(
@@ -456,8 +455,7 @@ export async function runSwarmRollback(
   settings: RollbackSettings,
   context: SwarmContext,
 ): Promise<SwarmOutcome> {
-  const { value, stages } = await recordStages(() => runSwarmRollbackUntimed(settings, context));
-  return { ...value, stages };
+  return withStages(() => runSwarmRollbackUntimed(settings, context));
 }
 
 async function runSwarmRollbackUntimed(
