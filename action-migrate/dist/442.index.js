@@ -2001,13 +2001,15 @@ async function withStages(work) {
  * Runs `work` inside a log group named for the stage, and says how long it took; the recorders in
  * scope (see recordStages) get its timing. Without one, only the log has it.
  */
-async function stage(name, work) {
+async function stage(name, work, 
+/** For work that says it failed in its value instead of throwing (a rollback, a command's result). */
+failed = () => false) {
     const started = Date.now();
     let result = 'failed';
     lib_core.startGroup(name);
     try {
         const value = await work();
-        result = 'ok';
+        result = failed(value) ? 'failed' : 'ok';
         return value;
     }
     finally {
@@ -2360,7 +2362,7 @@ async function runDeployUntimed(settings, context) {
         core.error(`deploy of ${deploy_short(targetRef)} failed: ${failure}`);
         await diagnose(failing, `deploy of ${deploy_short(targetRef)}: ${failure.split('\n')[0]}`);
         if (restarted.length > 0 && settings.autoRollback && previousRef !== '') {
-            const restored = await stage(`Roll back to ${deploy_short(previousRef)}`, () => restorePrevious(session, compose, settings, previousRef, plan, state, restarted, signal)).catch(async (error) => {
+            const restored = await stage(`Roll back to ${deploy_short(previousRef)}`, () => restorePrevious(session, compose, settings, previousRef, plan, state, restarted, signal), (value) => value.failure !== undefined).catch(async (error) => {
                 // Cancelled while putting the previous release back: journal it, and say what is down.
                 const down = await servicesDown(session, compose, settings).catch(() => []);
                 await journal('cancelled', migration, migration?.backup).catch(() => undefined);

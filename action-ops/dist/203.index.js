@@ -2703,13 +2703,15 @@ async function deploy_withStages(work) {
  * Runs `work` inside a log group named for the stage, and says how long it took; the recorders in
  * scope (see recordStages) get its timing. Without one, only the log has it.
  */
-async function deploy_stage(name, work) {
+async function deploy_stage(name, work, 
+/** For work that says it failed in its value instead of throwing (a rollback, a command's result). */
+failed = () => false) {
     const started = Date.now();
     let result = 'failed';
     lib_core.startGroup(name);
     try {
         const value = await work();
-        result = 'ok';
+        result = failed(value) ? 'failed' : 'ok';
         return value;
     }
     finally {
@@ -3062,7 +3064,7 @@ async function runDeployUntimed(settings, context) {
         core.error(`deploy of ${deploy_short(targetRef)} failed: ${failure}`);
         await diagnose(failing, `deploy of ${deploy_short(targetRef)}: ${failure.split('\n')[0]}`);
         if (restarted.length > 0 && settings.autoRollback && previousRef !== '') {
-            const restored = await deploy_stage(`Roll back to ${deploy_short(previousRef)}`, () => restorePrevious(session, compose, settings, previousRef, plan, state, restarted, signal)).catch(async (error) => {
+            const restored = await deploy_stage(`Roll back to ${deploy_short(previousRef)}`, () => restorePrevious(session, compose, settings, previousRef, plan, state, restarted, signal), (value) => value.failure !== undefined).catch(async (error) => {
                 // Cancelled while putting the previous release back: journal it, and say what is down.
                 const down = await deploy_servicesDown(session, compose, settings).catch(() => []);
                 await journal('cancelled', migration, migration?.backup).catch(() => undefined);
@@ -5525,7 +5527,7 @@ async function runOpsUntimed(settings, context) {
                     const what = title.split(':')[0];
                     // A removal that fails in part (an image a container started using meanwhile) is reported, and
                     // the rest goes on: what is left is read from the server below.
-                    const result = await deploy_stage(what, () => session.exec(shell_commandLine(command)));
+                    const result = await deploy_stage(what, () => session.exec(shell_commandLine(command)), ({ outcome }) => outcome.kind !== 'exited' || outcome.code !== 0);
                     if (result.outcome.kind === 'cancelled')
                         throw new errors/* CancelledError */.cc(String(signal.reason ?? 'signal'));
                     if (result.outcome.kind !== 'exited' || result.outcome.code !== 0) {

@@ -854,7 +854,7 @@ async function runOpsUntimed(settings, context) {
                     const what = title.split(':')[0];
                     // A removal that fails in part (an image a container started using meanwhile) is reported, and
                     // the rest goes on: what is left is read from the server below.
-                    const result = await (0,deploy/* stage */.dw)(what, () => session.exec((0,shell/* commandLine */.ay)(command)));
+                    const result = await (0,deploy/* stage */.dw)(what, () => session.exec((0,shell/* commandLine */.ay)(command)), ({ outcome }) => outcome.kind !== 'exited' || outcome.code !== 0);
                     if (result.outcome.kind === 'cancelled')
                         throw new errors/* CancelledError */.cc(String(signal.reason ?? 'signal'));
                     if (result.outcome.kind !== 'exited' || result.outcome.code !== 0) {

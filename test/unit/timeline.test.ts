@@ -262,12 +262,26 @@ describe('stage() and recordStages', () => {
     const { value, stages } = await recordStages(async () => {
       await stage('first', () => Promise.resolve(1));
       await expect(stage('second', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+      // Work that says it failed in its value (an automatic rollback that could not restore).
+      const restored = await stage(
+        'third',
+        () => Promise.resolve({ failure: 'gateway unhealthy' }),
+        (value) => value.failure !== undefined,
+      );
+      expect(restored).toEqual({ failure: 'gateway unhealthy' });
+      await stage(
+        'fourth',
+        () => Promise.resolve({ failure: undefined }),
+        (value) => value.failure !== undefined,
+      );
       return 'done';
     });
     expect(value).toBe('done');
     expect(stages.map((s) => [s.name, s.result])).toEqual([
       ['first', 'ok'],
       ['second', 'failed'],
+      ['third', 'failed'],
+      ['fourth', 'ok'],
     ]);
     expect(Number.isNaN(Date.parse(stages[0].startedAt))).toBe(false);
     expect(stages[0]).not.toHaveProperty('host');

@@ -124,13 +124,18 @@ export async function withStages<T extends object>(
  * Runs `work` inside a log group named for the stage, and says how long it took; the recorders in
  * scope (see recordStages) get its timing. Without one, only the log has it.
  */
-export async function stage<T>(name: string, work: () => Promise<T>): Promise<T> {
+export async function stage<T>(
+  name: string,
+  work: () => Promise<T>,
+  /** For work that says it failed in its value instead of throwing (a rollback, a command's result). */
+  failed: (value: T) => boolean = () => false,
+): Promise<T> {
   const started = Date.now();
   let result: StageTiming['result'] = 'failed';
   core.startGroup(name);
   try {
     const value = await work();
-    result = 'ok';
+    result = failed(value) ? 'failed' : 'ok';
     return value;
   } finally {
     const ms = Date.now() - started;
@@ -599,8 +604,10 @@ async function runDeployUntimed(
     core.error(`deploy of ${short(targetRef)} failed: ${failure}`);
     await diagnose(failing, `deploy of ${short(targetRef)}: ${failure.split('\n')[0]}`);
     if (restarted.length > 0 && settings.autoRollback && previousRef !== '') {
-      const restored = await stage(`Roll back to ${short(previousRef)}`, () =>
-        restorePrevious(session, compose, settings, previousRef, plan, state, restarted, signal),
+      const restored = await stage(
+        `Roll back to ${short(previousRef)}`,
+        () => restorePrevious(session, compose, settings, previousRef, plan, state, restarted, signal),
+        (value) => value.failure !== undefined,
       ).catch(async (error: unknown) => {
         // Cancelled while putting the previous release back: journal it, and say what is down.
         const down = await servicesDown(session, compose, settings).catch(() => []);

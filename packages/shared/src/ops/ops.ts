@@ -800,7 +800,11 @@ async function runOpsUntimed(
           const what = title.split(':')[0];
           // A removal that fails in part (an image a container started using meanwhile) is reported, and
           // the rest goes on: what is left is read from the server below.
-          const result = await stage(what, () => session.exec(commandLine(command)));
+          const result = await stage(
+            what,
+            () => session.exec(commandLine(command)),
+            ({ outcome }) => outcome.kind !== 'exited' || outcome.code !== 0,
+          );
           if (result.outcome.kind === 'cancelled')
             throw new CancelledError(String(signal.reason ?? 'signal'));
           if (result.outcome.kind !== 'exited' || result.outcome.code !== 0) {
