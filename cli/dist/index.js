@@ -20165,8 +20165,8 @@ var external_node_string_decoder_ = __nccwpck_require__(6193);
 /** Asks for a secret on the terminal without echoing it. */
 
 /**
- * Reads one line from a terminal's stdin with echo off: the text, or 'interrupted' on Ctrl-C,
- * Ctrl-D or a hang-up. The terminal gets its echo back on every way out.
+ * Reads one line from a terminal's stdin with echo off: the text, or undefined on Ctrl-C, Ctrl-D
+ * or a hang-up. The terminal gets its echo back on every way out.
  */
 function promptSecret(question) {
     const input = process.stdin;
@@ -20183,7 +20183,7 @@ function promptSecret(question) {
             process.stderr.write('\n');
             resolve(value);
         };
-        const onHangUp = () => done('interrupted');
+        const onHangUp = () => done(undefined);
         const onData = (chunk) => {
             // Arrow and function keys send escape sequences: none of them is part of a passphrase.
             const text = decoder.write(chunk).replace(/\x1b(\[[0-9;?]*[ -/]*[@-~]|O.|.)?/g, '');
@@ -20191,7 +20191,7 @@ function promptSecret(question) {
                 if (char === '\r' || char === '\n')
                     return done(typed);
                 if (char === '\u0003' || char === '\u0004')
-                    return done('interrupted');
+                    return done(undefined);
                 if (char === '\u007f' || char === '\b')
                     typed = [...typed].slice(0, -1).join('');
                 else if (char >= ' ')
@@ -20590,7 +20590,7 @@ async function credentials(inputs, options, problems, warnings) {
                     problems.push(`--key-file: ${options.keyFile} is encrypted; set THINKTANK_SSH_PASSPHRASE or run in a terminal to be asked`);
                 else {
                     const answer = await promptSecret(`passphrase for ${options.keyFile}: `);
-                    if (answer === 'interrupted')
+                    if (answer === undefined)
                         process.exit(EXIT.cancelled);
                     passphrase = answer;
                 }
@@ -20667,16 +20667,16 @@ function setInputs(inputs) {
     for (const [name, value] of Object.entries(inputs))
         process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
 }
-async function cli(argv, streams = process) {
+async function cli(argv) {
     const parsed = parseCommandLine(argv);
     // Text that names what the user gave (paths, inputs-file keys) is shown without control characters.
-    const say = (text) => streams.stderr.write(`${withoutControls(text)}\n`);
+    const say = (text) => process.stderr.write(`${withoutControls(text)}\n`);
     if (parsed.kind === 'help') {
-        streams.stdout.write(`${parsed.text}\n`);
+        process.stdout.write(`${parsed.text}\n`);
         return EXIT.ok;
     }
     if (parsed.kind === 'version') {
-        streams.stdout.write(`thinktank-deploy ${package_namespaceObject.rE}\n`);
+        process.stdout.write(`thinktank-deploy ${package_namespaceObject.rE}\n`);
         return EXIT.ok;
     }
     // Asked for before the command line is known good: a refusal is JSON too.
@@ -20694,7 +20694,7 @@ async function cli(argv, streams = process) {
                 errors: problems,
                 warnings: [],
             };
-            streams.stdout.write(`${JSON.stringify(cleanStrings(document, (text) => text))}\n`);
+            process.stdout.write(`${JSON.stringify(cleanStrings(document, (text) => text))}\n`);
         }
         return EXIT.badInput;
     };
@@ -20729,7 +20729,7 @@ async function cli(argv, streams = process) {
     for (const warning of warnings)
         say(`warning: ${warning}`);
     // The log goes to stdout, or to stderr when stdout carries the JSON.
-    const logStream = json ? streams.stderr : streams.stdout;
+    const logStream = json ? process.stderr : process.stdout;
     const tty = logStream.isTTY === true;
     const style = styleFor(tty);
     // Bound now: process.stdout.write is replaced below, and the log must reach the real one.
@@ -20737,7 +20737,7 @@ async function cli(argv, streams = process) {
     // A reader that went away (`| head`, a closed terminal) must not end the run mid-change: the rest of
     // the log is dropped, and the run goes on to its end (a closed terminal's SIGHUP cancels it).
     let readerGone = false;
-    for (const stream of new Set([streams.stdout, streams.stderr]))
+    for (const stream of [process.stdout, process.stderr])
         stream.on('error', () => {
             readerGone = true;
         });
@@ -20815,7 +20815,7 @@ async function cli(argv, streams = process) {
             errors: log.errors,
             warnings: [...warnings, ...log.warnings],
         };
-        streams.stdout.write(`${JSON.stringify(cleanStrings(document, (text) => log.mask(text)))}\n`);
+        process.stdout.write(`${JSON.stringify(cleanStrings(document, (text) => log.mask(text)))}\n`);
     }
     else {
         show(finalText(parsed.name, result, code, log, outputs, summary, style, logStream.columns || 80));

@@ -19,11 +19,6 @@ import { styleFor, TerminalLog, withoutControls, type Style } from './terminal';
 
 type Write = typeof process.stdout.write;
 
-export interface Streams {
-  readonly stdout: NodeJS.WriteStream;
-  readonly stderr: NodeJS.WriteStream;
-}
-
 function readable(path: string, what: string, problems: string[]): string | undefined {
   try {
     return readFileSync(path, 'utf8');
@@ -56,7 +51,7 @@ async function credentials(
           );
         else {
           const answer = await promptSecret(`passphrase for ${options.keyFile}: `);
-          if (answer === 'interrupted') process.exit(EXIT.cancelled);
+          if (answer === undefined) process.exit(EXIT.cancelled);
           passphrase = answer;
         }
       }
@@ -127,16 +122,16 @@ function setInputs(inputs: Record<string, string>): void {
     process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
 }
 
-export async function cli(argv: readonly string[], streams: Streams = process): Promise<number> {
+export async function cli(argv: readonly string[]): Promise<number> {
   const parsed = parseCommandLine(argv);
   // Text that names what the user gave (paths, inputs-file keys) is shown without control characters.
-  const say = (text: string) => streams.stderr.write(`${withoutControls(text)}\n`);
+  const say = (text: string) => process.stderr.write(`${withoutControls(text)}\n`);
   if (parsed.kind === 'help') {
-    streams.stdout.write(`${parsed.text}\n`);
+    process.stdout.write(`${parsed.text}\n`);
     return EXIT.ok;
   }
   if (parsed.kind === 'version') {
-    streams.stdout.write(`thinktank-deploy ${packageJson.version}\n`);
+    process.stdout.write(`thinktank-deploy ${packageJson.version}\n`);
     return EXIT.ok;
   }
   // Asked for before the command line is known good: a refusal is JSON too.
@@ -153,7 +148,7 @@ export async function cli(argv: readonly string[], streams: Streams = process): 
         errors: problems,
         warnings: [],
       };
-      streams.stdout.write(`${JSON.stringify(cleanStrings(document, (text) => text))}\n`);
+      process.stdout.write(`${JSON.stringify(cleanStrings(document, (text) => text))}\n`);
     }
     return EXIT.badInput;
   };
@@ -187,7 +182,7 @@ export async function cli(argv: readonly string[], streams: Streams = process): 
   for (const warning of warnings) say(`warning: ${warning}`);
 
   // The log goes to stdout, or to stderr when stdout carries the JSON.
-  const logStream = json ? streams.stderr : streams.stdout;
+  const logStream = json ? process.stderr : process.stdout;
   const tty = logStream.isTTY === true;
   const style = styleFor(tty);
   // Bound now: process.stdout.write is replaced below, and the log must reach the real one.
@@ -195,7 +190,7 @@ export async function cli(argv: readonly string[], streams: Streams = process): 
   // A reader that went away (`| head`, a closed terminal) must not end the run mid-change: the rest of
   // the log is dropped, and the run goes on to its end (a closed terminal's SIGHUP cancels it).
   let readerGone = false;
-  for (const stream of new Set([streams.stdout, streams.stderr]))
+  for (const stream of [process.stdout, process.stderr])
     stream.on('error', () => {
       readerGone = true;
     });
@@ -265,7 +260,7 @@ export async function cli(argv: readonly string[], streams: Streams = process): 
       errors: log.errors,
       warnings: [...warnings, ...log.warnings],
     };
-    streams.stdout.write(`${JSON.stringify(cleanStrings(document, (text) => log.mask(text)))}\n`);
+    process.stdout.write(`${JSON.stringify(cleanStrings(document, (text) => log.mask(text)))}\n`);
   } else {
     show(finalText(parsed.name, result, code, log, outputs, summary, style, logStream.columns || 80));
   }
