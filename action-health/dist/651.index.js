@@ -114,9 +114,40 @@ var external_node_string_decoder_ = __webpack_require__(6193);
  * a build that logs faster than the runner reads would grow the process by its whole log.
  */
 const stdoutSink = {
-    write: (text) => void process.stdout.write(text),
+    write: (text) => {
+        writingRemote = true;
+        try {
+            process.stdout.write(text);
+        }
+        finally {
+            writingRemote = false;
+        }
+    },
     backlog: () => roomIn(process.stdout),
 };
+/** True while stdoutSink writes: remote text, or a fence's own markers. */
+let writingRemote = false;
+let ownCommandsKeptOutside = false;
+/**
+ * While a fence is open on stdout (a command still running beside the action's own work), a workflow
+ * command the action writes itself (a group, an annotation, a mask) steps outside it: the fence ends
+ * before it and a new one (a fresh token) begins after it. Its plain lines may stay inside.
+ */
+function keepOwnCommandsOutside() {
+    if (ownCommandsKeptOutside)
+        return;
+    ownCommandsKeptOutside = true;
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk, ...rest) => {
+        const fence = openFences.get(stdoutSink);
+        if (writingRemote || fence === undefined || typeof chunk !== 'string' || !/(^|\n)::/.test(chunk))
+            return write(chunk, ...rest);
+        const token = (0,external_node_crypto_.randomUUID)();
+        const text = `::${fence.token}::\n${chunk}${chunk.endsWith('\n') ? '' : '\n'}::stop-commands::${token}\n`;
+        fence.token = token;
+        return write(text, ...rest);
+    });
+}
 const waitingForRoom = new WeakMap();
 /** One shared wait per stream (every running command may ask), settled by 'drain' or 'close'. */
 function roomIn(stream) {
@@ -209,7 +240,8 @@ const openFences = new WeakMap();
  * first line and must be closed before the action issues a workflow command of its own. Commands that
  * run at once on one sink (a build beside a migration check) share one fence, closed when the last of
  * them closes: fences of their own would nest, and the runner, which reads no nesting, would end the
- * outer one at the first end token and read the rest of the inner command's output as commands.
+ * outer one at the first end token and read the rest of the inner command's output as commands. On
+ * stdout, the action's own workflow commands step outside a fence still open (keepOwnCommandsOutside).
  */
 class CommandFence {
     sink;
@@ -237,6 +269,8 @@ class CommandFence {
             fence.holders += 1;
             return;
         }
+        if (this.sink === stdoutSink)
+            keepOwnCommandsOutside();
         const token = (0,external_node_crypto_.randomUUID)();
         openFences.set(this.sink, { token, holders: 1 });
         this.sink.write(`::stop-commands::${token}\n`);

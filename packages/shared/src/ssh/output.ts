@@ -23,9 +23,40 @@ export interface LogSink {
  * a build that logs faster than the runner reads would grow the process by its whole log.
  */
 export const stdoutSink: LogSink = {
-  write: (text) => void process.stdout.write(text),
+  write: (text) => {
+    writingRemote = true;
+    try {
+      process.stdout.write(text);
+    } finally {
+      writingRemote = false;
+    }
+  },
   backlog: () => roomIn(process.stdout),
 };
+
+/** True while stdoutSink writes: remote text, or a fence's own markers. */
+let writingRemote = false;
+let ownCommandsKeptOutside = false;
+
+/**
+ * While a fence is open on stdout (a command still running beside the action's own work), a workflow
+ * command the action writes itself (a group, an annotation, a mask) steps outside it: the fence ends
+ * before it and a new one (a fresh token) begins after it. Its plain lines may stay inside.
+ */
+function keepOwnCommandsOutside(): void {
+  if (ownCommandsKeptOutside) return;
+  ownCommandsKeptOutside = true;
+  const write = process.stdout.write.bind(process.stdout) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
+    const fence = openFences.get(stdoutSink);
+    if (writingRemote || fence === undefined || typeof chunk !== 'string' || !/(^|\n)::/.test(chunk))
+      return write(chunk, ...rest);
+    const token = randomUUID();
+    const text = `::${fence.token}::\n${chunk}${chunk.endsWith('\n') ? '' : '\n'}::stop-commands::${token}\n`;
+    fence.token = token;
+    return write(text, ...rest);
+  }) as typeof process.stdout.write;
+}
 
 const waitingForRoom = new WeakMap<Writable, Promise<void>>();
 
@@ -115,14 +146,15 @@ export class LineSplitter {
 }
 
 /** The fence open on a sink: one for every command writing there at once. */
-const openFences = new WeakMap<LogSink, { readonly token: string; holders: number }>();
+const openFences = new WeakMap<LogSink, { token: string; holders: number }>();
 
 /**
  * Writes remote lines between `::stop-commands::TOKEN` and `::TOKEN::`. The fence opens lazily at the
  * first line and must be closed before the action issues a workflow command of its own. Commands that
  * run at once on one sink (a build beside a migration check) share one fence, closed when the last of
  * them closes: fences of their own would nest, and the runner, which reads no nesting, would end the
- * outer one at the first end token and read the rest of the inner command's output as commands.
+ * outer one at the first end token and read the rest of the inner command's output as commands. On
+ * stdout, the action's own workflow commands step outside a fence still open (keepOwnCommandsOutside).
  */
 export class CommandFence {
   private holding = false;
@@ -148,6 +180,7 @@ export class CommandFence {
       fence.holders += 1;
       return;
     }
+    if (this.sink === stdoutSink) keepOwnCommandsOutside();
     const token = randomUUID();
     openFences.set(this.sink, { token, holders: 1 });
     this.sink.write(`::stop-commands::${token}\n`);
