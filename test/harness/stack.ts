@@ -386,7 +386,7 @@ export function writeStackEnv(
   options: StackOptions = {},
 ): StackEnv {
   const project = `tt${name.replace(/[^a-z0-9]/g, '')}${Math.floor(Math.random() * 1e6)}`;
-  const gatewayPort = 20000 + Math.floor(Math.random() * 40000);
+  const gatewayPort = gatewayPortCandidate();
   const containers = {
     postgres: `${project}-postgres`,
     redis: `${project}-redis`,
@@ -423,11 +423,21 @@ export function writeStackEnv(
   return { project, gatewayPort, containers, backupDir };
 }
 
+/**
+ * A port for the stack's proxy, below Linux's ephemeral range (32768 and up), where the outgoing
+ * connections of tests running beside it would otherwise take it first now and then.
+ */
+function gatewayPortCandidate(): number {
+  return 20000 + Math.floor(Math.random() * 12000);
+}
+
 /** A server checkout at v1 with its stack built (IMAGE_TAG git-<sha12>, as a deploy would) and up. */
 export function startStack(name: string, options: StackOptions = {}): Stack {
   buildBaseImage();
   const repo = options.repo === undefined ? createAppRepo(name) : cloneAppRepo(options.repo, name);
-  const { project, gatewayPort, containers, backupDir } = writeStackEnv(name, repo.appDir, repo.dir, options);
+  const written = writeStackEnv(name, repo.appDir, repo.dir, options);
+  const { project, containers, backupDir } = written;
+  let { gatewayPort } = written;
   const composeWords = localCompose();
   const compose = (...args: string[]) =>
     execFileSync(
@@ -441,7 +451,23 @@ export function startStack(name: string, options: StackOptions = {}): Stack {
       },
     );
   compose('build');
-  compose('up', '-d');
+  // A port taken between choosing it and binding it (another test's): the proxy tries another.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      compose('up', '-d');
+      break;
+    } catch (error) {
+      const said = String((error as { stderr?: unknown }).stderr ?? error);
+      if (attempt >= 3 || !/address already in use/.test(said)) throw error;
+      const envFile = join(repo.appDir, 'docker/.env');
+      const taken = gatewayPort;
+      gatewayPort = gatewayPortCandidate();
+      writeFileSync(
+        envFile,
+        readFileSync(envFile, 'utf8').replace(`GATEWAY_PORT=${taken}\n`, `GATEWAY_PORT=${gatewayPort}\n`),
+      );
+    }
+  }
   const containerOf = (service: string) => compose('ps', '-q', service).trim();
   const healthUrl = `http://127.0.0.1:${gatewayPort}/health`;
   return {
